@@ -1,0 +1,73 @@
+/* Freeing configs, children and error lists. */
+
+#include <stdlib.h>
+
+#include "conf-private.h"
+
+static void
+conf_free_strv(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+conf_sup_clear(struct conf_sup *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nchildren; i++)
+		conf_child_free(s->children[i]);
+	free(s->children);
+	s->children = NULL;
+	s->nchildren = 0;
+}
+
+void
+conf_child_free(struct conf_child *c)
+{
+	if (c == NULL)
+		return;
+	free(c->name);
+	conf_free_strv(c->argv);
+	conf_free_strv(c->env);
+	free(c->cwd);
+	free(c->user);
+	free(c->group);
+	conf_sup_clear(c->sup);
+	free(c->sup);
+	free(c);
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->run_dir);
+	free(c->log_dir);
+	conf_sup_clear(&c->root);
+	free(c);
+}
+
+void
+conf_errors_clear(struct conf_errors *errs)
+{
+	size_t i;
+
+	if (errs == NULL)
+		return;
+	for (i = 0; i < errs->n; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->n = 0;
+}

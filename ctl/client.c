@@ -1,0 +1,386 @@
+/* herdctl's connection to herdd's control socket: one nng req0 socket. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "ctl.h"
+
+struct client {
+	nng_socket sock;
+	const struct ctl *ctl;
+	char url[4096];
+	uint64_t next_id;
+
+	pthread_mutex_t mtx; /* guards gone, set from nng's pipe callback */
+	pthread_cond_t cv;
+	int gone;
+};
+
+/* A synchronous nng_dial run on its own thread, so that the caller can
+ * give up after its own timeout rather than nng's 10 s handshake limit. */
+struct dial {
+	nng_dialer dialer;
+	int rv;
+	int done;
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+};
+
+static char *
+xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+static void
+cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+static struct timespec
+deadline_after(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+static void *
+dial_thread(void *arg)
+{
+	struct dial *d = arg;
+	int rv = nng_dialer_start(d->dialer, 0);
+
+	pthread_mutex_lock(&d->mtx);
+	d->rv = rv;
+	d->done = 1;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mtx);
+	return NULL;
+}
+
+/*
+ * Dials URL on SOCK and waits until the connection is up (handshake done),
+ * at most TIMEOUT_MS. Fails at once when the socket file is missing or
+ * nothing listens. Returns 0, or -1 with *cause (caller frees) saying why.
+ * The dialer belongs to SOCK either way.
+ */
+int
+client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
+{
+	struct dial d = { .rv = 0 };
+	struct timespec until;
+	struct stat sb;
+	pthread_t t;
+	int rv, aborted, timedout = 0;
+
+	*cause = NULL;
+	/* nng reports a missing file as "Connection refused"; say it right. */
+	if (strncmp(url, "ipc://", 6) == 0) {
+		if (stat(url + 6, &sb) != 0) {
+			*cause = xasprintf("%s", strerror(errno));
+			return -1;
+		}
+		if (!S_ISSOCK(sb.st_mode)) {
+			*cause = xasprintf("not a socket");
+			return -1;
+		}
+	}
+	if ((rv = nng_dialer_create(&d.dialer, sock, url)) != 0) {
+		*cause = xasprintf("%s", nng_strerror(rv));
+		return -1;
+	}
+	pthread_mutex_init(&d.mtx, NULL);
+	cond_init_monotonic(&d.cv);
+	if (pthread_create(&t, NULL, dial_thread, &d) != 0)
+		abort();
+	until = deadline_after(timeout_ms);
+	pthread_mutex_lock(&d.mtx);
+	while (!d.done && !timedout)
+		timedout = pthread_cond_timedwait(&d.cv, &d.mtx, &until) ==
+		    ETIMEDOUT;
+	aborted = !d.done;
+	pthread_mutex_unlock(&d.mtx);
+	if (aborted)
+		nng_dialer_close(d.dialer); /* aborts the pending dial */
+	pthread_join(t, NULL);
+	pthread_cond_destroy(&d.cv);
+	pthread_mutex_destroy(&d.mtx);
+	if (aborted) {
+		char buf[32];
+
+		duration_format(buf, sizeof buf, timeout_ms);
+		*cause = xasprintf("no answer to the handshake within %s",
+		    buf);
+		return -1;
+	}
+	if (d.rv != 0) {
+		nng_dialer_close(d.dialer);
+		*cause = xasprintf("%s", nng_strerror(d.rv));
+		return -1;
+	}
+	return 0;
+}
+
+/* Called by nng when the connection to herdd goes away. */
+static void
+client_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct client *c = arg;
+
+	pthread_mutex_lock(&c->mtx);
+	c->gone = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Connects to herdd. Returns the client (free with client_close), or NULL
+ * with *cause (caller frees); the exit code is then IPC_EXIT_UNREACHABLE. */
+struct client *
+client_open(const struct ctl *ctl, char **cause)
+{
+	struct client *c;
+	char *why;
+	int rv;
+
+	*cause = NULL;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		abort();
+	c->ctl = ctl;
+	c->next_id = ((uint64_t)getpid() << 20) | 1;
+	pthread_mutex_init(&c->mtx, NULL);
+	cond_init_monotonic(&c->cv);
+	if (ipc_control_url(ctl->run_dir, c->url, sizeof c->url) != 0) {
+		*cause = xasprintf("run directory name too long: %s",
+		    ctl->run_dir);
+		goto fail_nosock;
+	}
+	if ((rv = nng_req0_open(&c->sock)) != 0) {
+		*cause = xasprintf("cannot open a socket: %s",
+		    nng_strerror(rv));
+		goto fail_nosock;
+	}
+	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO,
+	    ctl->timeout_ms)) != 0 ||
+	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO,
+	    ctl->timeout_ms)) != 0 ||
+	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
+	    ctl->timeout_ms)) != 0 ||
+	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
+	    IPC_REPLY_MAX)) != 0 ||
+	    (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST,
+	    client_pipe_cb, c)) != 0) {
+		*cause = xasprintf("cannot set socket options: %s",
+		    nng_strerror(rv));
+		goto fail;
+	}
+	if (client_dial(c->sock, c->url, ctl->timeout_ms, &why) != 0) {
+		*cause = xasprintf("cannot reach herdd at %s: %s",
+		    c->url + 6, why);
+		free(why);
+		goto fail;
+	}
+	return c;
+fail:
+	nng_close(c->sock);
+fail_nosock:
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mtx);
+	free(c);
+	return NULL;
+}
+
+void
+client_close(struct client *c)
+{
+	if (c == NULL)
+		return;
+	nng_close(c->sock);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mtx);
+	free(c);
+}
+
+/* Waits until herdd drops the connection (it exited or closed its control
+ * socket), at most TIMEOUT_MS. Returns 0 when it did, -1 on timeout. */
+int
+client_wait_gone(struct client *c, int timeout_ms)
+{
+	struct timespec until = deadline_after(timeout_ms);
+	int gone;
+
+	pthread_mutex_lock(&c->mtx);
+	while (!c->gone)
+		if (pthread_cond_timedwait(&c->cv, &c->mtx, &until) ==
+		    ETIMEDOUT)
+			break;
+	gone = c->gone;
+	pthread_mutex_unlock(&c->mtx);
+	return gone ? 0 : -1;
+}
+
+/* Fills CALL from a reply of LEN bytes. */
+static void
+client_decode(struct call *call, uint64_t id, const char *buf, size_t len)
+{
+	const cJSON *ok, *rid, *err;
+	const char *code, *msg;
+
+	call->exit = IPC_EXIT_FAILED;
+	call->reply = cJSON_ParseWithLength(buf, len);
+	if (!cJSON_IsObject(call->reply)) {
+		call->cause = xasprintf("herdd sent a reply that is not a "
+		    "JSON object");
+		goto bad;
+	}
+	ok = cJSON_GetObjectItemCaseSensitive(call->reply, "ok");
+	rid = cJSON_GetObjectItemCaseSensitive(call->reply, "id");
+	if (!cJSON_IsBool(ok)) {
+		call->cause = xasprintf("herdd sent a reply without \"ok\"");
+		goto bad;
+	}
+	if (cJSON_IsTrue(ok)) {
+		if (!cJSON_IsNumber(rid) || (uint64_t)rid->valuedouble != id) {
+			call->cause = xasprintf("herdd answered another "
+			    "request (id %.0f, expected %llu)",
+			    cJSON_IsNumber(rid) ? rid->valuedouble : -1.0,
+			    (unsigned long long)id);
+			goto bad;
+		}
+		call->result = cJSON_GetObjectItemCaseSensitive(call->reply,
+		    "result");
+		if (call->result == NULL)
+			call->result = cJSON_AddObjectToObject(call->reply,
+			    "result");
+		call->exit = IPC_EXIT_OK;
+		return;
+	}
+	err = cJSON_GetObjectItemCaseSensitive(call->reply, "error");
+	code = output_string(err, "code", IPC_E_FAILED);
+	msg = output_string(err, "message", code);
+	call->exit = ipc_exit_code(code);
+	if (call->exit == IPC_EXIT_OK)
+		call->exit = IPC_EXIT_FAILED;
+	call->cause = xasprintf("%s", msg);
+	return;
+bad:
+	cJSON_Delete(call->reply);
+	call->reply = NULL;
+}
+
+/*
+ * Sends one request OP with ARGS (taken, may be NULL) and waits for the
+ * reply. Returns call->exit; CALL is filled either way and the caller
+ * clears it with call_clear.
+ */
+int
+client_call(struct client *c, const char *op, cJSON *args, struct call *call)
+{
+	uint64_t id = c->next_id++;
+	cJSON *req = ipc_request_new(id, op, args);
+	char *s = ipc_print(req), tbuf[32];
+	void *buf = NULL;
+	size_t len = 0;
+	int rv;
+
+	memset(call, 0, sizeof *call);
+	cJSON_Delete(req);
+	rv = nng_send(c->sock, s, strlen(s), 0);
+	free(s);
+	if (rv == 0)
+		rv = nng_recv(c->sock, &buf, &len, NNG_FLAG_ALLOC);
+	if (rv == 0) {
+		client_decode(call, id, buf, len);
+		nng_free(buf, len);
+		return call->exit;
+	}
+	call->exit = IPC_EXIT_UNREACHABLE;
+	duration_format(tbuf, sizeof tbuf, c->ctl->timeout_ms);
+	if (rv == NNG_ETIMEDOUT)
+		call->cause = xasprintf("herdd did not answer within %s", tbuf);
+	else if (rv == NNG_EMSGSIZE) {
+		call->exit = IPC_EXIT_FAILED;
+		call->cause = xasprintf("herdd's reply exceeds %d bytes",
+		    IPC_REPLY_MAX);
+	} else
+		call->cause = xasprintf("lost herdd at %s: %s", c->url + 6,
+		    nng_strerror(rv));
+	return call->exit;
+}
+
+/* Prints CALL's error: the reply on stdout with --json, else a message. */
+void
+call_report(const struct ctl *ctl, const struct call *call)
+{
+	if (call->exit == IPC_EXIT_OK)
+		return;
+	if (ctl->json && call->reply != NULL)
+		output_json(call->reply);
+	else
+		output_warnx("%s", call->cause);
+}
+
+void
+call_clear(struct call *call)
+{
+	cJSON_Delete(call->reply);
+	free(call->cause);
+	memset(call, 0, sizeof *call);
+}
+
+/*
+ * Connects, sends OP with ARGS (taken), waits for the reply and
+ * disconnects. Reports any error unless FLAGS has CLIENT_QUIET. Returns
+ * the exit code; the caller clears CALL with call_clear.
+ */
+int
+client_run(const struct ctl *ctl, const char *op, cJSON *args,
+    struct call *call, int flags)
+{
+	struct client *c;
+
+	memset(call, 0, sizeof *call);
+	if ((c = client_open(ctl, &call->cause)) == NULL) {
+		cJSON_Delete(args);
+		call->exit = IPC_EXIT_UNREACHABLE;
+	} else {
+		client_call(c, op, args, call);
+		client_close(c);
+	}
+	if (!(flags & CLIENT_QUIET))
+		call_report(ctl, call);
+	return call->exit;
+}

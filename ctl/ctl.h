@@ -1,0 +1,114 @@
+/* herdctl's private header: commands, the client connection, output. */
+#ifndef HERD_CTL_H
+#define HERD_CTL_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <nng/nng.h>
+
+#include "ipc.h"
+
+#ifndef HERD_VERSION
+#define HERD_VERSION "0.1.0"
+#endif
+
+#define CTL_DEFAULT_RUN_DIR "/run/herd"
+#define CTL_DEFAULT_TIMEOUT_MS 30000
+
+/* Global options, shared by every command. */
+struct ctl {
+	const char *run_dir;
+	int timeout_ms; /* how long to wait for a reply */
+	int json;       /* --json: machine output on stdout */
+};
+
+/* One herdctl command; the first line of help is its summary. */
+struct cmd_entry {
+	const char *name;
+	const char *usage; /* "stop NAME", printed after "usage: herdctl " */
+	const char *help;
+	int (*exec)(struct ctl *, const struct cmd_entry *, int, char **);
+};
+
+#define CTL_USAGE \
+	"usage: herdctl [-r RUN_DIR] [-t TIMEOUT] [--json] COMMAND [ARGS...]\n"
+
+/* cmd.c */
+extern const struct cmd_entry *const cmd_table[];
+const struct cmd_entry *cmd_find(const char *name);
+int cmd_usage(const struct cmd_entry *);
+void cmd_print_help(const struct cmd_entry *);
+void cmd_print_summaries(void);
+int cmd_args(const struct cmd_entry *, int argc, char **argv, int min,
+    int max);
+int cmd_parse_int(const char *what, const char *s, int64_t min,
+    int64_t *out);
+int cmd_child_op(struct ctl *, const struct cmd_entry *, int, char **,
+    const char *op, const char *verb);
+
+/* cmd-help.c */
+void cmd_help_all(void);
+
+/* client.c: one req0 connection to herdd's control socket. */
+struct client;
+
+/* The outcome of one request: reply and result are NULL unless the
+ * transport worked; cause is set whenever exit is not IPC_EXIT_OK. */
+struct call {
+	cJSON *reply;  /* owned: the whole envelope */
+	cJSON *result; /* borrowed from reply, set when ok is true */
+	int exit;      /* IPC_EXIT_* */
+	char *cause;   /* owned */
+};
+
+#define CLIENT_QUIET 0x1 /* client_run: do not report errors */
+
+int client_dial(nng_socket, const char *url, int timeout_ms, char **cause);
+struct client *client_open(const struct ctl *, char **cause);
+int client_call(struct client *, const char *op, cJSON *args, struct call *);
+int client_wait_gone(struct client *, int timeout_ms);
+void client_close(struct client *);
+int client_run(const struct ctl *, const char *op, cJSON *args, struct call *,
+    int flags);
+void call_report(const struct ctl *, const struct call *);
+void call_clear(struct call *);
+
+/* follow.c: the event stream, replayed then live, deduplicated by seq. */
+struct follow;
+
+enum follow_status {
+	FOLLOW_EVENT,   /* *ev is the next event (caller frees) */
+	FOLLOW_TIMEOUT, /* the deadline passed */
+	FOLLOW_STOP,    /* SIGINT, SIGTERM, or stdout closed */
+	FOLLOW_ERROR    /* already reported; *exit holds the exit code */
+};
+
+struct follow *follow_open(struct ctl *, const char *filter, int watch_stdout,
+    int *exit);
+int follow_start(struct follow *, int64_t since);
+enum follow_status follow_next(struct follow *, cJSON **ev,
+    int64_t deadline_ms, int *exit);
+struct client *follow_client(struct follow *);
+void follow_close(struct follow *);
+
+/* duration.c */
+int duration_parse(const char *s, int *ms);
+void duration_format(char *buf, size_t len, int64_t ms);
+void duration_format_short(char *buf, size_t len, int64_t ms);
+int64_t duration_now_ms(void);
+
+/* output.c */
+void output_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int output_json(const cJSON *);
+int output_flush(void);
+const char *output_string(const cJSON *obj, const char *key, const char *dflt);
+int output_int(const cJSON *obj, const char *key, int64_t *out);
+
+struct table;
+struct table *table_create(int ncols);
+void table_add(struct table *, const char *const *cells);
+void table_print(const struct table *);
+void table_destroy(struct table *);
+
+#endif

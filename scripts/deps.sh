@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs herd's build dependencies from Debian's packages when they are
+# missing, so a fresh Debian/Ubuntu machine needs no manual step.
+set -e
+need=""
+have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v make >/dev/null 2>&1 || need="$need make"
+have_pc libevent || need="$need libevent-dev"
+have_pc libcjson || need="$need libcjson-dev"
+have_pc cmocka || need="$need libcmocka-dev"
+[ -f /usr/include/nng/nng.h ] || need="$need libnng-dev"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+if [ "${HERD_DEPS_EXTRA:-}" != "" ]; then
+	for p in $HERD_DEPS_EXTRA; do
+		dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+	done
+fi
+[ -z "$need" ] && exit 0
+echo "deps: installing$need" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $need

@@ -1,0 +1,421 @@
+/*
+ * The engine's ops done for real: spawning with captured output and
+ * readiness listeners, signals to process groups, libevent timers, events
+ * published on the bus, and the reaper that turns SIGCHLD into reports.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "events.h"
+#include "herdd.h"
+#include "log.h"
+#include "output.h"
+#include "pidmap.h"
+#include "ready.h"
+#include "spawn.h"
+#include "util.h"
+
+enum timer_kind { T_NONE, T_STOP, T_RETRY, T_READY };
+
+/* What the driver keeps per child, made at its first start. */
+struct drv {
+	struct herdd *h;
+	struct child *c;
+	struct event *timer;
+	enum timer_kind timer_kind;
+	unsigned retry_gen;
+	struct ready *ready;
+	struct logfile *out, *err;
+	char *exe;
+};
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg);
+
+static struct drv *
+drv_get(struct herdd *h, struct child *c)
+{
+	struct drv *d = c->drv;
+
+	if (d == NULL) {
+		d = xcalloc(1, sizeof *d);
+		d->h = h;
+		d->c = c;
+		c->drv = d;
+	}
+	return d;
+}
+
+static void
+timer_arm(struct drv *d, enum timer_kind kind, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (d->timer == NULL)
+		d->timer = evtimer_new(d->h->base, timer_cb, d);
+	d->timer_kind = kind;
+	evtimer_add(d->timer, &tv);
+}
+
+static void
+timer_cancel(struct drv *d)
+{
+	if (d->timer != NULL)
+		evtimer_del(d->timer);
+	d->timer_kind = T_NONE;
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drv *d = arg;
+	struct engine *e = &d->h->engine;
+	enum timer_kind kind = d->timer_kind;
+	char cause[64];
+
+	d->timer_kind = T_NONE;
+	switch (kind) {
+	case T_STOP:
+		engine_stop_timeout(e, d->c);
+		break;
+	case T_RETRY:
+		engine_retry(e, d->c, d->retry_gen);
+		break;
+	case T_READY:
+		snprintf(cause, sizeof cause, "not ready within %u ms",
+		    d->c->spec->ready_timeout_ms);
+		engine_child_start_failed(e, d->c, cause);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+child_ready_cb(void *arg)
+{
+	struct drv *d = arg;
+
+	if (d->timer_kind == T_READY)
+		timer_cancel(d);
+	if (d->c->spec->ready == CONF_READY_FD) {
+		ready_destroy(d->ready);
+		d->ready = NULL;
+	}
+	engine_child_ready(&d->h->engine, d->c);
+}
+
+/* ---- ops ---- */
+
+static uint64_t
+op_now_ms(void *ctx)
+{
+	return mono_ms();
+}
+
+static int
+env_overridden(char **env, const char *entry)
+{
+	size_t klen = strcspn(entry, "=");
+	char **p;
+
+	for (p = env; p != NULL && *p != NULL; p++)
+		if (strncmp(*p, entry, klen) == 0 && (*p)[klen] == '=')
+			return 1;
+	return 0;
+}
+
+/* herdd's environment (unless clear_env), the child's env over it, and
+ * NOTIFY_SOCKET. Caller frees the array, not the strings. */
+static char **
+build_env(struct herdd *h, const struct conf_child *spec, char *notify)
+{
+	size_t n = 2, i = 0;
+	char **env, **p;
+
+	for (p = h->environ_base; !spec->clear_env && p && *p; p++)
+		n++;
+	for (p = spec->env; p && *p; p++)
+		n++;
+	env = xcalloc(n, sizeof *env);
+	for (p = h->environ_base; !spec->clear_env && p && *p; p++)
+		if (!env_overridden(spec->env, *p) &&
+		    (notify == NULL || strncmp(*p, "NOTIFY_SOCKET=", 14) != 0))
+			env[i++] = *p;
+	for (p = spec->env; p && *p; p++)
+		env[i++] = *p;
+	if (notify != NULL)
+		env[i++] = notify;
+	env[i] = NULL;
+	return env;
+}
+
+static const char *
+env_get(char **env, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (; env != NULL && *env != NULL; env++)
+		if (strncmp(*env, key, klen) == 0 && (*env)[klen] == '=')
+			return *env + klen + 1;
+	return NULL;
+}
+
+static int
+output_fd(struct herdd *h, enum conf_output mode, struct logfile *f,
+    int inherit, int *fd)
+{
+	*fd = -1;
+	switch (mode) {
+	case CONF_OUT_NULL:
+		return 0;
+	case CONF_OUT_INHERIT:
+		*fd = inherit;
+		return 0;
+	default:
+		return output_pipe(h->base, f, fd);
+	}
+}
+
+static int
+op_spawn(void *ctx, struct child *c, char *cause, size_t len)
+{
+	struct herdd *h = ctx;
+	const struct conf_child *spec = c->spec;
+	struct drv *d = drv_get(h, c);
+	struct spawn_req req;
+	char exe[4096], name[32], *notify = NULL, **env;
+	int ready_fd = -1, out_fd = -1, err_fd = -1, rc;
+	pid_t pid = 0;
+
+	memset(&req, 0, sizeof req);
+	env = build_env(h, spec, NULL);
+	if (d->exe == NULL) {
+		const char *path = env_get(env, "PATH");
+		if (spawn_resolve(spec->argv[0], path, exe, sizeof exe) == -1) {
+			snprintf(cause, len, "exec %s: not found in PATH",
+			    spec->argv[0]);
+			free(env);
+			return -1;
+		}
+		d->exe = xstrdup(exe);
+	}
+	free(env);
+
+	ready_destroy(d->ready);
+	d->ready = NULL;
+	if (spec->ready == CONF_READY_NOTIFY) {
+		snprintf(name, sizeof name, "%u", ++h->notify_serial);
+		d->ready = ready_notify_create(h->base, h->notify_dir,
+		    h->conf->notify_abstract, name, child_ready_cb, d, &notify, cause,
+		    len);
+		if (d->ready == NULL)
+			return -1;
+	} else if (spec->ready == CONF_READY_FD) {
+		d->ready = ready_fd_create(h->base, child_ready_cb, d, &ready_fd,
+		    cause, len);
+		if (d->ready == NULL)
+			return -1;
+	}
+	if (spec->out == CONF_OUT_LOG && d->out == NULL)
+		d->out = logfile_create(h->conf->log_dir, c->path, "stdout",
+		    h->conf->log_max_bytes, h->conf->log_backups);
+	if (spec->err == CONF_OUT_LOG && d->err == NULL)
+		d->err = logfile_create(h->conf->log_dir, c->path, "stderr",
+		    h->conf->log_max_bytes, h->conf->log_backups);
+	if (output_fd(h, spec->out, d->out, 1, &out_fd) == -1 ||
+	    output_fd(h, spec->err, d->err, 2, &err_fd) == -1) {
+		snprintf(cause, len, "output pipe: %s", strerror(errno));
+		rc = -1;
+		goto done;
+	}
+
+	env = build_env(h, spec, notify);
+	req.path = d->exe;
+	req.argv = spec->argv;
+	req.envp = env;
+	req.cwd = spec->cwd;
+	req.has_uid = spec->has_uid;
+	req.uid = spec->uid;
+	req.has_gid = spec->has_gid;
+	req.gid = spec->gid;
+	req.umask = spec->umask;
+	req.nofile = h->nofile_soft;
+	req.fds[0] = -1;
+	req.fds[1] = out_fd;
+	req.fds[2] = err_fd;
+	req.extra_fd = ready_fd;
+	req.extra_target = spec->ready_fd;
+	rc = spawn_process(&req, &pid, cause, len);
+	free(env);
+	if (rc == -1 && errno == ENOENT) {
+		free(d->exe); /* look it up again next time */
+		d->exe = NULL;
+	}
+done:
+	if (out_fd > 2)
+		close(out_fd);
+	if (err_fd > 2)
+		close(err_fd);
+	if (ready_fd != -1)
+		close(ready_fd);
+	free(notify);
+	if (rc == -1) {
+		ready_destroy(d->ready);
+		d->ready = NULL;
+		return -1;
+	}
+	c->pid = pid;
+	pidmap_put(h->pids, pid, c);
+	if (spec->ready == CONF_READY_EXEC)
+		return 1;
+	if (spec->ready_timeout_ms > 0)
+		timer_arm(d, T_READY, spec->ready_timeout_ms);
+	return 0;
+}
+
+static void
+op_kill(void *ctx, struct child *c, int sig)
+{
+	if (c->pid > 0 && killpg(c->pid, sig) == -1 && errno != ESRCH)
+		log_warn("signal %d to %s (pid %d)", sig, c->path, (int)c->pid);
+}
+
+static void
+op_stop_timer(void *ctx, struct child *c, long ms)
+{
+	timer_arm(drv_get(ctx, c), T_STOP, ms);
+}
+
+static void
+op_cancel_timer(void *ctx, struct child *c)
+{
+	if (c->drv != NULL)
+		timer_cancel(c->drv);
+}
+
+static void
+op_retry_timer(void *ctx, struct child *c, unsigned ms)
+{
+	struct drv *d = drv_get(ctx, c);
+
+	d->retry_gen = c->gen;
+	timer_arm(d, T_RETRY, ms);
+}
+
+static void
+op_event(void *ctx, const char *topic, struct child *c, const char *reason)
+{
+	struct herdd *h = ctx;
+	cJSON *o;
+
+	if (strcmp(topic, "child.exited") == 0 ||
+	    strcmp(topic, "child.start_failed") == 0 ||
+	    strcmp(topic, "supervisor.gave_up") == 0)
+		log_info("%s %s%s%s", topic, c->path[0] ? c->path : "(root)",
+		    reason ? ": " : "", reason ? reason : "");
+	if (h->events != NULL) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", c->path);
+		cJSON_AddNumberToObject(o, "pid", c->pid);
+		if (reason != NULL)
+			cJSON_AddStringToObject(o, "reason", reason);
+		if (c->type == CONF_SUPERVISOR)
+			cJSON_AddStringToObject(o, "type", "supervisor");
+		events_publish(h->events, topic, o);
+	}
+	if (h->control != NULL)
+		control_on_event(h->control, topic, c, reason);
+}
+
+static void
+op_finish(void *ctx, int code, const char *why)
+{
+	struct herdd *h = ctx;
+
+	h->finished = 1;
+	h->exit_code = code;
+	snprintf(h->exit_why, sizeof h->exit_why, "%s", why);
+	event_base_loopexit(h->base, NULL);
+}
+
+static void
+op_release(void *ctx, struct child *c)
+{
+	struct herdd *h = ctx;
+	struct drv *d = c->drv;
+
+	if (c->pid > 0)
+		pidmap_del(h->pids, c->pid);
+	if (d == NULL)
+		return;
+	if (d->timer != NULL)
+		event_free(d->timer);
+	ready_destroy(d->ready);
+	logfile_destroy(d->out);
+	logfile_destroy(d->err);
+	free(d->exe);
+	free(d);
+	c->drv = NULL;
+}
+
+const struct engine_ops driver_ops = {
+	.now_ms = op_now_ms,
+	.spawn = op_spawn,
+	.kill = op_kill,
+	.stop_timer = op_stop_timer,
+	.cancel_timer = op_cancel_timer,
+	.retry_timer = op_retry_timer,
+	.event = op_event,
+	.finish = op_finish,
+	.release = op_release,
+};
+
+/* ---- reaping ---- */
+
+void
+driver_reap(struct herdd *h)
+{
+	struct child *c;
+	struct drv *d;
+	siginfo_t si;
+	pid_t pid;
+	int status;
+
+	for (;;) {
+		memset(&si, 0, sizeof si);
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		pid = si.si_pid;
+		if (pid == 0)
+			return;
+		c = pidmap_get(h->pids, pid);
+		/* While the leader is a zombie its group id cannot be reused:
+		 * end what is left of the group now (rule 3). */
+		if (c != NULL)
+			killpg(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		if (c == NULL)
+			continue;
+		pidmap_del(h->pids, pid);
+		d = c->drv;
+		if (d != NULL) {
+			if (d->timer_kind == T_READY)
+				timer_cancel(d);
+			ready_destroy(d->ready);
+			d->ready = NULL;
+		}
+		engine_child_exited(&h->engine, c, status);
+	}
+}

@@ -1,0 +1,1012 @@
+/*
+ * OTP's supervision rules (SEMANTICS.md) as a function of the tree and one
+ * event at a time: every report from the world (ready, exited, timer) moves
+ * the tree and asks the world for actions through struct engine_ops. Nothing
+ * here touches a process, a clock or a socket, so the unit tests drive it
+ * with recorded ops.
+ *
+ * Each supervisor runs at most one plan at a time (as OTP's supervisor is one
+ * process that handles one message at a time): stop a range of children in
+ * reverse, one after another, then start a range in order, one after
+ * another. Exits that arrive during a plan and are not part of it wait in a
+ * queue until the plan is done.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "herdd.h"
+#include "ipc.h"
+#include "util.h"
+
+enum reason_class { R_NORMAL, R_SHUTDOWN, R_ABNORMAL };
+enum { PEND_NONE, PEND_EXIT, PEND_RETRY };
+
+static void plan_run(struct engine *e, struct sup *s);
+static void begin_shutdown(struct engine *e, struct sup *s,
+    enum shutdown_kind kind);
+static void child_died(struct engine *e, struct child *c, const char *reason,
+    enum reason_class cls);
+static void start_failed(struct engine *e, struct child *c,
+    const char *cause);
+
+static void
+emit(struct engine *e, const char *topic, struct child *c, const char *reason)
+{
+	e->ops->event(e->ctx, topic, c, reason);
+}
+
+static int
+alive(const struct child *c)
+{
+	return c->state == CH_STARTING || c->state == CH_RUNNING ||
+	    c->state == CH_STOPPING;
+}
+
+static int
+sup_busy(const struct sup *s)
+{
+	return s->plan != PLAN_NONE;
+}
+
+/* ---- the pending queue: exits and retries that wait for a plan to end */
+
+static void
+queue_push(struct sup *s, struct child *c, int kind)
+{
+	c->pending = kind;
+	if (s->qlen == s->qcap) {
+		s->qcap = s->qcap ? s->qcap * 2 : 8;
+		s->queue = xreallocarray(s->queue, s->qcap, sizeof *s->queue);
+	}
+	s->queue[s->qlen++] = c;
+}
+
+static void
+queue_scrub(struct sup *s, struct child *c)
+{
+	size_t i;
+
+	for (i = 0; i < s->qlen; i++)
+		if (s->queue[i] == c)
+			s->queue[i] = NULL;
+}
+
+static void
+queue_clear(struct sup *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->qlen; i++)
+		if (s->queue[i] != NULL)
+			s->queue[i]->pending = PEND_NONE;
+	s->qlen = 0;
+}
+
+/* ---- removal ---- */
+
+static void
+release_subtree(struct child *c, void *arg)
+{
+	struct engine *e = arg;
+	e->ops->release(e->ctx, c);
+}
+
+/* Frees c (a temporary child that ended), telling the driver first. */
+static void
+child_remove(struct engine *e, struct child *c)
+{
+	queue_scrub(c->parent, c);
+	if (c->type == CONF_SUPERVISOR)
+		queue_clear(c->sup);
+	tree_walk(c, release_subtree, e);
+	e->ops->release(e->ctx, c);
+	tree_remove(c);
+}
+
+/* Removes the temporary children that have ended; only between plans, so
+ * no plan cursor moves under us. */
+static void
+sweep_temporary(struct engine *e, struct sup *s)
+{
+	size_t i = s->n;
+
+	while (i-- > 0) {
+		struct child *c = s->children[i];
+		if (c->restart == CONF_TEMPORARY && !alive(c) &&
+		    c->pending == PEND_NONE)
+			child_remove(e, c);
+	}
+}
+
+/* Drops and rebuilds a supervisor's children from its spec (a supervisor
+ * restarted by its parent loses runtime additions, rule 13). */
+static void
+sup_reset(struct engine *e, struct sup *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		tree_walk(s->children[i], release_subtree, e);
+		e->ops->release(e->ctx, s->children[i]);
+	}
+	queue_clear(s);
+	tree_sup_reset(s);
+	s->r_len = 0;
+	s->brutal = 0;
+}
+
+/* ---- intensity (rules 5, 6) ---- */
+
+/* Records one restart now; returns 1 if that makes more than intensity
+ * restarts within period_ms, and the supervisor must give up. */
+static int
+add_restart(struct engine *e, struct sup *s)
+{
+	uint64_t now = e->ops->now_ms(e->ctx);
+	uint64_t threshold = now >= s->period_ms ? now - s->period_ms : 0;
+
+	while (s->r_len > 0 && s->restarts[s->r_head] < threshold) {
+		s->r_head = (s->r_head + 1) % s->r_cap;
+		s->r_len--;
+	}
+	if (s->r_len == s->r_cap) {
+		size_t cap = s->r_cap ? s->r_cap * 2 : 4, i;
+		uint64_t *r = xreallocarray(NULL, cap, sizeof *r);
+		for (i = 0; i < s->r_len; i++)
+			r[i] = s->restarts[(s->r_head + i) % s->r_cap];
+		free(s->restarts);
+		s->restarts = r;
+		s->r_cap = cap;
+		s->r_head = 0;
+	}
+	s->restarts[(s->r_head + s->r_len) % s->r_cap] = now;
+	s->r_len++;
+	return s->r_len > s->intensity;
+}
+
+/* ---- starting and stopping one child ---- */
+
+static int
+child_brutal(const struct child *c)
+{
+	const struct sup *s;
+
+	if (c->shutdown_ms == CONF_SHUTDOWN_BRUTAL)
+		return 1;
+	for (s = c->parent; s != NULL; s = s->self->parent)
+		if (s->brutal)
+			return 1;
+	return 0;
+}
+
+static void
+set_running(struct engine *e, struct child *c)
+{
+	c->state = CH_RUNNING;
+	c->started_ms = e->ops->now_ms(e->ctx);
+	emit(e, "child.started", c, NULL);
+}
+
+/*
+ * Starts c. Returns when c is running, starting (readiness pending) or has
+ * failed; a failure has already been handled (start_failed) when this
+ * returns, so callers re-examine the plan.
+ */
+static void
+child_start(struct engine *e, struct child *c)
+{
+	char cause[256];
+	int r;
+
+	c->gen++;
+	c->pending = PEND_NONE;
+	c->stop_why = STOP_NONE;
+	c->reason[0] = '\0';
+	c->state = CH_STARTING;
+	emit(e, "child.starting", c, NULL);
+	if (c->type == CONF_SUPERVISOR) {
+		sup_reset(e, c->sup);
+		c->sup->plan = PLAN_BOOT;
+		c->sup->phase = 1;
+		c->sup->start_lo = 0;
+		c->sup->start_hi = PLAN_END;
+		c->sup->cursor = 0;
+		plan_run(e, c->sup);
+		return;
+	}
+	cause[0] = '\0';
+	r = e->ops->spawn(e->ctx, c, cause, sizeof cause);
+	if (r < 0) {
+		c->pid = 0;
+		start_failed(e, c, cause[0] ? cause : "spawn failed");
+	} else if (r == 1) {
+		set_running(e, c);
+	}
+}
+
+static int
+stop_signal(const struct child *c)
+{
+	return c->spec != NULL && c->spec->stop_signal > 0 ?
+	    c->spec->stop_signal : SIGTERM;
+}
+
+/* Asks c to stop (rule 3); its death comes back through child_stopped. */
+static void
+child_begin_stop(struct engine *e, struct child *c, enum stop_why why)
+{
+	if (c->state == CH_STOPPING)
+		return;
+	c->state = CH_STOPPING;
+	c->stop_why = why;
+	emit(e, "child.stopping", c, NULL);
+	if (c->shutdown_ms >= 0)
+		e->ops->stop_timer(e->ctx, c, c->shutdown_ms);
+	if (c->type == CONF_SUPERVISOR) {
+		if (c->sup->plan == PLAN_SHUTDOWN)
+			c->sup->sd_kind = SD_PARENT;
+		else
+			begin_shutdown(e, c->sup, SD_PARENT);
+		return;
+	}
+	if (child_brutal(c)) {
+		e->ops->kill(e->ctx, c, SIGKILL);
+	} else {
+		e->ops->kill(e->ctx, c, stop_signal(c));
+		if (stop_signal(c) != SIGCONT)
+			e->ops->kill(e->ctx, c, SIGCONT);
+	}
+}
+
+/* c, which its supervisor was stopping, is dead. */
+static void
+child_stopped(struct engine *e, struct child *c)
+{
+	e->ops->cancel_timer(e->ctx, c);
+	c->state = CH_STOPPED;
+	snprintf(c->reason, sizeof c->reason, "shutdown");
+	emit(e, "child.stopped", c, "shutdown");
+	c->pid = 0;
+	plan_run(e, c->parent);
+}
+
+/* ---- plans ---- */
+
+static void
+plan_begin(struct engine *e, struct sup *s, enum plan_kind kind,
+    size_t stop_lo, size_t stop_hi, size_t start_lo, size_t start_hi)
+{
+	s->plan = kind;
+	s->stop_lo = stop_lo;
+	s->stop_hi = stop_hi;
+	s->start_lo = start_lo;
+	s->start_hi = start_hi;
+	if (stop_lo != PLAN_END) {
+		s->phase = 0;
+		s->cursor = stop_hi == PLAN_END || stop_hi >= s->n ?
+		    s->n : stop_hi + 1; /* cursor is one past the next */
+	} else {
+		s->phase = 1;
+		s->cursor = start_lo;
+	}
+	plan_run(e, s);
+}
+
+static enum stop_why
+plan_stop_why(const struct sup *s)
+{
+	switch (s->plan) {
+	case PLAN_SHUTDOWN:
+		return STOP_SHUTDOWN;
+	case PLAN_STOP_CMD:
+		return s->target != NULL && s->target->stop_why == STOP_RESTART ?
+		    STOP_RESTART : STOP_COMMAND;
+	default:
+		return STOP_BYSTANDER;
+	}
+}
+
+/* Advances the plan as far as it goes without waiting; returns 1 when the
+ * plan is complete. */
+static int
+plan_step(struct engine *e, struct sup *s)
+{
+	struct child *c;
+
+	while (s->phase == 0) {
+		if (s->cursor > s->n)
+			s->cursor = s->n;
+		if (s->cursor == 0 || s->cursor <= s->stop_lo) {
+			if (s->start_lo == PLAN_END) {
+				s->phase = 2;
+			} else {
+				s->phase = 1;
+				s->cursor = s->start_lo;
+			}
+			break;
+		}
+		c = s->children[s->cursor - 1];
+		if (c->state == CH_STOPPING)
+			return 0;
+		if (c->state == CH_STARTING || c->state == CH_RUNNING) {
+			child_begin_stop(e, c, plan_stop_why(s));
+			continue; /* re-examine: it may be gone already */
+		}
+		if (c->state == CH_RESTARTING) {
+			c->gen++; /* the due restart is void */
+			c->state = CH_STOPPED;
+		}
+		c->pending = PEND_NONE; /* its exit or retry is handled here */
+		s->cursor--;
+	}
+	while (s->phase == 1) {
+		if (s->cursor >= s->n ||
+		    (s->start_hi != PLAN_END && s->cursor > s->start_hi)) {
+			s->phase = 2;
+			break;
+		}
+		c = s->children[s->cursor];
+		if (c->state == CH_STARTING || c->state == CH_STOPPING)
+			return 0;
+		if (c->state == CH_RUNNING || c->held) {
+			s->cursor++;
+			continue;
+		}
+		if (c->restart == CONF_TEMPORARY && s->plan == PLAN_RESTART) {
+			s->cursor++; /* a temporary bystander is not restarted */
+			continue;
+		}
+		if (s->plan == PLAN_RESTART)
+			c->restarts++;
+		child_start(e, c);
+		/* re-examine: running, starting, or the plan changed */
+	}
+	return s->phase == 2;
+}
+
+static void
+process_queue(struct engine *e, struct sup *s)
+{
+	while (s->qpos < s->qlen && !sup_busy(s)) {
+		struct child *c = s->queue[s->qpos++];
+		int kind;
+
+		if (c == NULL || c->pending == PEND_NONE)
+			continue;
+		kind = c->pending;
+		c->pending = PEND_NONE;
+		if (kind == PEND_EXIT)
+			child_died(e, c, c->reason, c->pending_class);
+		else if (c->state == CH_RESTARTING)
+			engine_retry(e, c, c->gen);
+	}
+	if (s->qpos >= s->qlen)
+		s->qpos = s->qlen = 0;
+}
+
+static void node_ready(struct engine *e, struct child *node);
+static void node_exited(struct engine *e, struct child *node);
+
+static void
+plan_done(struct engine *e, struct sup *s)
+{
+	enum plan_kind kind = s->plan;
+	struct child *target = s->target;
+	size_t i;
+
+	s->plan = PLAN_NONE;
+	s->target = NULL;
+	for (i = 0; i < s->n; i++)
+		s->children[i]->held = 0;
+	switch (kind) {
+	case PLAN_BOOT:
+		s->booted = 1;
+		node_ready(e, s->self);
+		break;
+	case PLAN_STOP_CMD:
+		if (target != NULL && target->stop_why == STOP_RESTART &&
+		    target->state == CH_STOPPED && !e->shutting_down) {
+			s->target = target;
+			plan_begin(e, s, PLAN_START_CMD, PLAN_END, PLAN_END,
+			    tree_index(target), tree_index(target));
+			return;
+		}
+		break;
+	case PLAN_SHUTDOWN:
+		switch (s->sd_kind) {
+		case SD_ROOT:
+			e->finished = 1;
+			emit(e, "herd.stopped", s->self, "shutdown");
+			e->ops->finish(e->ctx, 0, "shut down");
+			return;
+		case SD_PARENT:
+			sup_reset(e, s);
+			child_stopped(e, s->self);
+			return;
+		case SD_GIVE_UP:
+		case SD_AUTO:
+			if (s->self->parent == NULL) {
+				e->finished = 1;
+				emit(e, "herd.stopped", s->self,
+				    s->sd_kind == SD_AUTO ? "auto_shutdown" :
+				    "gave_up");
+				e->ops->finish(e->ctx, s->sd_kind == SD_AUTO ? 0 : 1,
+				    s->sd_kind == SD_AUTO ? "auto_shutdown" :
+				    "the root supervisor reached its restart "
+				    "intensity and gave up");
+				return;
+			}
+			sup_reset(e, s);
+			node_exited(e, s->self);
+			return;
+		case SD_BOOT_FAIL:
+			if (s->self->parent == NULL) {
+				e->finished = 1;
+				emit(e, "herd.stopped", s->self, "boot_failed");
+				e->ops->finish(e->ctx, 1, s->fail_cause);
+				return;
+			}
+			sup_reset(e, s);
+			start_failed(e, s->self, s->fail_cause);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	sweep_temporary(e, s);
+	process_queue(e, s);
+}
+
+/* Runs s's plan; re-entrant calls (a nested supervisor finishing inside a
+ * step) only ask the running loop to look again. */
+static void
+plan_run(struct engine *e, struct sup *s)
+{
+	int done;
+
+	if (e->finished)
+		return;
+	if (s->running) {
+		s->again = 1;
+		return;
+	}
+	if (s->plan == PLAN_NONE)
+		return;
+	s->running = 1;
+	do {
+		s->again = 0;
+		done = plan_step(e, s);
+	} while (s->again && !done);
+	s->running = 0;
+	if (done)
+		plan_done(e, s);
+}
+
+static void
+begin_shutdown(struct engine *e, struct sup *s, enum shutdown_kind kind)
+{
+	size_t i;
+
+	queue_clear(s);
+	for (i = 0; i < s->n; i++) {
+		struct child *c = s->children[i];
+		if (c->state == CH_RESTARTING) {
+			c->gen++;
+			c->state = CH_STOPPED;
+		}
+	}
+	s->sd_kind = kind;
+	s->target = NULL;
+	plan_begin(e, s, PLAN_SHUTDOWN, 0, PLAN_END, PLAN_END, PLAN_END);
+}
+
+/* ---- what happens when a child ends by itself (rules 4-11, 15) ---- */
+
+static int
+should_restart(const struct child *c, enum reason_class cls)
+{
+	switch (c->restart) {
+	case CONF_PERMANENT:
+		return 1;
+	case CONF_TRANSIENT:
+		return cls == R_ABNORMAL;
+	default:
+		return 0;
+	}
+}
+
+static int
+significant_alive(const struct sup *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->children[i]->significant &&
+		    (alive(s->children[i]) ||
+		    s->children[i]->state == CH_RESTARTING))
+			return 1;
+	return 0;
+}
+
+static unsigned
+backoff_delay(struct engine *e, struct child *c)
+{
+	const struct conf_backoff *b = &c->spec->backoff;
+	uint64_t now = e->ops->now_ms(e->ctx);
+	double d;
+	unsigned delay;
+
+	if (c->started_ms != 0 && now - c->started_ms >= b->reset_after_ms)
+		c->backoff_ms = 0;
+	delay = c->backoff_ms ? c->backoff_ms : b->initial_ms;
+	d = delay * b->multiplier;
+	c->backoff_ms = d > b->max_ms ? b->max_ms : (unsigned)d;
+	if (b->jitter > 0)
+		delay += (unsigned)(delay * b->jitter *
+		    ((double)random() / RAND_MAX));
+	return delay;
+}
+
+/* Starts the strategy's restart for c (rules 7-9). */
+static void
+do_restart(struct engine *e, struct sup *s, struct child *c)
+{
+	size_t k = tree_index(c);
+
+	switch (s->strategy) {
+	case CONF_ONE_FOR_ALL:
+		plan_begin(e, s, PLAN_RESTART, 0, PLAN_END, 0, PLAN_END);
+		break;
+	case CONF_REST_FOR_ONE:
+		plan_begin(e, s, PLAN_RESTART, k, PLAN_END, k, PLAN_END);
+		break;
+	default:
+		plan_begin(e, s, PLAN_RESTART, PLAN_END, PLAN_END, k, k);
+		break;
+	}
+}
+
+static void
+give_up(struct engine *e, struct sup *s)
+{
+	char why[64];
+
+	snprintf(why, sizeof why, "intensity %u in %u ms", s->intensity,
+	    s->period_ms);
+	emit(e, "supervisor.gave_up", s->self, why);
+	begin_shutdown(e, s, SD_GIVE_UP);
+}
+
+/* A restart of c is due: count it (rule 5) unless it was counted when it
+ * was decided, then restart per strategy. */
+static void
+restart_now(struct engine *e, struct child *c, int counts)
+{
+	struct sup *s = c->parent;
+
+	if (counts && add_restart(e, s)) {
+		c->state = CH_EXITED;
+		give_up(e, s);
+		return;
+	}
+	do_restart(e, s, c);
+}
+
+/* c (settled, its supervisor idle) ended by itself with reason. */
+static void
+child_died(struct engine *e, struct child *c, const char *reason,
+    enum reason_class cls)
+{
+	struct sup *s = c->parent;
+
+	c->state = CH_EXITED;
+	c->pid = 0;
+	if (e->shutting_down || !should_restart(c, cls)) {
+		int sig = c->significant;
+		if (c->restart == CONF_TEMPORARY)
+			child_remove(e, c);
+		if (sig && !e->shutting_down &&
+		    (s->auto_shutdown == CONF_AUTO_ANY_SIGNIFICANT ||
+		    (s->auto_shutdown == CONF_AUTO_ALL_SIGNIFICANT &&
+		    !significant_alive(s))))
+			begin_shutdown(e, s, SD_AUTO);
+		return;
+	}
+	if (add_restart(e, s)) {
+		give_up(e, s);
+		return;
+	}
+	if (c->spec != NULL && c->spec->backoff.enabled) {
+		c->state = CH_RESTARTING;
+		c->retry_counts = 0;
+		e->ops->retry_timer(e->ctx, c, backoff_delay(e, c));
+		return;
+	}
+	(void)reason;
+	do_restart(e, s, c);
+}
+
+/* A start of c failed (rules 10, 12). */
+static void
+start_failed(struct engine *e, struct child *c, const char *cause)
+{
+	struct sup *s = c->parent;
+
+	snprintf(c->reason, sizeof c->reason, "%s", cause);
+	emit(e, "child.start_failed", c, cause);
+	c->pid = 0;
+	if (s == NULL) /* cannot happen: the root is booted, not spawned */
+		return;
+	switch (s->plan) {
+	case PLAN_BOOT:
+		c->state = CH_STOPPED;
+		snprintf(s->fail_cause, sizeof s->fail_cause,
+		    "child %s failed to start: %s", c->path, cause);
+		begin_shutdown(e, s, SD_BOOT_FAIL);
+		return;
+	case PLAN_RESTART:
+		c->state = CH_RESTARTING;
+		c->retry_counts = 1;
+		s->phase = 2; /* the round stops at the failing child */
+		e->ops->retry_timer(e->ctx, c,
+		    c->spec != NULL && c->spec->backoff.enabled ?
+		    backoff_delay(e, c) : 0);
+		plan_run(e, s);
+		return;
+	default:
+		c->state = CH_STOPPED;
+		if (s->plan == PLAN_START_CMD)
+			s->phase = 2;
+		plan_run(e, s);
+		return;
+	}
+}
+
+/* ---- nested supervisors seen from their parent ---- */
+
+static void
+node_ready(struct engine *e, struct child *node)
+{
+	if (node->parent == NULL) {
+		node->state = CH_RUNNING;
+		emit(e, "herd.started", node, NULL);
+		return;
+	}
+	engine_child_ready(e, node);
+}
+
+static void
+node_exited(struct engine *e, struct child *node)
+{
+	if (node->state == CH_STOPPING) {
+		child_stopped(e, node);
+		return;
+	}
+	snprintf(node->reason, sizeof node->reason, "shutdown");
+	if (node->state == CH_STARTING) {
+		start_failed(e, node, "shutdown");
+		return;
+	}
+	emit(e, "child.exited", node, "shutdown");
+	if (sup_busy(node->parent)) {
+		node->state = CH_EXITED;
+		node->pending_class = R_SHUTDOWN;
+		queue_push(node->parent, node, PEND_EXIT);
+		return;
+	}
+	child_died(e, node, "shutdown", R_SHUTDOWN);
+}
+
+/* ---- the public entry points ---- */
+
+void
+engine_init(struct engine *e, const struct engine_ops *ops, void *ctx,
+    struct child *root)
+{
+	memset(e, 0, sizeof *e);
+	e->ops = ops;
+	e->ctx = ctx;
+	e->root = root;
+}
+
+void
+engine_boot(struct engine *e)
+{
+	struct sup *s = e->root->sup;
+
+	e->root->state = CH_STARTING;
+	s->plan = PLAN_BOOT;
+	s->phase = 1;
+	s->start_lo = 0;
+	s->start_hi = PLAN_END;
+	s->cursor = 0;
+	plan_run(e, s);
+	if (!e->finished && !sup_busy(s))
+		e->root->state = CH_RUNNING;
+}
+
+void
+engine_shutdown(struct engine *e)
+{
+	if (e->finished || e->shutting_down)
+		return;
+	e->shutting_down = 1;
+	emit(e, "herd.stopping", e->root, NULL);
+	e->root->state = CH_STOPPING;
+	begin_shutdown(e, e->root->sup, SD_ROOT);
+}
+
+void
+engine_child_ready(struct engine *e, struct child *c)
+{
+	if (c->state != CH_STARTING)
+		return;
+	set_running(e, c);
+	plan_run(e, c->parent);
+}
+
+void
+engine_child_start_failed(struct engine *e, struct child *c,
+    const char *cause)
+{
+	if (c->state != CH_STARTING)
+		return;
+	if (c->pid > 0) {
+		/* not ready in time: it must not linger (rule 3) */
+		e->ops->kill(e->ctx, c, SIGKILL);
+		c->state = CH_STOPPING;
+		c->stop_why = STOP_NONE;
+		snprintf(c->reason, sizeof c->reason, "%s", cause);
+		c->start_fail_pending = 1;
+		return;
+	}
+	start_failed(e, c, cause);
+}
+
+void
+engine_exit_reason(const struct child *c, int status, char *buf, size_t len)
+{
+	char sig[32];
+
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+		if (code == 0 || (c->spec != NULL &&
+		    conf_exit_is_normal(c->spec, code)))
+			snprintf(buf, len, "normal");
+		else
+			snprintf(buf, len, "exit:%d", code);
+	} else if (WIFSIGNALED(status)) {
+		if (WTERMSIG(status) == SIGTERM)
+			snprintf(buf, len, "shutdown");
+		else
+			snprintf(buf, len, "signal:%s",
+			    signal_name(WTERMSIG(status), sig, sizeof sig));
+	} else {
+		snprintf(buf, len, "exit:?");
+	}
+}
+
+static enum reason_class
+classify(const char *reason)
+{
+	if (strcmp(reason, "normal") == 0)
+		return R_NORMAL;
+	if (strcmp(reason, "shutdown") == 0)
+		return R_SHUTDOWN;
+	return R_ABNORMAL;
+}
+
+void
+engine_child_exited(struct engine *e, struct child *c, int status)
+{
+	struct sup *s = c->parent;
+	char reason[48];
+	size_t k;
+
+	engine_exit_reason(c, status, reason, sizeof reason);
+	if (c->start_fail_pending) {
+		/* killed because it was not ready in time */
+		c->start_fail_pending = 0;
+		e->ops->cancel_timer(e->ctx, c);
+		c->state = CH_STARTING;
+		snprintf(reason, sizeof reason, "%s", c->reason);
+		start_failed(e, c, reason);
+		return;
+	}
+	switch (c->state) {
+	case CH_STOPPING:
+		child_stopped(e, c);
+		return;
+	case CH_STARTING: {
+		char cause[96];
+		snprintf(cause, sizeof cause, "exited before ready (%s)",
+		    reason);
+		start_failed(e, c, cause);
+		return;
+	}
+	case CH_RUNNING:
+		break;
+	default:
+		return; /* not ours to handle: already accounted for */
+	}
+	snprintf(c->reason, sizeof c->reason, "%s", reason);
+	emit(e, "child.exited", c, reason);
+	c->pid = 0;
+	if (sup_busy(s)) {
+		k = tree_index(c);
+		c->state = CH_EXITED;
+		if (s->phase == 0 && s->stop_lo != PLAN_END && k >= s->stop_lo &&
+		    k < s->cursor) {
+			/* the plan was going to stop it anyway */
+			plan_run(e, s);
+			return;
+		}
+		c->pending_class = classify(reason);
+		queue_push(s, c, PEND_EXIT);
+		return;
+	}
+	child_died(e, c, reason, classify(reason));
+}
+
+void
+engine_stop_timeout(struct engine *e, struct child *c)
+{
+	if (c->state != CH_STOPPING)
+		return;
+	if (c->type == CONF_SUPERVISOR) {
+		c->sup->brutal = 1;
+		tree_walk(c, engine_kill_if_stopping, e);
+		return;
+	}
+	e->ops->kill(e->ctx, c, SIGKILL);
+}
+
+void
+engine_kill_if_stopping(struct child *c, void *arg)
+{
+	struct engine *e = arg;
+
+	if (c->type == CONF_WORKER && c->pid > 0 && c->state == CH_STOPPING)
+		e->ops->kill(e->ctx, c, SIGKILL);
+}
+
+void
+engine_retry(struct engine *e, struct child *c, unsigned gen)
+{
+	struct sup *s = c->parent;
+
+	if (e->finished || c->gen != gen || c->state != CH_RESTARTING)
+		return;
+	if (e->shutting_down)
+		return;
+	if (sup_busy(s)) {
+		queue_push(s, c, PEND_RETRY);
+		return;
+	}
+	restart_now(e, c, c->retry_counts);
+}
+
+/* ---- commands (rule 13 for running children) ---- */
+
+static int
+cmd_error(const char **code, const char *what, char *cause, size_t len,
+    const char *fmt, const char *path)
+{
+	*code = what;
+	snprintf(cause, len, fmt, path);
+	return -1;
+}
+
+int
+engine_cmd_start(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len)
+{
+	struct sup *s = c->parent;
+
+	if (e->shutting_down || e->finished)
+		return cmd_error(code, IPC_E_SHUTTING_DOWN, cause, len,
+		    "herdd is shutting down; %s not started", c->path);
+	if (s == NULL)
+		return cmd_error(code, IPC_E_ALREADY_STARTED, cause, len,
+		    "the root supervisor is always running%s", "");
+	switch (c->state) {
+	case CH_RUNNING:
+	case CH_STARTING:
+		return cmd_error(code, IPC_E_ALREADY_STARTED, cause, len,
+		    "%s is already started", c->path);
+	case CH_STOPPING:
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "%s is stopping; start it once it has stopped", c->path);
+	case CH_RESTARTING:
+		return cmd_error(code, IPC_E_RESTARTING, cause, len,
+		    "%s is restarting", c->path);
+	default:
+		break;
+	}
+	if (sup_busy(s))
+		return cmd_error(code, IPC_E_BUSY, cause, len,
+		    "the supervisor of %s is busy restarting children; try "
+		    "again", c->path);
+	s->target = c;
+	plan_begin(e, s, PLAN_START_CMD, PLAN_END, PLAN_END, tree_index(c),
+	    tree_index(c));
+	return 0;
+}
+
+/* Stops c by command: no restart, no intensity (rule 13). */
+static int
+stop_child(struct engine *e, struct child *c, enum stop_why why,
+    const char **code, char *cause, size_t len)
+{
+	struct sup *s = c->parent;
+
+	if (s == NULL)
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "the root supervisor stops only with shutdown%s", "");
+	if (e->shutting_down || e->finished)
+		return cmd_error(code, IPC_E_SHUTTING_DOWN, cause, len,
+		    "herdd is shutting down; %s is being stopped", c->path);
+	switch (c->state) {
+	case CH_STOPPED:
+	case CH_EXITED:
+		if (why == STOP_RESTART)
+			return engine_cmd_start(e, c, code, cause, len);
+		if (c->pending != PEND_NONE) {
+			queue_scrub(s, c);
+			c->pending = PEND_NONE;
+		}
+		return 0;
+	case CH_STOPPING:
+		if (why == STOP_RESTART)
+			return cmd_error(code, IPC_E_REFUSED, cause, len,
+			    "%s is stopping", c->path);
+		return 0;
+	case CH_RESTARTING:
+		c->gen++;
+		c->state = CH_STOPPED;
+		if (c->pending != PEND_NONE) {
+			queue_scrub(s, c);
+			c->pending = PEND_NONE;
+		}
+		emit(e, "child.stopped", c, "shutdown");
+		if (why == STOP_RESTART)
+			return engine_cmd_start(e, c, code, cause, len);
+		if (c->restart == CONF_TEMPORARY && !sup_busy(s))
+			child_remove(e, c);
+		return 0;
+	default:
+		break;
+	}
+	if (sup_busy(s)) {
+		if (why == STOP_RESTART)
+			return cmd_error(code, IPC_E_BUSY, cause, len,
+			    "the supervisor of %s is busy restarting children;"
+			    " try again", c->path);
+		c->held = 1;
+		child_begin_stop(e, c, why);
+		return 0;
+	}
+	s->target = c;
+	c->stop_why = why; /* read by plan_stop_why */
+	plan_begin(e, s, PLAN_STOP_CMD, tree_index(c), tree_index(c),
+	    PLAN_END, PLAN_END);
+	return 0;
+}
+
+int
+engine_cmd_stop(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len)
+{
+	return stop_child(e, c, STOP_COMMAND, code, cause, len);
+}
+
+int
+engine_cmd_restart(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len)
+{
+	return stop_child(e, c, STOP_RESTART, code, cause, len);
+}

@@ -1,0 +1,115 @@
+/*
+ * Lifecycle events: every change is numbered without gaps, published on a
+ * pub0 socket as "<topic> <json>", and kept in a ring so a client that
+ * subscribes late can ask for what it missed (the "events" op).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+
+#include "events.h"
+#include "ipc.h"
+#include "util.h"
+
+struct events {
+	nng_socket sock;
+	char **ring;     /* printed JSON objects, oldest at head */
+	uint64_t *seqs;
+	size_t cap, head, len;
+	uint64_t seq;
+};
+
+struct events *
+events_create(const char *run_dir, size_t ring_size, char *cause, size_t len)
+{
+	struct events *ev = xcalloc(1, sizeof *ev);
+	char url[4200];
+	int rv;
+
+	if (ipc_events_url(run_dir, url, sizeof url) == -1) {
+		snprintf(cause, len, "run_dir too long: %s", run_dir);
+		free(ev);
+		return NULL;
+	}
+	if ((rv = nng_pub0_open(&ev->sock)) != 0 ||
+	    (rv = nng_listen(ev->sock, url, NULL, 0)) != 0) {
+		snprintf(cause, len, "cannot listen on %s: %s", url,
+		    nng_strerror(rv));
+		nng_close(ev->sock);
+		free(ev);
+		return NULL;
+	}
+	ev->cap = ring_size ? ring_size : 1;
+	ev->ring = xcalloc(ev->cap, sizeof *ev->ring);
+	ev->seqs = xcalloc(ev->cap, sizeof *ev->seqs);
+	return ev;
+}
+
+void
+events_destroy(struct events *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	nng_close(ev->sock);
+	for (i = 0; i < ev->cap; i++)
+		free(ev->ring[i]);
+	free(ev->ring);
+	free(ev->seqs);
+	free(ev);
+}
+
+uint64_t
+events_publish(struct events *ev, const char *topic, cJSON *obj)
+{
+	size_t slot, tlen;
+	char *json, *msg;
+
+	ev->seq++;
+	cJSON_AddNumberToObject(obj, "seq", (double)ev->seq);
+	cJSON_AddStringToObject(obj, "event", topic);
+	cJSON_AddNumberToObject(obj, "ts", (double)mono_us());
+	json = ipc_print(obj);
+	cJSON_Delete(obj);
+
+	tlen = strlen(topic);
+	msg = xcalloc(1, tlen + 1 + strlen(json) + 1);
+	memcpy(msg, topic, tlen);
+	msg[tlen] = ' ';
+	strcpy(msg + tlen + 1, json);
+	nng_send(ev->sock, msg, strlen(msg), NNG_FLAG_NONBLOCK);
+	free(msg);
+
+	if (ev->len == ev->cap) {
+		free(ev->ring[ev->head]);
+		ev->head = (ev->head + 1) % ev->cap;
+		ev->len--;
+	}
+	slot = (ev->head + ev->len) % ev->cap;
+	ev->ring[slot] = json;
+	ev->seqs[slot] = ev->seq;
+	ev->len++;
+	return ev->seq;
+}
+
+cJSON *
+events_since(struct events *ev, long long since)
+{
+	cJSON *res = cJSON_CreateObject(), *arr;
+	size_t i, slot;
+
+	arr = cJSON_AddArrayToObject(res, "events");
+	for (i = 0; since >= 0 && i < ev->len; i++) {
+		slot = (ev->head + i) % ev->cap;
+		if (ev->seqs[slot] > (uint64_t)since)
+			cJSON_AddItemToArray(arr, cJSON_Parse(ev->ring[slot]));
+	}
+	cJSON_AddNumberToObject(res, "last_seq", (double)ev->seq);
+	cJSON_AddNumberToObject(res, "first_seq", ev->len ?
+	    (double)ev->seqs[ev->head] : (double)ev->seq + 1);
+	return res;
+}

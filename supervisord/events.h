@@ -1,0 +1,26 @@
+/* The event stream: pub0 socket plus a replay ring (events.c). */
+#ifndef HERDD_EVENTS_H
+#define HERDD_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct events;
+
+/* Listens on ipc://<run_dir>/events.sock; keeps the last ring_size events.
+ * Returns NULL with cause filled. */
+struct events *events_create(const char *run_dir, size_t ring_size,
+    char *cause, size_t len);
+void events_destroy(struct events *ev);
+
+/* Stamps obj with seq, event=topic and ts, publishes it and keeps it in the
+ * ring. Takes obj. Returns the seq given. */
+uint64_t events_publish(struct events *ev, const char *topic, cJSON *obj);
+
+/* {"events":[...], "last_seq":N} with the ring's events with seq > since;
+ * since < 0 gives no events, only last_seq. Caller owns the result. */
+cJSON *events_since(struct events *ev, long long since);
+
+#endif

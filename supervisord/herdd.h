@@ -1,0 +1,245 @@
+/* herdd's private header: the supervision tree, the strategy engine and the
+ * daemon modules that drive it. */
+#ifndef HERDD_H
+#define HERDD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+
+#define HERD_VERSION "0.1.0"
+
+struct event_base;
+struct sup;
+
+/* ---- tree.c: the supervision tree ---- */
+
+enum child_state {
+	CH_STOPPED,    /* not running: never started, or stopped on purpose */
+	CH_STARTING,   /* spawned (or a supervisor booting), not yet ready */
+	CH_RUNNING,
+	CH_STOPPING,   /* its supervisor asked it to stop, waiting for death */
+	CH_RESTARTING, /* a restart is due: failed start retry or backoff */
+	CH_EXITED,     /* ended by itself and not restarted (or not yet) */
+};
+
+/* Why a supervisor stops a child: decides what happens after its death. */
+enum stop_why {
+	STOP_NONE,
+	STOP_BYSTANDER, /* part of a group restart */
+	STOP_COMMAND,   /* stop/terminate by command */
+	STOP_SHUTDOWN,  /* its supervisor is shutting down */
+	STOP_RESTART,   /* restart by command: stop, then start again */
+};
+
+/* A node of the tree: a worker process or a nested supervisor. The root
+ * supervisor has a node too, with parent NULL and path "". */
+struct child {
+	struct sup *parent;
+	const struct conf_child *spec; /* borrowed from the live conf; NULL
+	                                  for the root */
+	char *name;
+	char *path;              /* "api/web"; "" for the root */
+	enum conf_type type;
+	enum conf_restart restart;
+	long shutdown_ms;
+	int significant;
+
+	enum child_state state;
+	enum stop_why stop_why;
+	pid_t pid;               /* 0 when no process */
+	uint64_t started_ms;     /* when it last became running */
+	unsigned restarts;       /* restarts by its supervisor */
+	unsigned gen;            /* bumped on every start, to spot stale retries */
+	int pending;             /* queued while its supervisor was busy: an
+	                            exit or a due restart */
+	int pending_class;       /* the queued exit's reason class */
+	int held;                /* stopped by command during a plan: the plan
+	                            must not start it again */
+	int start_fail_pending;  /* killed for not being ready in time */
+	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
+	                            signal:NAME, or why a start failed */
+	unsigned backoff_ms;     /* next backoff delay; 0 = initial */
+	int retry_counts;        /* the due restart counts toward intensity */
+
+	struct sup *sup;         /* type supervisor: its own state */
+	void *drv;               /* the driver's per-child data */
+};
+
+enum plan_kind {
+	PLAN_NONE,
+	PLAN_BOOT,      /* start all children in order */
+	PLAN_RESTART,   /* a strategy's restart: stop range, then start range */
+	PLAN_START_CMD, /* start by command */
+	PLAN_STOP_CMD,  /* stop by command (STOP_COMMAND or STOP_RESTART) */
+	PLAN_SHUTDOWN,  /* stop everything, then finish per shutdown_kind */
+};
+
+enum shutdown_kind {
+	SD_PARENT,    /* asked by its parent: report stopped */
+	SD_GIVE_UP,   /* intensity exceeded: exit with reason shutdown */
+	SD_AUTO,      /* auto_shutdown: exit with reason shutdown */
+	SD_BOOT_FAIL, /* a child failed to start while booting */
+	SD_ROOT,      /* herdd is shutting down */
+};
+
+#define PLAN_END ((size_t)-1)
+
+/* A supervisor: children in start order and the one plan it is executing.
+ * A plan stops children [stop_lo, stop_hi] in reverse order, one at a time,
+ * then starts [start_lo, start_hi] in order, one at a time (rules 1, 2). */
+struct sup {
+	struct child *self;
+	const struct conf_sup *spec;
+	enum conf_strategy strategy;
+	unsigned intensity;
+	unsigned period_ms;
+	enum conf_auto_shutdown auto_shutdown;
+
+	struct child **children;
+	size_t n, cap;
+
+	enum plan_kind plan;
+	enum shutdown_kind sd_kind;
+	int phase;               /* 0 stopping, 1 starting, 2 done */
+	size_t stop_lo, stop_hi, start_lo, start_hi;
+	size_t cursor;
+	struct child *target;    /* the child a command plan is about */
+	char fail_cause[256];    /* why a boot failed */
+	int brutal;              /* shutdown timer expired: SIGKILL everything */
+	int booted;
+	int running, again;      /* plan_run re-entry guard */
+
+	uint64_t *restarts;      /* restart times within period_ms, a ring */
+	size_t r_head, r_len, r_cap;
+
+	struct child **queue;    /* exits and retries that came in during a
+	                            plan; NULL entries were removed */
+	size_t qlen, qcap, qpos;
+};
+
+/* Builds the tree for conf's root supervisor; all children stopped. */
+struct child *tree_create(const struct conf *c);
+/* Frees a node and everything below it. */
+void tree_destroy(struct child *node);
+/* (Re)builds a supervisor's children from its spec, dropping any present. */
+void tree_sup_reset(struct sup *s);
+/* Finds the node at PATH ("api/web") under root; NULL if none. */
+struct child *tree_find(struct child *root, const char *path);
+/* Position of c among its siblings. */
+size_t tree_index(const struct child *c);
+/* Removes c from its supervisor and frees it. */
+void tree_remove(struct child *c);
+/* Calls fn on every node below (not including) node, depth first, in start
+ * order. */
+void tree_walk(struct child *node, void (*fn)(struct child *, void *),
+    void *arg);
+const char *child_state_name(enum child_state s);
+
+/* ---- engine.c: OTP's strategies as a function of tree and event ---- */
+
+/* What the engine asks of the world. The daemon's driver does it for real;
+ * unit tests record it. */
+struct engine_ops {
+	uint64_t (*now_ms)(void *ctx);
+	/* Starts c's process. Returns 1 if already ready (ready:"exec"), 0 if
+	 * readiness will be reported by engine_child_ready or
+	 * engine_child_start_failed, -1 if it failed (cause filled, c->pid 0). */
+	int (*spawn)(void *ctx, struct child *c, char *cause, size_t len);
+	/* Sends sig to c's process group. */
+	void (*kill)(void *ctx, struct child *c, int sig);
+	/* After ms, call engine_stop_timeout(c). */
+	void (*stop_timer)(void *ctx, struct child *c, long ms);
+	/* Cancels c's stop timer, if any. */
+	void (*cancel_timer)(void *ctx, struct child *c);
+	/* After ms (0: on the next loop turn), call engine_retry(c, gen). */
+	void (*retry_timer)(void *ctx, struct child *c, unsigned ms);
+	/* A lifecycle event for c (reason may be NULL). */
+	void (*event)(void *ctx, const char *topic, struct child *c,
+	    const char *reason);
+	/* The root supervisor has ended: herdd exits with code. */
+	void (*finish)(void *ctx, int code, const char *why);
+	/* c is about to be freed. */
+	void (*release)(void *ctx, struct child *c);
+};
+
+struct engine {
+	const struct engine_ops *ops;
+	void *ctx;
+	struct child *root;
+	int shutting_down;
+	int finished;
+};
+
+void engine_init(struct engine *e, const struct engine_ops *ops, void *ctx,
+    struct child *root);
+/* Starts the root supervisor (rule 1). */
+void engine_boot(struct engine *e);
+/* Stops everything and finishes with code 0 (rule 16). */
+void engine_shutdown(struct engine *e);
+
+/* Reports from the world. */
+void engine_child_ready(struct engine *e, struct child *c);
+void engine_child_start_failed(struct engine *e, struct child *c,
+    const char *cause);
+void engine_child_exited(struct engine *e, struct child *c, int status);
+void engine_stop_timeout(struct engine *e, struct child *c);
+void engine_retry(struct engine *e, struct child *c, unsigned gen);
+/* tree_walk callback: SIGKILL a worker that is being stopped. */
+void engine_kill_if_stopping(struct child *c, void *arg);
+
+/* Commands; return 0 or -1 with *code an IPC_E_* code and cause filled. */
+int engine_cmd_start(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len);
+int engine_cmd_stop(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len);
+int engine_cmd_restart(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len);
+
+/* Formats a wait status as normal/shutdown/exit:N/signal:NAME for child c
+ * (which decides what is normal). */
+void engine_exit_reason(const struct child *c, int status, char *buf,
+    size_t len);
+
+/* ---- driver.c: the engine's ops done for real on the event loop ---- */
+
+struct pidmap;
+struct events;
+struct control;
+
+/* The daemon: one of these, made in main. */
+struct herdd {
+	struct event_base *base;
+	struct conf *conf;
+	struct child *root;
+	struct engine engine;
+	struct pidmap *pids;
+	struct events *events;
+	struct control *control;
+	char **environ_base;       /* herdd's environment at start, borrowed */
+	char *notify_dir;          /* run_dir/notify */
+	long nofile_soft;          /* file limit to give children, -1 keep */
+	unsigned notify_serial;
+	uint64_t started_ms;
+	int exit_code;
+	char exit_why[512];
+	int finished;
+};
+
+extern const struct engine_ops driver_ops;
+
+/* Reaps every exited child and reports it to the engine (SIGCHLD). */
+void driver_reap(struct herdd *h);
+
+/* ---- control.c: the control socket ---- */
+
+/* Listens on ipc://<run_dir>/control.sock. NULL with cause on failure. */
+struct control *control_create(struct herdd *h, char *cause, size_t len);
+void control_destroy(struct control *ctl);
+/* Lets waiting requests (start/stop/restart) see lifecycle events. */
+void control_on_event(struct control *ctl, const char *topic,
+    struct child *c, const char *reason);
+
+#endif

@@ -1,0 +1,248 @@
+/* herdd: reads the config, takes the run_dir lock, opens the sockets, boots
+ * the supervision tree and runs the event loop until the tree has ended. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "events.h"
+#include "herdd.h"
+#include "lock.h"
+#include "log.h"
+#include "output.h"
+#include "pidmap.h"
+#include "util.h"
+
+#define EVENT_RING 4096
+
+extern char **environ;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: herdd [-c FILE] [--check] [-v] [--version]\n"
+	    "\n"
+	    "Runs the supervision tree described by FILE (default "
+	    "/etc/herd/herd.json)\n"
+	    "in the foreground; stops it on SIGTERM or SIGINT.\n"
+	    "\n"
+	    "  -c, --config FILE  the config file\n"
+	    "      --check        validate FILE, print every error, exit 0 or 1\n"
+	    "  -v, --verbose      log every lifecycle event\n"
+	    "      --version      print the version\n"
+	    "  -h, --help         this help\n"
+	    "\n"
+	    "Exit status: 0 after a shutdown, 1 when the config is bad, the\n"
+	    "tree could not boot, or the root supervisor gave up.\n");
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char *p, *dir = xstrdup(path);
+
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			free(dir);
+			return -1;
+		}
+		*p = '/';
+	}
+	free(dir);
+	if (mkdir(path, mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Raises the file limit as far as allowed: herdd holds a few fds per
+ * child. Children get the limit herdd started with. */
+static void
+raise_nofile(struct herdd *h)
+{
+	struct rlimit rl;
+	FILE *f;
+	long nr_open = 0;
+
+	h->nofile_soft = -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	h->nofile_soft = (long)rl.rlim_cur;
+	f = fopen("/proc/sys/fs/nr_open", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open > 0 && (rlim_t)nr_open > rl.rlim_max) {
+		struct rlimit up = { (rlim_t)nr_open, (rlim_t)nr_open };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void
+sigchld_cb(evutil_socket_t sig, short what, void *arg)
+{
+	driver_reap(arg);
+}
+
+static void
+sigterm_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct herdd *h = arg;
+
+	if (!h->engine.shutting_down) {
+		log_info("signal %d: shutting down", (int)sig);
+		engine_shutdown(&h->engine);
+		return;
+	}
+	/* A second signal: stop waiting for shutdown timeouts. */
+	log_info("signal %d again: killing what is left", (int)sig);
+	h->root->sup->brutal = 1;
+	tree_walk(h->root, engine_kill_if_stopping, &h->engine);
+}
+
+static void
+release_all(struct child *c, void *arg)
+{
+	driver_ops.release(arg, c);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = "/etc/herd/herd.json";
+	struct conf_errors errs = { 0 };
+	struct event *sigs[4];
+	struct pidmap pids = { 0 };
+	struct herdd h;
+	char cause[1024];
+	int ch, check = 0, verbose = 0, lockfd, i;
+	size_t k;
+
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("herdd %s\n", HERD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init(verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+
+	memset(&h, 0, sizeof h);
+	if (conf_load(path, &h.conf, &errs) == -1) {
+		for (k = 0; k < errs.n; k++)
+			fprintf(stderr, "%s\n", errs.msgs[k]);
+		fprintf(stderr, "herdd: %zu error%s in %s\n", errs.n,
+		    errs.n == 1 ? "" : "s", path);
+		conf_errors_clear(&errs);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok\n", path);
+		conf_free(h.conf);
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if (mkdir_p(h.conf->run_dir, 0750) == -1)
+		fatal("cannot create run_dir %s", h.conf->run_dir);
+	if ((lockfd = lock_take(h.conf->run_dir, cause, sizeof cause)) == -1)
+		fatalx("%s", cause);
+	if (mkdir_p(h.conf->log_dir, 0750) == -1)
+		fatal("cannot create log_dir %s", h.conf->log_dir);
+	h.notify_dir = xprintf("%s/notify", h.conf->run_dir);
+	if (mkdir_p(h.notify_dir, 0700) == -1)
+		fatal("cannot create %s", h.notify_dir);
+	raise_nofile(&h);
+
+	h.base = event_base_new();
+	if (h.base == NULL)
+		fatalx("event_base_new failed");
+	h.pids = &pids;
+	h.environ_base = environ;
+	h.started_ms = mono_ms();
+	h.root = tree_create(h.conf);
+	engine_init(&h.engine, &driver_ops, &h, h.root);
+
+	sigs[0] = evsignal_new(h.base, SIGCHLD, sigchld_cb, &h);
+	sigs[1] = evsignal_new(h.base, SIGTERM, sigterm_cb, &h);
+	sigs[2] = evsignal_new(h.base, SIGINT, sigterm_cb, &h);
+	sigs[3] = evsignal_new(h.base, SIGHUP, sigterm_cb, &h);
+	for (i = 0; i < 3; i++)
+		event_add(sigs[i], NULL);
+
+	h.events = events_create(h.conf->run_dir, EVENT_RING, cause,
+	    sizeof cause);
+	if (h.events == NULL)
+		fatalx("%s", cause);
+	h.control = control_create(&h, cause, sizeof cause);
+	if (h.control == NULL)
+		fatalx("%s", cause);
+
+	log_info("herdd %s starting (pid %d, config %s, run_dir %s)",
+	    HERD_VERSION, (int)getpid(), path, h.conf->run_dir);
+	engine_boot(&h.engine);
+	if (!h.finished)
+		event_base_dispatch(h.base);
+
+	/* Every child has been reaped: the tree ends only then. */
+	output_close_all();
+	if (h.exit_code != 0)
+		log_warnx("exiting: %s", h.exit_why);
+	else
+		log_info("exiting: %s", h.exit_why);
+	control_destroy(h.control);
+	events_destroy(h.events);
+	release_all(h.root, &h);
+	tree_walk(h.root, release_all, &h);
+	tree_destroy(h.root);
+	for (i = 0; i < 4; i++)
+		event_free(sigs[i]);
+	event_base_free(h.base);
+	pidmap_free(&pids);
+	lock_release(lockfd, h.conf->run_dir);
+	free(h.notify_dir);
+	conf_free(h.conf);
+	return h.exit_code;
+}

@@ -1,0 +1,276 @@
+/*
+ * Child output capture: each spawn gets a pipe per captured stream; herdd
+ * reads it on the loop and appends to <log_dir>/<path>.stdout.log (or
+ * .stderr.log), rotating by size at a line boundary. A pipe is read until
+ * EOF, so what a crashing child wrote is never lost, even when the child is
+ * already restarted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "output.h"
+#include "util.h"
+
+struct logfile {
+	char *path;
+	int fd;              /* -1 until first written */
+	size_t size;
+	size_t max;
+	unsigned backups;
+	unsigned refs;
+};
+
+struct logpipe {
+	struct logfile *file;
+	struct event *ev;
+	int fd;
+	struct logpipe *prev, *next;
+};
+
+static struct logpipe *all_pipes; /* every open pipe, for the final drain */
+
+static int
+mkdir_p(char *dir)
+{
+	char *p;
+
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+struct logfile *
+logfile_create(const char *log_dir, const char *child_path,
+    const char *stream, size_t max, unsigned backups)
+{
+	struct logfile *f = xcalloc(1, sizeof *f);
+
+	f->path = xprintf("%s/%s.%s.log", log_dir, child_path, stream);
+	f->fd = -1;
+	f->max = max;
+	f->backups = backups;
+	f->refs = 1;
+	return f;
+}
+
+static void
+logfile_unref(struct logfile *f)
+{
+	if (f == NULL || --f->refs > 0)
+		return;
+	if (f->fd != -1)
+		close(f->fd);
+	free(f->path);
+	free(f);
+}
+
+void
+logfile_destroy(struct logfile *f)
+{
+	logfile_unref(f);
+}
+
+const char *
+logfile_path(const struct logfile *f)
+{
+	return f->path;
+}
+
+static int
+logfile_open(struct logfile *f)
+{
+	struct stat st;
+	char *dir, *slash;
+
+	if (f->fd != -1)
+		return 0;
+	f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (f->fd == -1 && errno == ENOENT) {
+		dir = xstrdup(f->path);
+		slash = strrchr(dir, '/');
+		if (slash != NULL && slash != dir) {
+			*slash = '\0';
+			mkdir_p(dir);
+		}
+		free(dir);
+		f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640);
+	}
+	if (f->fd == -1)
+		return -1;
+	f->size = fstat(f->fd, &st) == 0 ? (size_t)st.st_size : 0;
+	return 0;
+}
+
+/* name.log.(k) -> name.log.(k+1), name.log -> name.log.1; then reopen. */
+static void
+logfile_rotate(struct logfile *f)
+{
+	unsigned k;
+	char *from, *to;
+
+	close(f->fd);
+	f->fd = -1;
+	if (f->backups == 0) {
+		unlink(f->path);
+	} else {
+		for (k = f->backups - 1; k >= 1; k--) {
+			from = xprintf("%s.%u", f->path, k);
+			to = xprintf("%s.%u", f->path, k + 1);
+			rename(from, to);
+			free(from);
+			free(to);
+		}
+		to = xprintf("%s.1", f->path);
+		rename(f->path, to);
+		free(to);
+	}
+	logfile_open(f);
+}
+
+static void
+write_all(struct logfile *f, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0 && f->fd != -1) {
+		w = write(f->fd, buf, len);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return; /* disk full: the child must not stall */
+		}
+		buf += w;
+		len -= (size_t)w;
+		f->size += (size_t)w;
+	}
+}
+
+static void
+logfile_write(struct logfile *f, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t head;
+
+	if (logfile_open(f) == -1)
+		return;
+	if (f->max > 0 && f->size + len > f->max && f->size > 0) {
+		/* finish the current line in this file, the rest goes on */
+		nl = memrchr(buf, '\n', len);
+		head = nl ? (size_t)(nl - buf) + 1 : 0;
+		write_all(f, buf, head);
+		logfile_rotate(f);
+		buf += head;
+		len -= head;
+	}
+	write_all(f, buf, len);
+	if (f->max > 0 && f->size >= f->max)
+		logfile_rotate(f);
+}
+
+static void
+logpipe_close(struct logpipe *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		all_pipes = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	event_free(p->ev);
+	close(p->fd);
+	logfile_unref(p->file);
+	free(p);
+}
+
+/* Reads what is there; returns -1 once the pipe is closed (and freed). */
+static int
+logpipe_drain(struct logpipe *p)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(p->fd, buf, sizeof buf);
+		if (n > 0) {
+			logfile_write(p->file, buf, (size_t)n);
+			if ((size_t)n < sizeof buf)
+				return 0;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		logpipe_close(p);
+		return -1;
+	}
+}
+
+static void
+logpipe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	logpipe_drain(arg);
+}
+
+int
+output_pipe(struct event_base *base, struct logfile *f, int *write_fd)
+{
+	struct logpipe *p;
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	p = xcalloc(1, sizeof *p);
+	p->fd = fds[0];
+	p->file = f;
+	f->refs++;
+	p->ev = event_new(base, fds[0], EV_READ | EV_PERSIST, logpipe_cb, p);
+	if (p->ev == NULL)
+		abort();
+	event_add(p->ev, NULL);
+	p->next = all_pipes;
+	if (all_pipes != NULL)
+		all_pipes->prev = p;
+	all_pipes = p;
+	*write_fd = fds[1];
+	return 0;
+}
+
+void
+output_drain_all(void)
+{
+	struct logpipe *p = all_pipes, *next;
+
+	while (p != NULL) {
+		next = p->next;
+		logpipe_drain(p);
+		p = next;
+	}
+}
+
+void
+output_close_all(void)
+{
+	output_drain_all();
+	while (all_pipes != NULL)
+		logpipe_close(all_pipes);
+}

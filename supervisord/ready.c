@@ -1,0 +1,215 @@
+/*
+ * Readiness listeners for children. ready:"notify" gives each child its own
+ * datagram socket (NOTIFY_SOCKET), so a READY=1 from the child or any of its
+ * descendants counts, as systemd's NotifyAccess=all; fds passed along with a
+ * message are closed at once (systemd-notify's BARRIER=1 waits for that).
+ * ready:"fd" is s6's notification fd: a pipe whose write end the child gets
+ * at a fixed fd number; a newline on it means ready.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "ready.h"
+#include "util.h"
+
+struct ready {
+	struct event *ev;
+	int fd;
+	int kind;          /* CONF_READY_NOTIFY or CONF_READY_FD */
+	char *path;        /* notify socket path to unlink, NULL if abstract */
+	ready_cb cb;
+	void *arg;
+	int done;
+};
+
+/* Closes every fd that came with a message. */
+static void
+close_passed_fds(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int *fds = (int *)CMSG_DATA(cm);
+			size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int), i;
+			for (i = 0; i < n; i++)
+				close(fds[i]);
+		}
+	}
+}
+
+/* Whether a notify datagram holds the line READY=1. */
+static int
+has_ready(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (nl - p == 7 && memcmp(p, "READY=1", 7) == 0)
+			return 1;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static void
+notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ready *r = arg;
+	char buf[4096];
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 253)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, sizeof buf };
+	struct msghdr mh;
+	ssize_t n;
+
+	for (;;) {
+		memset(&mh, 0, sizeof mh);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof ctl.buf;
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		close_passed_fds(&mh);
+		if (!r->done && has_ready(buf, (size_t)n)) {
+			r->done = 1;
+			r->cb(r->arg);
+			return; /* the callback may have freed r */
+		}
+	}
+}
+
+static void
+fd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ready *r = arg;
+	char buf[512];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n > 0) {
+			if (memchr(buf, '\n', (size_t)n) != NULL && !r->done) {
+				r->done = 1;
+				r->cb(r->arg);
+				return;
+			}
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0) /* closed without a newline: not ready, stop watching */
+			event_del(r->ev);
+		return;
+	}
+}
+
+struct ready *
+ready_notify_create(struct event_base *base, const char *dir, int abstract,
+    const char *name, ready_cb cb, void *arg, char **env_out,
+    char *cause, size_t len)
+{
+	struct sockaddr_un sa;
+	struct ready *r;
+	socklen_t salen;
+	size_t n;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (abstract)
+		n = (size_t)snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1,
+		    "herd/%d/%s", (int)getpid(), name) + 1;
+	else
+		n = (size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s",
+		    dir, name);
+	if (n >= sizeof sa.sun_path) {
+		snprintf(cause, len, "notify socket path too long: %s/%s", dir,
+		    name);
+		return NULL;
+	}
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+	    (abstract ? 0 : 1));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		snprintf(cause, len, "notify socket: %s", strerror(errno));
+		return NULL;
+	}
+	if (!abstract)
+		unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, salen) == -1) {
+		snprintf(cause, len, "notify socket %s%s: %s",
+		    abstract ? "@" : "", sa.sun_path + (abstract ? 1 : 0),
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->fd = fd;
+	r->kind = 1;
+	r->cb = cb;
+	r->arg = arg;
+	if (!abstract)
+		r->path = xstrdup(sa.sun_path);
+	r->ev = event_new(base, fd, EV_READ | EV_PERSIST, notify_cb, r);
+	event_add(r->ev, NULL);
+	*env_out = abstract ? xprintf("NOTIFY_SOCKET=@%s", sa.sun_path + 1) :
+	    xprintf("NOTIFY_SOCKET=%s", sa.sun_path);
+	return r;
+}
+
+struct ready *
+ready_fd_create(struct event_base *base, ready_cb cb, void *arg,
+    int *child_fd, char *cause, size_t len)
+{
+	struct ready *r;
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(cause, len, "readiness pipe: %s", strerror(errno));
+		return NULL;
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	r = xcalloc(1, sizeof *r);
+	r->fd = fds[0];
+	r->kind = 2;
+	r->cb = cb;
+	r->arg = arg;
+	r->ev = event_new(base, fds[0], EV_READ | EV_PERSIST, fd_cb, r);
+	event_add(r->ev, NULL);
+	*child_fd = fds[1];
+	return r;
+}
+
+void
+ready_destroy(struct ready *r)
+{
+	if (r == NULL)
+		return;
+	event_free(r->ev);
+	close(r->fd);
+	if (r->path != NULL) {
+		unlink(r->path);
+		free(r->path);
+	}
+	free(r);
+}

@@ -1,0 +1,186 @@
+/* The supervision tree: nodes built from the config, lookup by path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "herdd.h"
+#include "util.h"
+
+static struct sup *sup_create(struct child *self, const struct conf_sup *spec);
+
+static struct child *
+node_create(struct sup *parent, const struct conf_child *spec)
+{
+	struct child *c = xcalloc(1, sizeof *c);
+
+	c->parent = parent;
+	c->spec = spec;
+	c->name = xstrdup(spec->name);
+	if (parent->self->path[0] == '\0')
+		c->path = xstrdup(spec->name);
+	else
+		c->path = xprintf("%s/%s", parent->self->path, spec->name);
+	c->type = spec->type;
+	c->restart = spec->restart;
+	c->shutdown_ms = spec->shutdown_ms;
+	c->significant = spec->significant;
+	c->state = CH_STOPPED;
+	if (spec->type == CONF_SUPERVISOR)
+		c->sup = sup_create(c, spec->sup);
+	return c;
+}
+
+static void
+sup_append(struct sup *s, struct child *c)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 4;
+		s->children = xreallocarray(s->children, s->cap,
+		    sizeof *s->children);
+	}
+	s->children[s->n++] = c;
+}
+
+void
+tree_sup_reset(struct sup *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		tree_destroy(s->children[i]);
+	s->n = 0;
+	s->qlen = s->qpos = 0;
+	if (s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
+		return; /* a pool has a template, no children at boot */
+	for (i = 0; i < s->spec->nchildren; i++)
+		sup_append(s, node_create(s, s->spec->children[i]));
+}
+
+static struct sup *
+sup_create(struct child *self, const struct conf_sup *spec)
+{
+	struct sup *s = xcalloc(1, sizeof *s);
+
+	s->self = self;
+	s->spec = spec;
+	s->strategy = spec->strategy;
+	s->intensity = spec->intensity;
+	s->period_ms = spec->period_ms;
+	s->auto_shutdown = spec->auto_shutdown;
+	tree_sup_reset(s);
+	return s;
+}
+
+struct child *
+tree_create(const struct conf *c)
+{
+	struct child *root = xcalloc(1, sizeof *root);
+
+	root->name = xstrdup("");
+	root->path = xstrdup("");
+	root->type = CONF_SUPERVISOR;
+	root->restart = CONF_PERMANENT;
+	root->shutdown_ms = CONF_SHUTDOWN_INFINITY;
+	root->sup = sup_create(root, &c->root);
+	return root;
+}
+
+void
+tree_destroy(struct child *node)
+{
+	size_t i;
+
+	if (node == NULL)
+		return;
+	if (node->sup != NULL) {
+		for (i = 0; i < node->sup->n; i++)
+			tree_destroy(node->sup->children[i]);
+		free(node->sup->children);
+		free(node->sup->restarts);
+		free(node->sup->queue);
+		free(node->sup);
+	}
+	free(node->name);
+	free(node->path);
+	free(node);
+}
+
+struct child *
+tree_find(struct child *root, const char *path)
+{
+	struct child *node = root;
+	const char *p = path, *slash;
+	size_t i, len;
+
+	while (*p != '\0') {
+		if (node->sup == NULL)
+			return NULL;
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		for (i = 0; i < node->sup->n; i++) {
+			const char *name = node->sup->children[i]->name;
+			if (strlen(name) == len && memcmp(name, p, len) == 0)
+				break;
+		}
+		if (i == node->sup->n)
+			return NULL;
+		node = node->sup->children[i];
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return node;
+}
+
+size_t
+tree_index(const struct child *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->parent->n; i++)
+		if (c->parent->children[i] == c)
+			return i;
+	return PLAN_END;
+}
+
+void
+tree_remove(struct child *c)
+{
+	struct sup *s = c->parent;
+	size_t i = tree_index(c);
+
+	if (i != PLAN_END) {
+		memmove(&s->children[i], &s->children[i + 1],
+		    (s->n - i - 1) * sizeof *s->children);
+		s->n--;
+	}
+	tree_destroy(c);
+}
+
+void
+tree_walk(struct child *node, void (*fn)(struct child *, void *), void *arg)
+{
+	size_t i;
+
+	if (node->sup == NULL)
+		return;
+	for (i = 0; i < node->sup->n; i++) {
+		struct child *c = node->sup->children[i];
+		fn(c, arg);
+		tree_walk(c, fn, arg);
+	}
+}
+
+const char *
+child_state_name(enum child_state s)
+{
+	static const char *names[] = {
+		[CH_STOPPED] = "stopped",
+		[CH_STARTING] = "starting",
+		[CH_RUNNING] = "running",
+		[CH_STOPPING] = "stopping",
+		[CH_RESTARTING] = "restarting",
+		[CH_EXITED] = "exited",
+	};
+	return names[s];
+}
