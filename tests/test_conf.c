@@ -385,6 +385,55 @@ test_conf_child_parse(void **state)
 	conf_free(NULL);
 }
 
+/* The example in docs/config.md is good-example.json, and loads. */
+static void
+test_conf_doc_example(void **state)
+{
+	char *doc = read_all("docs/config.md");
+	char *fix = read_all(FIXTURES "good-example.json");
+	char *a, *b;
+	struct conf *c;
+
+	a = strstr(doc, "```json\n");
+	assert_non_null(a);
+	a += 8;
+	b = strstr(a, "```");
+	assert_non_null(b);
+	*b = '\0';
+	assert_string_equal(a, fix);
+	free(doc);
+	free(fix);
+
+	c = load_good("example");
+	assert_int_equal(c->root.strategy, CONF_ONE_FOR_ALL);
+	assert_int_equal(c->root.nchildren, 3);
+	assert_int_equal(c->root.children[0]->stop_signal, SIGINT);
+	assert_int_equal(c->root.children[0]->has_uid, 1);
+	assert_int_equal(c->root.children[0]->has_gid, 1);
+	assert_int_equal(c->root.children[1]->sup->children[0]->umask, 027);
+	assert_int_equal(c->root.children[1]->sup->children[1]->sup->strategy,
+	    CONF_SIMPLE_ONE_FOR_ONE);
+	assert_int_equal(c->root.children[2]->shutdown_ms,
+	    CONF_SHUTDOWN_BRUTAL);
+	conf_free(c);
+}
+
+/* A byte order mark is skipped but counted in columns; CRLF ends lines. */
+static void
+test_conf_bom_crlf(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF{\r\n \"supervisor\": {\r\n"
+	    "  \"intensity\": \"x\"}}\r\n";
+	struct conf_errors errs = { NULL, 0 };
+	struct conf *c = NULL;
+
+	assert_int_equal(conf_parse("m", text, sizeof text - 1, &c, &errs), -1);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msgs[0], "m:3:16: supervisor.intensity: "
+	    "expected an integer >= 0, found \"x\"");
+	conf_errors_clear(&errs);
+}
+
 static void
 test_conf_names(void **state)
 {
@@ -413,6 +462,8 @@ main(void)
 		cmocka_unit_test(test_conf_pool),
 		cmocka_unit_test(test_conf_parse_buffer),
 		cmocka_unit_test(test_conf_child_parse),
+		cmocka_unit_test(test_conf_doc_example),
+		cmocka_unit_test(test_conf_bom_crlf),
 		cmocka_unit_test(test_conf_names),
 	};
 	struct CMUnitTest tests[sizeof fixed / sizeof fixed[0] + NBAD];
