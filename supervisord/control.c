@@ -3,15 +3,9 @@
  * watched through NNG_OPT_RECVFD on the loop, so requests are handled on
  * the loop thread and a reply may wait for the outcome (stop replies once
  * the child is dead). Ops are dispatched by table.
- *
- * It also guards the listener against nng 1.5.2's bug #1518 (a peer that
- * connects and closes before the SP handshake stops the listener for good):
- * herdd watches the listening fd itself; a connection still pending after
- * GUARD_MS means nng stopped accepting, and the listener is re-created.
+ * Its listener is kept alive by guard.c (nng bug #1518).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +19,12 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "events.h"
+#include "guard.h"
 #include "herdd.h"
 #include "ipc.h"
 #include "log.h"
 #include "util.h"
 
-#define GUARD_MS 500
 #define MAX_WAITERS 4096
 /* nng drops bigger messages without a reply; up to it we answer too_large. */
 #define NNG_RECV_LIMIT (4 * 1024 * 1024)
@@ -49,16 +43,10 @@ struct waiter {
 struct control {
 	struct herdd *h;
 	nng_socket sock;
-	nng_listener listener;
 	char url[4200];
-	char path[4200];
 	struct event *recv_ev;
-	struct event *guard_ev;
-	struct event *guard_timer;
-	int listen_fd;
 	struct waiter *waiters;
 	size_t nwaiters;
-	unsigned relistens;
 };
 
 struct request {
@@ -69,102 +57,6 @@ struct request {
 };
 
 static void reply_json(struct control *ctl, nng_msg *hdr, cJSON *j);
-
-/* ---- listener guard (nng bug #1518) ---- */
-
-static int
-find_listen_fd(const char *path)
-{
-	struct sockaddr_un sa;
-	struct dirent *de;
-	socklen_t salen;
-	int fd, acc, found = -1;
-	socklen_t alen;
-	DIR *d;
-
-	d = opendir("/proc/self/fd");
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL && found == -1) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		fd = atoi(de->d_name);
-		salen = sizeof sa;
-		memset(&sa, 0, sizeof sa);
-		if (getsockname(fd, (struct sockaddr *)&sa, &salen) == -1 ||
-		    sa.sun_family != AF_UNIX ||
-		    strncmp(sa.sun_path, path, sizeof sa.sun_path) != 0)
-			continue;
-		alen = sizeof acc;
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &alen) == 0 &&
-		    acc)
-			found = fd;
-	}
-	closedir(d);
-	return found;
-}
-
-static void guard_arm(struct control *ctl);
-
-static int
-listen_start(struct control *ctl, char *cause, size_t len)
-{
-	int rv;
-
-	rv = nng_listen(ctl->sock, ctl->url, &ctl->listener, 0);
-	if (rv != 0) {
-		snprintf(cause, len, "cannot listen on %s: %s", ctl->url,
-		    nng_strerror(rv));
-		return -1;
-	}
-	guard_arm(ctl);
-	return 0;
-}
-
-static void
-guard_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct control *ctl = arg;
-	struct timeval tv = { 0, GUARD_MS * 1000 };
-
-	/* A connection is waiting; nng should take it well within GUARD_MS. */
-	evtimer_add(ctl->guard_timer, &tv);
-}
-
-static void
-guard_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct control *ctl = arg;
-	struct pollfd pfd = { ctl->listen_fd, POLLIN, 0 };
-	char cause[256];
-
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
-		log_warnx("control listener stopped accepting (nng bug "
-		    "#1518); re-creating it");
-		event_free(ctl->guard_ev);
-		ctl->guard_ev = NULL;
-		nng_listener_close(ctl->listener);
-		ctl->relistens++;
-		if (listen_start(ctl, cause, sizeof cause) == -1)
-			log_warnx("%s", cause);
-		return;
-	}
-	event_add(ctl->guard_ev, NULL);
-}
-
-static void
-guard_arm(struct control *ctl)
-{
-	ctl->listen_fd = find_listen_fd(ctl->path);
-	if (ctl->listen_fd == -1) {
-		log_warnx("cannot find the control listener's fd; the guard "
-		    "against nng bug #1518 is off");
-		return;
-	}
-	ctl->guard_ev = event_new(ctl->h->base, ctl->listen_fd, EV_READ,
-	    guard_cb, ctl);
-	event_add(ctl->guard_ev, NULL);
-}
 
 /* ---- replies ---- */
 
@@ -402,6 +294,8 @@ op_status(struct request *r)
 	    (double)(mono_ms() - h->started_ms));
 	cJSON_AddStringToObject(herd, "state",
 	    child_state_name(h->root->state));
+	cJSON_AddNumberToObject(herd, "listener_recoveries",
+	    guard_recoveries(h->guard));
 	reply_ok(r, res);
 }
 
@@ -545,7 +439,6 @@ control_create(struct herdd *h, char *cause, size_t len)
 	int rv, fd;
 
 	ctl->h = h;
-	ctl->listen_fd = -1;
 	if (ipc_control_url(h->conf->run_dir, ctl->url, sizeof ctl->url) ==
 	    -1 || strlen(ctl->url) - 6 >= sizeof(((struct sockaddr_un *)0)
 	    ->sun_path)) {
@@ -554,15 +447,14 @@ control_create(struct herdd *h, char *cause, size_t len)
 		free(ctl);
 		return NULL;
 	}
-	snprintf(ctl->path, sizeof ctl->path, "%s", ctl->url + 6);
 	if ((rv = nng_rep0_open_raw(&ctl->sock)) != 0) {
 		snprintf(cause, len, "rep0: %s", nng_strerror(rv));
 		free(ctl);
 		return NULL;
 	}
 	nng_socket_set_size(ctl->sock, NNG_OPT_RECVMAXSZ, NNG_RECV_LIMIT);
-	ctl->guard_timer = evtimer_new(h->base, guard_timer_cb, ctl);
-	if (listen_start(ctl, cause, len) == -1 ||
+	rv = 0;
+	if (guard_listen(h->guard, ctl->sock, ctl->url, cause, len) == -1 ||
 	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_RECVFD, &fd)) != 0) {
 		if (rv != 0)
 			snprintf(cause, len, "recvfd: %s", nng_strerror(rv));
@@ -590,10 +482,6 @@ control_destroy(struct control *ctl)
 	}
 	if (ctl->recv_ev != NULL)
 		event_free(ctl->recv_ev);
-	if (ctl->guard_ev != NULL)
-		event_free(ctl->guard_ev);
-	if (ctl->guard_timer != NULL)
-		event_free(ctl->guard_timer);
 	nng_close(ctl->sock);
 	free(ctl);
 }

@@ -11,6 +11,7 @@
 #include <nng/protocol/pubsub0/pub.h>
 
 #include "events.h"
+#include "guard.h"
 #include "ipc.h"
 #include "util.h"
 
@@ -23,7 +24,8 @@ struct events {
 };
 
 struct events *
-events_create(const char *run_dir, size_t ring_size, char *cause, size_t len)
+events_create(struct guard *g, const char *run_dir, size_t ring_size,
+    char *cause, size_t len)
 {
 	struct events *ev = xcalloc(1, sizeof *ev);
 	char url[4200];
@@ -34,10 +36,12 @@ events_create(const char *run_dir, size_t ring_size, char *cause, size_t len)
 		free(ev);
 		return NULL;
 	}
-	if ((rv = nng_pub0_open(&ev->sock)) != 0 ||
-	    (rv = nng_listen(ev->sock, url, NULL, 0)) != 0) {
-		snprintf(cause, len, "cannot listen on %s: %s", url,
-		    nng_strerror(rv));
+	if ((rv = nng_pub0_open(&ev->sock)) != 0) {
+		snprintf(cause, len, "pub0: %s", nng_strerror(rv));
+		free(ev);
+		return NULL;
+	}
+	if (guard_listen(g, ev->sock, url, cause, len) == -1) {
 		nng_close(ev->sock);
 		free(ev);
 		return NULL;

@@ -208,6 +208,7 @@ void engine_exit_reason(const struct child *c, int status, char *buf,
 struct pidmap;
 struct events;
 struct control;
+struct guard;
 
 /* The daemon: one of these, made in main. */
 struct herdd {
@@ -218,6 +219,7 @@ struct herdd {
 	struct pidmap *pids;
 	struct events *events;
 	struct control *control;
+	struct guard *guard;
 	char **environ_base;       /* herdd's environment at start, borrowed */
 	char *notify_dir;          /* run_dir/notify */
 	long nofile_soft;          /* file limit to give children, -1 keep */

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "events.h"
+#include "guard.h"
 #include "herdd.h"
 #include "lock.h"
 #include "log.h"
@@ -21,6 +22,7 @@
 #include "util.h"
 
 #define EVENT_RING 4096
+#define GUARD_INTERVAL_MS 1000
 
 extern char **environ;
 
@@ -212,7 +214,8 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		event_add(sigs[i], NULL);
 
-	h.events = events_create(h.conf->run_dir, EVENT_RING, cause,
+	h.guard = guard_create(h.base, GUARD_INTERVAL_MS);
+	h.events = events_create(h.guard, h.conf->run_dir, EVENT_RING, cause,
 	    sizeof cause);
 	if (h.events == NULL)
 		fatalx("%s", cause);
@@ -234,6 +237,7 @@ main(int argc, char **argv)
 		log_info("exiting: %s", h.exit_why);
 	control_destroy(h.control);
 	events_destroy(h.events);
+	guard_destroy(h.guard);
 	release_all(h.root, &h);
 	tree_walk(h.root, release_all, &h);
 	tree_destroy(h.root);

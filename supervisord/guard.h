@@ -1,0 +1,24 @@
+/* Keeps herdd's nng listeners accepting despite nng 1.5.2 bug #1518. */
+#ifndef HERDD_GUARD_H
+#define HERDD_GUARD_H
+
+#include <stddef.h>
+
+#include <nng/nng.h>
+
+struct event_base;
+struct guard;
+
+/* A guard that checks its listeners every interval_ms. */
+struct guard *guard_create(struct event_base *base, unsigned interval_ms);
+void guard_destroy(struct guard *g);
+
+/* nng_listen(s, url) and keep that listener alive. Returns 0, or -1 with
+ * cause filled. */
+int guard_listen(struct guard *g, nng_socket s, const char *url,
+    char *cause, size_t len);
+
+/* How many listeners were re-created so far. */
+unsigned guard_recoveries(const struct guard *g);
+
+#endif
