@@ -964,6 +964,14 @@ stop_child(struct engine *e, struct child *c, enum stop_why why,
 		if (why == STOP_RESTART)
 			return cmd_error(code, IPC_E_REFUSED, cause, len,
 			    "%s is stopping", c->path);
+		if (c->start_fail_pending) {
+			/* being killed for a ready timeout: its death is now
+			 * this stop, not a failed start to retry */
+			c->start_fail_pending = 0;
+			c->stop_why = why;
+			if (sup_busy(s))
+				c->held = 1;
+		}
 		return 0;
 	case CH_RESTARTING:
 		c->gen++;
