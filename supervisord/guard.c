@@ -5,13 +5,15 @@
  * close: it never accepts again, and its poller spins. herd must stay
  * controllable, so every listener herdd opens goes through here.
  *
- * The failure leaves one trace: the listener's "other" error counter in
- * nng's statistics. No fd or callback reports it (measured: no pipe event,
- * and the kernel backlog stays empty because the transport still accepts),
- * so a timer reads the counter; a listener whose counter moved is closed and
- * listened again, which restores it (clients' dialers reconnect by
- * themselves). The check costs one nng_stats_get per interval.
+ * The failure leaves one trace: an error in the listener's statistics with
+ * no accepted pipe behind it. No fd or callback reports it (measured: no
+ * pipe event, and the kernel backlog stays empty because the transport
+ * still accepts), so a timer reads the counters; a listener found wedged is
+ * closed and listened again, which restores it (clients' dialers reconnect
+ * and req0 resends by itself). The check costs one nng_stats_get per
+ * interval.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ struct guarded {
 	nng_socket sock;
 	nng_listener listener;
 	char *url;
+	int64_t surplus; /* last seen; a healthy listener never goes above */
 };
 
 struct guard {
@@ -38,30 +41,47 @@ struct guard {
 	unsigned recoveries;
 };
 
-/* The listener's "other" errors. nng 1.5.2's nng_stat_find_listener
- * returns the wrong scope when a process has several listeners (measured),
- * so the scope is found by its "id" child here. */
-static uint64_t
-listener_errors(nng_stat *scope, int id)
+/*
+ * Errors the listener counted beyond one per pipe that has closed. Every
+ * pipe that ends bumps one error counter (measured: "other" grows by one
+ * per closed client, whether it sent a request or not), so a healthy
+ * listener has errors <= accept - pipes; the wedge bumps "other" with no
+ * pipe behind it. nng 1.5.2's nng_stat_find_listener returns the wrong
+ * scope when a process has several listeners (measured), so the scope is
+ * found by its "id" child here. Returns INT64_MIN if not found.
+ */
+static int64_t
+listener_surplus(nng_stat *scope, int id)
 {
-	nng_stat *c, *other = NULL;
+	static const char *errs[] = { "disconnect", "canceled", "other",
+	    "timeout", "proto", "auth", "oom", "reject" };
+	int64_t accept = 0, pipes = 0, errors = 0, v;
+	nng_stat *c;
 	int match = 0;
-	uint64_t v;
+	size_t i;
 
 	for (c = nng_stat_child(scope); c != NULL; c = nng_stat_next(c)) {
+		const char *name = nng_stat_name(c);
 		if (nng_stat_type(c) == NNG_STAT_SCOPE) {
-			if ((v = listener_errors(c, id)) != 0)
+			if ((v = listener_surplus(c, id)) != INT64_MIN)
 				return v;
 			continue;
 		}
-		if (strcmp(nng_stat_name(c), "id") == 0 &&
-		    (int)nng_stat_value(c) == id &&
-		    strcmp(nng_stat_name(scope), "listener") == 0)
-			match = 1;
-		else if (strcmp(nng_stat_name(c), "other") == 0)
-			other = c;
+		if (nng_stat_type(c) == NNG_STAT_STRING)
+			continue;
+		v = (int64_t)nng_stat_value(c);
+		if (strcmp(name, "id") == 0)
+			match = v == id &&
+			    strcmp(nng_stat_name(scope), "listener") == 0;
+		else if (strcmp(name, "accept") == 0)
+			accept = v;
+		else if (strcmp(name, "pipes") == 0)
+			pipes = v;
+		for (i = 0; i < sizeof errs / sizeof errs[0]; i++)
+			if (strcmp(name, errs[i]) == 0)
+				errors += v;
 	}
-	return match && other != NULL ? nng_stat_value(other) : 0;
+	return match ? errors - (accept - pipes) : INT64_MIN;
 }
 
 static void
@@ -76,14 +96,20 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (i = 0; i < g->n; i++) {
 		struct guarded *w = &g->g[i];
-		if (listener_errors(all, nng_listener_id(w->listener)) == 0)
+		int64_t surplus = listener_surplus(all,
+		    nng_listener_id(w->listener));
+		if (surplus == INT64_MIN || surplus <= w->surplus) {
+			if (surplus != INT64_MIN)
+				w->surplus = surplus;
 			continue;
+		}
 		log_warnx("listener %s stopped accepting (nng bug #1518); "
 		    "re-creating it", w->url);
 		nng_listener_close(w->listener);
 		if ((rv = nng_listen(w->sock, w->url, &w->listener, 0)) != 0)
 			log_warnx("cannot listen on %s again: %s", w->url,
 			    nng_strerror(rv));
+		w->surplus = 0;
 		g->recoveries++;
 	}
 	nng_stats_free(all);
