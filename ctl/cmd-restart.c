@@ -8,7 +8,8 @@ const struct cmd_entry cmd_restart_entry = {
 	.name = "restart",
 	.usage = "restart NAME",
 	.help = "Stop a child and start it again.\n"
-	    "Prints \"restarted PATH (pid N)\"; with --json, {\"path\":..,\"pid\":..}.\n"
+	    "Prints \"restarted PATH (pid N)\"; with --json, "
+	    "{\"path\":..,\"pid\":..}.\n"
 	    "Exit status 3 if there is no such child, 4 if herdd refuses.\n",
 	.exec = cmd_restart_exec,
 };

@@ -31,13 +31,13 @@ cmd_shutdown_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	struct client *c;
 	struct call call;
 	char *cause, buf[32];
-	int wait = 0, ch, rv;
+	int wait_gone = 0, ch, rv;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'w')
 			return cmd_usage(self);
-		wait = 1;
+		wait_gone = 1;
 	}
 	if (optind != argc)
 		return cmd_usage(self);
@@ -55,7 +55,7 @@ cmd_shutdown_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	else
 		puts("herdd is shutting down");
 	output_flush();
-	if (!wait)
+	if (!wait_gone)
 		goto out;
 	if (client_wait_gone(c, ctl->timeout_ms) != 0) {
 		duration_format(buf, sizeof buf, ctl->timeout_ms);

@@ -16,8 +16,10 @@ const struct cmd_entry cmd_status_entry = {
 	    "Prints a table with the columns PATH STATE PID RESTARTS UPTIME\n"
 	    "LAST EXIT; UPTIME reads 5s, 3m12s, 2h04m or 3d02h, \"-\" when not\n"
 	    "running. With --json, herdd's result on one line:\n"
-	    "{\"children\":[{\"path\",\"name\",\"type\",\"pid\",\"state\",\"restarts\",\n"
-	    "\"uptime_ms\",\"reason\"},...],\"herd\":{\"pid\",\"version\",\"uptime_ms\"}}.\n"
+	    "{\"children\":[{\"path\",\"name\",\"type\",\"pid\",\"state\","
+	    "\"restarts\",\n"
+	    "\"uptime_ms\",\"reason\"},...],\"herd\":{\"pid\",\"version\","
+	    "\"uptime_ms\"}}.\n"
 	    "Exit status 3 if a NAME is not found.\n",
 	.exec = cmd_status_exec,
 };

@@ -89,7 +89,7 @@ cmd_wait_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	struct follow *f;
 	cJSON *child = NULL, *ev;
 	char *path = NULL, buf[32];
-	int ch, rv, timeout_ms = 0;
+	int ch, mine, rv, timeout_ms = 0;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -125,9 +125,9 @@ cmd_wait_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		switch (follow_next(f, &ev, deadline, &rv)) {
 		case FOLLOW_EVENT:
 			ev_path = output_string(ev, "path", "");
-			ch = strcmp(ev_path, path) == 0;
+			mine = strcmp(ev_path, path) == 0;
 			cJSON_Delete(ev);
-			if (!ch)
+			if (!mine)
 				continue;
 			cJSON_Delete(child);
 			if ((rv = cmd_wait_check(f, ctl, path, &child)) != 0)

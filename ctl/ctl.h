@@ -9,9 +9,6 @@
 
 #include "ipc.h"
 
-#ifndef HERD_VERSION
-#define HERD_VERSION "0.1.0"
-#endif
 
 #define CTL_DEFAULT_RUN_DIR "/run/herd"
 #define CTL_DEFAULT_TIMEOUT_MS 30000

@@ -15,6 +15,8 @@
 
 #include <cjson/cJSON.h>
 
+/* herd's release, shared by herdd and herdctl. */
+#define HERD_VERSION "0.1.0"
 #define IPC_VERSION 1
 /* Largest request herdd accepts; replies and events may be larger. */
 #define IPC_REQUEST_MAX (64 * 1024)

@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "ipc.h"
 
-#define HERD_VERSION "0.1.0"
 
 struct event_base;
 struct sup;
