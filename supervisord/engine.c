@@ -17,12 +17,11 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "engine-int.h"
 #include "herdd.h"
 #include "ipc.h"
 #include "util.h"
 
-enum reason_class { R_NORMAL, R_SHUTDOWN, R_ABNORMAL };
-enum { PEND_NONE, PEND_EXIT, PEND_RETRY };
 
 static void plan_run(struct engine *e, struct sup *s);
 static void begin_shutdown(struct engine *e, struct sup *s,
@@ -32,29 +31,29 @@ static void child_died(struct engine *e, struct child *c, const char *reason,
 static void start_failed(struct engine *e, struct child *c,
     const char *cause);
 
-static void
-emit(struct engine *e, const char *topic, struct child *c, const char *reason)
+void
+engine_emit(struct engine *e, const char *topic, struct child *c, const char *reason)
 {
 	e->ops->event(e->ctx, topic, c, reason);
 }
 
-static int
-alive(const struct child *c)
+int
+engine_alive(const struct child *c)
 {
 	return c->state == CH_STARTING || c->state == CH_RUNNING ||
 	    c->state == CH_STOPPING;
 }
 
-static int
-sup_busy(const struct sup *s)
+int
+engine_busy(const struct sup *s)
 {
 	return s->plan != PLAN_NONE;
 }
 
 /* ---- the pending queue: exits and retries that wait for a plan to end */
 
-static void
-queue_push(struct sup *s, struct child *c, int kind)
+void
+engine_queue_push(struct sup *s, struct child *c, int kind)
 {
 	c->pending = kind;
 	if (s->qlen == s->qcap) {
@@ -64,8 +63,8 @@ queue_push(struct sup *s, struct child *c, int kind)
 	s->queue[s->qlen++] = c;
 }
 
-static void
-queue_scrub(struct sup *s, struct child *c)
+void
+engine_queue_scrub(struct sup *s, struct child *c)
 {
 	size_t i;
 
@@ -95,10 +94,10 @@ release_subtree(struct child *c, void *arg)
 }
 
 /* Frees c (a temporary child that ended), telling the driver first. */
-static void
-child_remove(struct engine *e, struct child *c)
+void
+engine_remove(struct engine *e, struct child *c)
 {
-	queue_scrub(c->parent, c);
+	engine_queue_scrub(c->parent, c);
 	if (c->type == CONF_SUPERVISOR)
 		queue_clear(c->sup);
 	tree_walk(c, release_subtree, e);
@@ -115,9 +114,9 @@ sweep_temporary(struct engine *e, struct sup *s)
 
 	while (i-- > 0) {
 		struct child *c = s->children[i];
-		if (c->restart == CONF_TEMPORARY && !alive(c) &&
+		if (c->restart == CONF_TEMPORARY && !engine_alive(c) &&
 		    c->pending == PEND_NONE)
-			child_remove(e, c);
+			engine_remove(e, c);
 	}
 }
 
@@ -187,7 +186,7 @@ set_running(struct engine *e, struct child *c)
 {
 	c->state = CH_RUNNING;
 	c->started_ms = e->ops->now_ms(e->ctx);
-	emit(e, "child.started", c, NULL);
+	engine_emit(e, "child.started", c, NULL);
 }
 
 /*
@@ -206,7 +205,7 @@ child_start(struct engine *e, struct child *c)
 	c->stop_why = STOP_NONE;
 	c->reason[0] = '\0';
 	c->state = CH_STARTING;
-	emit(e, "child.starting", c, NULL);
+	engine_emit(e, "child.starting", c, NULL);
 	if (c->type == CONF_SUPERVISOR) {
 		sup_reset(e, c->sup);
 		c->sup->plan = PLAN_BOOT;
@@ -235,14 +234,14 @@ stop_signal(const struct child *c)
 }
 
 /* Asks c to stop (rule 3); its death comes back through child_stopped. */
-static void
-child_begin_stop(struct engine *e, struct child *c, enum stop_why why)
+void
+engine_begin_stop(struct engine *e, struct child *c, enum stop_why why)
 {
 	if (c->state == CH_STOPPING)
 		return;
 	c->state = CH_STOPPING;
 	c->stop_why = why;
-	emit(e, "child.stopping", c, NULL);
+	engine_emit(e, "child.stopping", c, NULL);
 	if (c->shutdown_ms >= 0)
 		e->ops->stop_timer(e->ctx, c, c->shutdown_ms);
 	if (c->type == CONF_SUPERVISOR) {
@@ -268,15 +267,15 @@ child_stopped(struct engine *e, struct child *c)
 	e->ops->cancel_timer(e->ctx, c);
 	c->state = CH_STOPPED;
 	snprintf(c->reason, sizeof c->reason, "shutdown");
-	emit(e, "child.stopped", c, "shutdown");
+	engine_emit(e, "child.stopped", c, "shutdown");
 	c->pid = 0;
 	plan_run(e, c->parent);
 }
 
 /* ---- plans ---- */
 
-static void
-plan_begin(struct engine *e, struct sup *s, enum plan_kind kind,
+void
+engine_plan_begin(struct engine *e, struct sup *s, enum plan_kind kind,
     size_t stop_lo, size_t stop_hi, size_t start_lo, size_t start_hi)
 {
 	s->plan = kind;
@@ -332,7 +331,7 @@ plan_step(struct engine *e, struct sup *s)
 		if (c->state == CH_STOPPING)
 			return 0;
 		if (c->state == CH_STARTING || c->state == CH_RUNNING) {
-			child_begin_stop(e, c, plan_stop_why(s));
+			engine_begin_stop(e, c, plan_stop_why(s));
 			continue; /* re-examine: it may be gone already */
 		}
 		if (c->state == CH_RESTARTING) {
@@ -370,7 +369,7 @@ plan_step(struct engine *e, struct sup *s)
 static void
 process_queue(struct engine *e, struct sup *s)
 {
-	while (s->qpos < s->qlen && !sup_busy(s)) {
+	while (s->qpos < s->qlen && !engine_busy(s)) {
 		struct child *c = s->queue[s->qpos++];
 		int kind;
 
@@ -410,7 +409,7 @@ plan_done(struct engine *e, struct sup *s)
 		if (target != NULL && target->stop_why == STOP_RESTART &&
 		    target->state == CH_STOPPED && !e->shutting_down) {
 			s->target = target;
-			plan_begin(e, s, PLAN_START_CMD, PLAN_END, PLAN_END,
+			engine_plan_begin(e, s, PLAN_START_CMD, PLAN_END, PLAN_END,
 			    tree_index(target), tree_index(target));
 			return;
 		}
@@ -419,7 +418,7 @@ plan_done(struct engine *e, struct sup *s)
 		switch (s->sd_kind) {
 		case SD_ROOT:
 			e->finished = 1;
-			emit(e, "herd.stopped", s->self, "shutdown");
+			engine_emit(e, "herd.stopped", s->self, "shutdown");
 			e->ops->finish(e->ctx, 0, "shut down");
 			return;
 		case SD_PARENT:
@@ -430,7 +429,7 @@ plan_done(struct engine *e, struct sup *s)
 		case SD_AUTO:
 			if (s->self->parent == NULL) {
 				e->finished = 1;
-				emit(e, "herd.stopped", s->self,
+				engine_emit(e, "herd.stopped", s->self,
 				    s->sd_kind == SD_AUTO ? "auto_shutdown" :
 				    "gave_up");
 				e->ops->finish(e->ctx, s->sd_kind == SD_AUTO ? 0 : 1,
@@ -445,7 +444,7 @@ plan_done(struct engine *e, struct sup *s)
 		case SD_BOOT_FAIL:
 			if (s->self->parent == NULL) {
 				e->finished = 1;
-				emit(e, "herd.stopped", s->self, "boot_failed");
+				engine_emit(e, "herd.stopped", s->self, "boot_failed");
 				e->ops->finish(e->ctx, 1, s->fail_cause);
 				return;
 			}
@@ -501,7 +500,7 @@ begin_shutdown(struct engine *e, struct sup *s, enum shutdown_kind kind)
 	}
 	s->sd_kind = kind;
 	s->target = NULL;
-	plan_begin(e, s, PLAN_SHUTDOWN, 0, PLAN_END, PLAN_END, PLAN_END);
+	engine_plan_begin(e, s, PLAN_SHUTDOWN, 0, PLAN_END, PLAN_END, PLAN_END);
 }
 
 /* ---- what happens when a child ends by itself (rules 4-11, 15) ---- */
@@ -526,7 +525,7 @@ significant_alive(const struct sup *s)
 
 	for (i = 0; i < s->n; i++)
 		if (s->children[i]->significant &&
-		    (alive(s->children[i]) ||
+		    (engine_alive(s->children[i]) ||
 		    s->children[i]->state == CH_RESTARTING))
 			return 1;
 	return 0;
@@ -559,13 +558,13 @@ do_restart(struct engine *e, struct sup *s, struct child *c)
 
 	switch (s->strategy) {
 	case CONF_ONE_FOR_ALL:
-		plan_begin(e, s, PLAN_RESTART, 0, PLAN_END, 0, PLAN_END);
+		engine_plan_begin(e, s, PLAN_RESTART, 0, PLAN_END, 0, PLAN_END);
 		break;
 	case CONF_REST_FOR_ONE:
-		plan_begin(e, s, PLAN_RESTART, k, PLAN_END, k, PLAN_END);
+		engine_plan_begin(e, s, PLAN_RESTART, k, PLAN_END, k, PLAN_END);
 		break;
 	default:
-		plan_begin(e, s, PLAN_RESTART, PLAN_END, PLAN_END, k, k);
+		engine_plan_begin(e, s, PLAN_RESTART, PLAN_END, PLAN_END, k, k);
 		break;
 	}
 }
@@ -577,7 +576,7 @@ give_up(struct engine *e, struct sup *s)
 
 	snprintf(why, sizeof why, "intensity %u in %u ms", s->intensity,
 	    s->period_ms);
-	emit(e, "supervisor.gave_up", s->self, why);
+	engine_emit(e, "supervisor.gave_up", s->self, why);
 	begin_shutdown(e, s, SD_GIVE_UP);
 }
 
@@ -608,7 +607,7 @@ child_died(struct engine *e, struct child *c, const char *reason,
 	if (e->shutting_down || !should_restart(c, cls)) {
 		int sig = c->significant;
 		if (c->restart == CONF_TEMPORARY)
-			child_remove(e, c);
+			engine_remove(e, c);
 		if (sig && !e->shutting_down &&
 		    (s->auto_shutdown == CONF_AUTO_ANY_SIGNIFICANT ||
 		    (s->auto_shutdown == CONF_AUTO_ALL_SIGNIFICANT &&
@@ -637,7 +636,7 @@ start_failed(struct engine *e, struct child *c, const char *cause)
 	struct sup *s = c->parent;
 
 	snprintf(c->reason, sizeof c->reason, "%s", cause);
-	emit(e, "child.start_failed", c, cause);
+	engine_emit(e, "child.start_failed", c, cause);
 	c->pid = 0;
 	if (s == NULL) /* cannot happen: the root is booted, not spawned */
 		return;
@@ -673,7 +672,7 @@ node_ready(struct engine *e, struct child *node)
 {
 	if (node->parent == NULL) {
 		node->state = CH_RUNNING;
-		emit(e, "herd.started", node, NULL);
+		engine_emit(e, "herd.started", node, NULL);
 		return;
 	}
 	engine_child_ready(e, node);
@@ -691,11 +690,11 @@ node_exited(struct engine *e, struct child *node)
 		start_failed(e, node, "shutdown");
 		return;
 	}
-	emit(e, "child.exited", node, "shutdown");
-	if (sup_busy(node->parent)) {
+	engine_emit(e, "child.exited", node, "shutdown");
+	if (engine_busy(node->parent)) {
 		node->state = CH_EXITED;
 		node->pending_class = R_SHUTDOWN;
-		queue_push(node->parent, node, PEND_EXIT);
+		engine_queue_push(node->parent, node, PEND_EXIT);
 		return;
 	}
 	child_died(e, node, "shutdown", R_SHUTDOWN);
@@ -725,7 +724,7 @@ engine_boot(struct engine *e)
 	s->start_hi = PLAN_END;
 	s->cursor = 0;
 	plan_run(e, s);
-	if (!e->finished && !sup_busy(s))
+	if (!e->finished && !engine_busy(s))
 		e->root->state = CH_RUNNING;
 }
 
@@ -735,7 +734,7 @@ engine_shutdown(struct engine *e)
 	if (e->finished || e->shutting_down)
 		return;
 	e->shutting_down = 1;
-	emit(e, "herd.stopping", e->root, NULL);
+	engine_emit(e, "herd.stopping", e->root, NULL);
 	e->root->state = CH_STOPPING;
 	begin_shutdown(e, e->root->sup, SD_ROOT);
 }
@@ -834,9 +833,9 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 		return; /* not ours to handle: already accounted for */
 	}
 	snprintf(c->reason, sizeof c->reason, "%s", reason);
-	emit(e, "child.exited", c, reason);
+	engine_emit(e, "child.exited", c, reason);
 	c->pid = 0;
-	if (sup_busy(s)) {
+	if (engine_busy(s)) {
 		k = tree_index(c);
 		c->state = CH_EXITED;
 		if (s->phase == 0 && s->stop_lo != PLAN_END && k >= s->stop_lo &&
@@ -846,7 +845,7 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 			return;
 		}
 		c->pending_class = classify(reason);
-		queue_push(s, c, PEND_EXIT);
+		engine_queue_push(s, c, PEND_EXIT);
 		return;
 	}
 	child_died(e, c, reason, classify(reason));
@@ -883,138 +882,10 @@ engine_retry(struct engine *e, struct child *c, unsigned gen)
 		return;
 	if (e->shutting_down)
 		return;
-	if (sup_busy(s)) {
-		queue_push(s, c, PEND_RETRY);
+	if (engine_busy(s)) {
+		engine_queue_push(s, c, PEND_RETRY);
 		return;
 	}
 	restart_now(e, c, c->retry_counts);
 }
 
-/* ---- commands (rule 13 for running children) ---- */
-
-static int
-cmd_error(const char **code, const char *what, char *cause, size_t len,
-    const char *fmt, const char *path)
-{
-	*code = what;
-	snprintf(cause, len, fmt, path);
-	return -1;
-}
-
-int
-engine_cmd_start(struct engine *e, struct child *c, const char **code,
-    char *cause, size_t len)
-{
-	struct sup *s = c->parent;
-
-	if (e->shutting_down || e->finished)
-		return cmd_error(code, IPC_E_SHUTTING_DOWN, cause, len,
-		    "herdd is shutting down; %s not started", c->path);
-	if (s == NULL)
-		return cmd_error(code, IPC_E_ALREADY_STARTED, cause, len,
-		    "the root supervisor is always running%s", "");
-	switch (c->state) {
-	case CH_RUNNING:
-	case CH_STARTING:
-		return cmd_error(code, IPC_E_ALREADY_STARTED, cause, len,
-		    "%s is already started", c->path);
-	case CH_STOPPING:
-		return cmd_error(code, IPC_E_REFUSED, cause, len,
-		    "%s is stopping; start it once it has stopped", c->path);
-	case CH_RESTARTING:
-		return cmd_error(code, IPC_E_RESTARTING, cause, len,
-		    "%s is restarting", c->path);
-	default:
-		break;
-	}
-	if (sup_busy(s))
-		return cmd_error(code, IPC_E_BUSY, cause, len,
-		    "the supervisor of %s is busy restarting children; try "
-		    "again", c->path);
-	s->target = c;
-	plan_begin(e, s, PLAN_START_CMD, PLAN_END, PLAN_END, tree_index(c),
-	    tree_index(c));
-	return 0;
-}
-
-/* Stops c by command: no restart, no intensity (rule 13). */
-static int
-stop_child(struct engine *e, struct child *c, enum stop_why why,
-    const char **code, char *cause, size_t len)
-{
-	struct sup *s = c->parent;
-
-	if (s == NULL)
-		return cmd_error(code, IPC_E_REFUSED, cause, len,
-		    "the root supervisor stops only with shutdown%s", "");
-	if (e->shutting_down || e->finished)
-		return cmd_error(code, IPC_E_SHUTTING_DOWN, cause, len,
-		    "herdd is shutting down; %s is being stopped", c->path);
-	switch (c->state) {
-	case CH_STOPPED:
-	case CH_EXITED:
-		if (why == STOP_RESTART)
-			return engine_cmd_start(e, c, code, cause, len);
-		if (c->pending != PEND_NONE) {
-			queue_scrub(s, c);
-			c->pending = PEND_NONE;
-		}
-		return 0;
-	case CH_STOPPING:
-		if (why == STOP_RESTART)
-			return cmd_error(code, IPC_E_REFUSED, cause, len,
-			    "%s is stopping", c->path);
-		if (c->start_fail_pending) {
-			/* being killed for a ready timeout: its death is now
-			 * this stop, not a failed start to retry */
-			c->start_fail_pending = 0;
-			c->stop_why = why;
-			if (sup_busy(s))
-				c->held = 1;
-		}
-		return 0;
-	case CH_RESTARTING:
-		c->gen++;
-		c->state = CH_STOPPED;
-		if (c->pending != PEND_NONE) {
-			queue_scrub(s, c);
-			c->pending = PEND_NONE;
-		}
-		emit(e, "child.stopped", c, "shutdown");
-		if (why == STOP_RESTART)
-			return engine_cmd_start(e, c, code, cause, len);
-		if (c->restart == CONF_TEMPORARY && !sup_busy(s))
-			child_remove(e, c);
-		return 0;
-	default:
-		break;
-	}
-	if (sup_busy(s)) {
-		if (why == STOP_RESTART)
-			return cmd_error(code, IPC_E_BUSY, cause, len,
-			    "the supervisor of %s is busy restarting children;"
-			    " try again", c->path);
-		c->held = 1;
-		child_begin_stop(e, c, why);
-		return 0;
-	}
-	s->target = c;
-	c->stop_why = why; /* read by plan_stop_why */
-	plan_begin(e, s, PLAN_STOP_CMD, tree_index(c), tree_index(c),
-	    PLAN_END, PLAN_END);
-	return 0;
-}
-
-int
-engine_cmd_stop(struct engine *e, struct child *c, const char **code,
-    char *cause, size_t len)
-{
-	return stop_child(e, c, STOP_COMMAND, code, cause, len);
-}
-
-int
-engine_cmd_restart(struct engine *e, struct child *c, const char **code,
-    char *cause, size_t len)
-{
-	return stop_child(e, c, STOP_RESTART, code, cause, len);
-}

@@ -118,6 +118,12 @@ sigterm_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
+sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	log_warnx("SIGHUP: reload is not supported yet; ignored");
+}
+
+static void
 release_all(struct child *c, void *arg)
 {
 	driver_ops.release(arg, c);
@@ -210,8 +216,8 @@ main(int argc, char **argv)
 	sigs[0] = evsignal_new(h.base, SIGCHLD, sigchld_cb, &h);
 	sigs[1] = evsignal_new(h.base, SIGTERM, sigterm_cb, &h);
 	sigs[2] = evsignal_new(h.base, SIGINT, sigterm_cb, &h);
-	sigs[3] = evsignal_new(h.base, SIGHUP, sigterm_cb, &h);
-	for (i = 0; i < 3; i++)
+	sigs[3] = evsignal_new(h.base, SIGHUP, sighup_cb, &h);
+	for (i = 0; i < 4; i++)
 		event_add(sigs[i], NULL);
 
 	h.guard = guard_create(h.base, GUARD_INTERVAL_MS);
