@@ -98,7 +98,8 @@ stop_child(struct engine *e, struct child *c, enum stop_why why,
 		engine_emit(e, "child.stopped", c, "shutdown");
 		if (why == STOP_RESTART)
 			return engine_cmd_start(e, c, code, cause, len);
-		if (c->restart == CONF_TEMPORARY && !engine_busy(s))
+		if ((c->restart == CONF_TEMPORARY ||
+		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE) && !engine_busy(s))
 			engine_remove(e, c);
 		return 0;
 	default:
@@ -131,5 +132,143 @@ int
 engine_cmd_restart(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len)
 {
+	if (c->parent == NULL)
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "the root supervisor cannot be restarted%s", "");
+	switch (c->state) {
+	case CH_STARTING:
+	case CH_RUNNING:
+	case CH_STOPPING:
+		return cmd_error(code, IPC_E_RUNNING, cause, len,
+		    "%s is running; stop it first (or restart --force)",
+		    c->path);
+	case CH_RESTARTING:
+		return cmd_error(code, IPC_E_RESTARTING, cause, len,
+		    "%s is restarting", c->path);
+	default:
+		return engine_cmd_start(e, c, code, cause, len);
+	}
+}
+
+int
+engine_cmd_cycle(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len)
+{
 	return stop_child(e, c, STOP_RESTART, code, cause, len);
+}
+
+/* Refuses a change of s's children while it executes a plan or herdd
+ * stops. */
+static int
+sup_changeable(struct engine *e, struct sup *s, const char **code,
+    char *cause, size_t len)
+{
+	if (e->shutting_down || e->finished)
+		return cmd_error(code, IPC_E_SHUTTING_DOWN, cause, len,
+		    "herdd is shutting down%s", "");
+	if (engine_busy(s))
+		return cmd_error(code, IPC_E_BUSY, cause, len,
+		    "supervisor %s is busy restarting children; try again",
+		    s->self->path[0] ? s->self->path : "(root)");
+	if (s->self->state != CH_RUNNING)
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "supervisor %s is not running",
+		    s->self->path[0] ? s->self->path : "(root)");
+	return 0;
+}
+
+/* Starts the new last child of s by command. */
+static void
+start_new(struct engine *e, struct sup *s, struct child *c)
+{
+	c->runtime_new = 1;
+	s->target = c;
+	engine_plan_begin(e, s, PLAN_START_CMD, PLAN_END, PLAN_END, s->n - 1,
+	    s->n - 1);
+}
+
+int
+engine_cmd_add(struct engine *e, struct child *node, struct conf_child *spec,
+    struct child **out, const char **code, char *cause, size_t len)
+{
+	struct sup *s = node->sup;
+	struct child *c;
+
+	*out = NULL;
+	if (s == NULL)
+		return cmd_error(code, IPC_E_BAD_REQUEST, cause, len,
+		    "%s is not a supervisor", node->path);
+	if (s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "%s is a pool: use spawn", node->path);
+	if ((c = tree_child(s, spec->name)) != NULL) {
+		if (engine_alive(c) || c->state == CH_RESTARTING)
+			return cmd_error(code, IPC_E_ALREADY_STARTED, cause,
+			    len, "%s is already started", c->path);
+		return cmd_error(code, IPC_E_ALREADY_PRESENT, cause, len,
+		    "%s is already present (stopped); start or delete it",
+		    c->path);
+	}
+	if (sup_changeable(e, s, code, cause, len) == -1)
+		return -1;
+	c = tree_append(s, spec, NULL);
+	c->owned_spec = spec;
+	*out = c;
+	start_new(e, s, c);
+	return 0;
+}
+
+int
+engine_cmd_delete(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len)
+{
+	if (c->parent == NULL)
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "the root supervisor cannot be deleted%s", "");
+	switch (c->state) {
+	case CH_STARTING:
+	case CH_RUNNING:
+	case CH_STOPPING:
+		return cmd_error(code, IPC_E_RUNNING, cause, len,
+		    "%s is running; stop it first", c->path);
+	case CH_RESTARTING:
+		return cmd_error(code, IPC_E_RESTARTING, cause, len,
+		    "%s is restarting; stop it first", c->path);
+	default:
+		break;
+	}
+	if (sup_changeable(e, c->parent, code, cause, len) == -1)
+		return -1;
+	engine_emit(e, "child.deleted", c, NULL);
+	engine_remove(e, c);
+	return 0;
+}
+
+int
+engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
+    struct child **out, const char **code, char *cause, size_t len)
+{
+	struct sup *s = pool->sup;
+	char name[16];
+	struct child *c;
+
+	*out = NULL;
+	if (s == NULL || s->strategy != CONF_SIMPLE_ONE_FOR_ONE ||
+	    s->spec->nchildren != 1)
+		return cmd_error(code, IPC_E_REFUSED, cause, len,
+		    "%s is not a simple_one_for_one pool", pool->path);
+	if (s->spec->max_instances > 0 && s->n >= s->spec->max_instances) {
+		*code = IPC_E_REFUSED;
+		snprintf(cause, len, "pool %s has %zu instances, its "
+		    "max_instances", pool->path, s->n);
+		return -1;
+	}
+	if (sup_changeable(e, s, code, cause, len) == -1)
+		return -1;
+	snprintf(name, sizeof name, "%u", ++s->next_instance);
+	c = tree_append(s, s->spec->children[0], name);
+	c->extra_argv = args;
+	*out = c;
+	start_new(e, s, c);
+	return 0;
 }

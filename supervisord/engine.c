@@ -114,9 +114,12 @@ sweep_temporary(struct engine *e, struct sup *s)
 
 	while (i-- > 0) {
 		struct child *c = s->children[i];
-		if (c->restart == CONF_TEMPORARY && !engine_alive(c) &&
+		if ((c->restart == CONF_TEMPORARY ||
+		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE) &&
+		    !engine_alive(c) && c->state != CH_RESTARTING &&
 		    c->pending == PEND_NONE)
-			engine_remove(e, c);
+			engine_remove(e, c); /* pool instances live only while
+			                        running (rule 14) */
 	}
 }
 
@@ -311,14 +314,28 @@ plan_stop_why(const struct sup *s)
 /* Advances the plan as far as it goes without waiting; returns 1 when the
  * plan is complete. */
 static int
+pool_stopping(const struct sup *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->children[i]->state == CH_STOPPING)
+			return 1;
+	return 0;
+}
+
+static int
 plan_step(struct engine *e, struct sup *s)
 {
+	int pool = s->strategy == CONF_SIMPLE_ONE_FOR_ONE;
 	struct child *c;
 
 	while (s->phase == 0) {
 		if (s->cursor > s->n)
 			s->cursor = s->n;
 		if (s->cursor == 0 || s->cursor <= s->stop_lo) {
+			if (pool && pool_stopping(s))
+				return 0; /* all were signalled at once */
 			if (s->start_lo == PLAN_END) {
 				s->phase = 2;
 			} else {
@@ -328,8 +345,12 @@ plan_step(struct engine *e, struct sup *s)
 			break;
 		}
 		c = s->children[s->cursor - 1];
-		if (c->state == CH_STOPPING)
-			return 0;
+		if (c->state == CH_STOPPING) {
+			if (!pool)
+				return 0;
+			s->cursor--; /* a pool signals all at once (rule 2) */
+			continue;
+		}
 		if (c->state == CH_STARTING || c->state == CH_RUNNING) {
 			engine_begin_stop(e, c, plan_stop_why(s));
 			continue; /* re-examine: it may be gone already */
@@ -404,6 +425,15 @@ plan_done(struct engine *e, struct sup *s)
 	case PLAN_BOOT:
 		s->booted = 1;
 		node_ready(e, s->self);
+		break;
+	case PLAN_START_CMD:
+		if (target != NULL && target->runtime_new) {
+			if (target->state == CH_RUNNING)
+				target->runtime_new = 0;
+			else if (!engine_alive(target) &&
+			    target->state != CH_RESTARTING)
+				engine_remove(e, target); /* never started */
+		}
 		break;
 	case PLAN_STOP_CMD:
 		if (target != NULL && target->stop_why == STOP_RESTART &&
@@ -606,7 +636,8 @@ child_died(struct engine *e, struct child *c, const char *reason,
 	c->pid = 0;
 	if (e->shutting_down || !should_restart(c, cls)) {
 		int sig = c->significant;
-		if (c->restart == CONF_TEMPORARY)
+		if (c->restart == CONF_TEMPORARY ||
+		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
 			engine_remove(e, c);
 		if (sig && !e->shutting_down &&
 		    (s->auto_shutdown == CONF_AUTO_ANY_SIGNIFICANT ||

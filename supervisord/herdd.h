@@ -63,6 +63,11 @@ struct child {
 	                            signal:NAME, or why a start failed */
 	unsigned backoff_ms;     /* next backoff delay; 0 = initial */
 	int retry_counts;        /* the due restart counts toward intensity */
+	int runtime_new;         /* added by command, not started yet: dropped
+	                            if its first start fails (rule 13) */
+	struct conf_child *owned_spec; /* a spec added at runtime, freed with
+	                                  the node */
+	char **extra_argv;       /* a pool instance's arguments, owned */
 
 	struct sup *sup;         /* type supervisor: its own state */
 	void *drv;               /* the driver's per-child data */
@@ -110,6 +115,7 @@ struct sup {
 	char fail_cause[256];    /* why a boot failed */
 	int brutal;              /* shutdown timer expired: SIGKILL everything */
 	int booted;
+	unsigned next_instance;  /* pools: the last instance id given */
 	int running, again;      /* plan_run re-entry guard */
 
 	uint64_t *restarts;      /* restart times within period_ms, a ring */
@@ -132,6 +138,12 @@ struct child *tree_find(struct child *root, const char *path);
 size_t tree_index(const struct child *c);
 /* Removes c from its supervisor and frees it. */
 void tree_remove(struct child *c);
+/* Appends a stopped node for spec (borrowed) to s, named name (NULL: the
+ * spec's name). */
+struct child *tree_append(struct sup *s, const struct conf_child *spec,
+    const char *name);
+/* Whether s has a child named name. */
+struct child *tree_child(struct sup *s, const char *name);
 /* Calls fn on every node below (not including) node, depth first, in start
  * order. */
 void tree_walk(struct child *node, void (*fn)(struct child *, void *),
@@ -195,8 +207,27 @@ int engine_cmd_start(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len);
 int engine_cmd_stop(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len);
+/* Restart of a stopped child (rule 13): running, restarting otherwise. */
 int engine_cmd_restart(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len);
+/* Stop if running, then start: herdctl restart --force. */
+int engine_cmd_cycle(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len);
+/* Adds spec as the last child of supervisor node sup and starts it (rule
+ * 13). On success takes spec and sets *out; on failure the caller keeps
+ * spec. The reply comes with child.started or child.start_failed; a child
+ * whose first start fails is dropped. */
+int engine_cmd_add(struct engine *e, struct child *sup,
+    struct conf_child *spec, struct child **out, const char **code,
+    char *cause, size_t len);
+/* Deletes a stopped child's entry (rule 13). */
+int engine_cmd_delete(struct engine *e, struct child *c, const char **code,
+    char *cause, size_t len);
+/* Starts a new instance of pool (rule 14) with args appended to the
+ * template's command. Takes args (NULL-terminated, may be NULL) on success;
+ * sets *out. */
+int engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
+    struct child **out, const char **code, char *cause, size_t len);
 
 /* Formats a wait status as normal/shutdown/exit:N/signal:NAME for child c
  * (which decides what is normal). */

@@ -9,17 +9,18 @@
 static struct sup *sup_create(struct child *self, const struct conf_sup *spec);
 
 static struct child *
-node_create(struct sup *parent, const struct conf_child *spec)
+node_create(struct sup *parent, const struct conf_child *spec,
+    const char *name)
 {
 	struct child *c = xcalloc(1, sizeof *c);
 
 	c->parent = parent;
 	c->spec = spec;
-	c->name = xstrdup(spec->name);
+	c->name = xstrdup(name ? name : spec->name);
 	if (parent->self->path[0] == '\0')
-		c->path = xstrdup(spec->name);
+		c->path = xstrdup(c->name);
 	else
-		c->path = xprintf("%s/%s", parent->self->path, spec->name);
+		c->path = xprintf("%s/%s", parent->self->path, c->name);
 	c->type = spec->type;
 	c->restart = spec->restart;
 	c->shutdown_ms = spec->shutdown_ms;
@@ -53,7 +54,7 @@ tree_sup_reset(struct sup *s)
 	if (s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
 		return; /* a pool has a template, no children at boot */
 	for (i = 0; i < s->spec->nchildren; i++)
-		sup_append(s, node_create(s, s->spec->children[i]));
+		sup_append(s, node_create(s, s->spec->children[i], NULL));
 }
 
 static struct sup *
@@ -100,9 +101,36 @@ tree_destroy(struct child *node)
 		free(node->sup->queue);
 		free(node->sup);
 	}
+	if (node->extra_argv != NULL) {
+		char **p;
+		for (p = node->extra_argv; *p != NULL; p++)
+			free(*p);
+		free(node->extra_argv);
+	}
+	conf_child_free(node->owned_spec);
 	free(node->name);
 	free(node->path);
 	free(node);
+}
+
+struct child *
+tree_append(struct sup *s, const struct conf_child *spec, const char *name)
+{
+	struct child *c = node_create(s, spec, name);
+
+	sup_append(s, c);
+	return c;
+}
+
+struct child *
+tree_child(struct sup *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->children[i]->name, name) == 0)
+			return s->children[i];
+	return NULL;
 }
 
 struct child *

@@ -1418,9 +1418,10 @@ test_engine_cmd_start_running(void **state)
 	assert_string_equal(take(w, "*"), "");
 }
 
-/* Restart of a running child: a new PID, not counted (intensity 0). */
+/* Restart --force (cycle) of a running child: a new PID, not counted
+ * (intensity 0). */
 static void
-test_engine_cmd_restart_running(void **state)
+test_engine_cmd_cycle_running(void **state)
 {
 	struct world *w = *state;
 	pid_t pa;
@@ -1430,7 +1431,7 @@ test_engine_cmd_restart_running(void **state)
 	    WK("b", "")));
 	for (i = 0; i < 2; i++) {
 		pa = pid_of(w, "a");
-		assert_string_equal(cmd(w, engine_cmd_restart, "a"), "ok");
+		assert_string_equal(cmd(w, engine_cmd_cycle, "a"), "ok");
 		deaths(w);
 		assert_string_equal(take(w, ACTS),
 		    "kill a TERM; died a; spawn a");
@@ -1438,6 +1439,39 @@ test_engine_cmd_restart_running(void **state)
 		assert_int_equal(state_of(w, "a"), CH_RUNNING);
 	}
 	assert_false(w->finished);
+}
+
+/* Rule 13: restart by command only for stopped children; running and
+ * restarting are errors; a stopped child starts again, uncounted. */
+static void
+test_engine_cmd_restart_rule13(void **state)
+{
+	struct world *w = *state;
+
+	boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "")));
+	assert_string_equal(cmd(w, engine_cmd_restart, "a"), IPC_E_RUNNING);
+	assert_string_equal(cmd(w, engine_cmd_stop, "a"), "ok");
+	deaths(w);
+	take(w, "*");
+	assert_string_equal(cmd(w, engine_cmd_restart, "a"), "ok");
+	assert_string_equal(take(w, ACTS), "spawn a");
+	assert_int_equal(state_of(w, "a"), CH_RUNNING);
+	assert_false(w->finished);
+}
+
+/* Rule 13: delete only a stopped child; its entry is gone. */
+static void
+test_engine_cmd_delete_rule13(void **state)
+{
+	struct world *w = *state;
+
+	boot(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
+	assert_string_equal(cmd(w, engine_cmd_delete, "a"), IPC_E_RUNNING);
+	assert_string_equal(cmd(w, engine_cmd_stop, "a"), "ok");
+	deaths(w);
+	assert_string_equal(cmd(w, engine_cmd_delete, "a"), "ok");
+	assert_null(tree_find(w->root, "a"));
+	assert_non_null(tree_find(w->root, "b"));
 }
 
 /* ---- exits while a supervisor is busy ---- */
@@ -1735,7 +1769,9 @@ main(void)
 		T(test_engine_auto_at_root),
 		T(test_engine_cmd_stop),
 		T(test_engine_cmd_start_running),
-		T(test_engine_cmd_restart_running),
+		T(test_engine_cmd_cycle_running),
+		T(test_engine_cmd_restart_rule13),
+		T(test_engine_cmd_delete_rule13),
 		T(test_engine_exit_while_busy_waits),
 		T(test_engine_boot_exit_before_ready),
 		T(test_engine_shutdown_during_boot),
