@@ -55,6 +55,7 @@ conf_free(struct conf *c)
 	free(c->run_dir);
 	free(c->log_dir);
 	conf_sup_clear(&c->root);
+	conf_control_clear(&c->control);
 	free(c);
 }
 

@@ -8,8 +8,7 @@
 
 #include "conf-private.h"
 
-/* Reads all of PATH into *BUF (caller frees). Returns 0, or an errno. */
-static int
+int
 conf_load_read(const char *path, char **buf, size_t *len)
 {
 	FILE *f;

@@ -101,11 +101,19 @@ char *conf_strdup(struct conf_ctx *ctx, const char *s);
 #define CONF_K_WORKER 0x04u
 #define CONF_K_SUPCHILD 0x08u /* a child with "type": "supervisor" */
 #define CONF_K_BACKOFF 0x10u
+#define CONF_K_CONTROL 0x20u  /* the top-level "control" object */
+#define CONF_K_TCP 0x40u      /* its "tcp" object */
 #define CONF_K_CHILD (CONF_K_WORKER | CONF_K_SUPCHILD)
 #define CONF_K_SUP (CONF_K_ROOT | CONF_K_SUPCHILD)
 
 /* Which struct a key's field lives in. */
-enum conf_target { CONF_T_TOP, CONF_T_SUP, CONF_T_CHILD, CONF_T_BACKOFF };
+enum conf_target {
+	CONF_T_TOP,
+	CONF_T_SUP,
+	CONF_T_CHILD,
+	CONF_T_BACKOFF,
+	CONF_T_CONTROL /* struct conf_control, for "control" and "tcp" keys */
+};
 /* How an integer field is stored. */
 enum conf_ftype { CONF_F_INT, CONF_F_UINT, CONF_F_LONG, CONF_F_SIZE };
 
@@ -161,6 +169,21 @@ int conf_set_signal(struct conf_ctx *, const cJSON *, void *,
 int conf_set_exit_codes(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 
+/* ---- conf-control.c: the values of the "control" object ---- */
+
+int conf_set_ctl_group(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+int conf_set_uid_list(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+int conf_set_gid_list(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+int conf_set_tcp_url(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+int conf_set_cidr_list(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+/* Frees what conf_set_* stored in C. */
+void conf_control_clear(struct conf_control *c);
+
 /* ---- conf-validate.c: objects, children, cross-key rules ---- */
 
 int conf_set_root(struct conf_ctx *, const cJSON *, void *,
@@ -168,6 +191,10 @@ int conf_set_root(struct conf_ctx *, const cJSON *, void *,
 int conf_set_children(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_backoff(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+int conf_set_control(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+int conf_set_tcp(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 /* Validates the top-level object ROOT into C (preallocated, zeroed). */
 void conf_validate_top(struct conf_ctx *ctx, const cJSON *root,
@@ -188,6 +215,11 @@ extern const char *const conf_auto_shutdown_names[];
 extern const char *const conf_output_names[];
 /* Signal number for NAME ("TERM", "SIGTERM", any case), 0 if unknown. */
 int conf_signal_parse(const char *name);
+
+/* ---- conf-load.c ---- */
+
+/* Reads all of PATH into *BUF (caller frees). Returns 0, or an errno. */
+int conf_load_read(const char *path, char **buf, size_t *len);
 
 /* ---- conf-free.c ---- */
 

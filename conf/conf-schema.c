@@ -10,6 +10,7 @@
 #define SUP(f) CONF_T_SUP, offsetof(struct conf_sup, f)
 #define CHILD(f) CONF_T_CHILD, offsetof(struct conf_child, f)
 #define BACKOFF(f) CONF_T_BACKOFF, offsetof(struct conf_backoff, f)
+#define CTL(f) CONF_T_CONTROL, offsetof(struct conf_control, f)
 #define WORKER CONF_K_WORKER
 #define SUPCHILD CONF_K_SUPCHILD
 
@@ -29,6 +30,32 @@ const struct conf_key conf_keys[] = {
 	{ "notify_abstract", CONF_K_TOP, TOP(notify_abstract), conf_set_bool,
 	    .dflt = "false" },
 	{ "supervisor", CONF_K_TOP, CONF_T_TOP, 0, conf_set_root,
+	    .required = 1 },
+	{ "control", CONF_K_TOP, TOP(control), conf_set_control,
+	    .dflt = "{}" },
+
+	/* the "control" object; keys that set several fields get the whole
+	 * struct (offset 0) */
+	{ "group", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_ctl_group,
+	    .dflt = NULL },
+	{ "allow_users", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_uid_list,
+	    .dflt = NULL },
+	{ "allow_groups", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_gid_list,
+	    .dflt = NULL },
+	{ "max_request_bytes", CONF_K_CONTROL, CTL(max_request_bytes),
+	    conf_set_int, CONF_F_SIZE, 1024, 16777216, .dflt = "65536" },
+	{ "event_ring", CONF_K_CONTROL, CTL(event_ring), conf_set_int,
+	    CONF_F_UINT, 16, 1000000, .dflt = "4096" },
+	{ "tcp", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_tcp, .dflt = NULL },
+
+	/* "control.tcp" */
+	{ "url", CONF_K_TCP, CTL(tcp_url), conf_set_tcp_url, .required = 1 },
+	{ "cert", CONF_K_TCP, CTL(tls_cert), conf_set_str, .min = 1,
+	    .required = 1 },
+	{ "key", CONF_K_TCP, CTL(tls_key), conf_set_str, .min = 1,
+	    .required = 1 },
+	{ "ca", CONF_K_TCP, CTL(tls_ca), conf_set_str, .min = 1 },
+	{ "allow", CONF_K_TCP, CONF_T_CONTROL, 0, conf_set_cidr_list,
 	    .required = 1 },
 
 	/* every child */

@@ -18,6 +18,7 @@ struct conf_obj {
 	struct conf_sup *sup;
 	struct conf_child *child;
 	struct conf_backoff *backoff;
+	struct conf_control *control;
 };
 
 /* What happened to each key of one object, by index in conf_keys. */
@@ -172,6 +173,9 @@ conf_validate_target(const struct conf_key *k, const struct conf_obj *o)
 		break;
 	case CONF_T_BACKOFF:
 		base = (char *)o->backoff;
+		break;
+	case CONF_T_CONTROL:
+		base = (char *)o->control;
 		break;
 	}
 	return base != NULL ? base + k->off : NULL;
@@ -351,6 +355,31 @@ conf_set_backoff(struct conf_ctx *ctx, const cJSON *v, void *dst,
 		    "(%u)", b->max_ms, b->initial_ms);
 		conf_validate_err_in(ctx, v, at, msg);
 	}
+	return 0;
+}
+
+int
+conf_set_control(struct conf_ctx *ctx, const cJSON *v, void *dst,
+    const struct conf_key *k)
+{
+	struct conf_obj o = { .control = dst };
+
+	if (!cJSON_IsObject(v))
+		return conf_err_expected(ctx, v, "an object");
+	conf_validate_object(ctx, v, CONF_K_CONTROL, &o);
+	return 0;
+}
+
+/* "control.tcp": url, cert and key and allow are required. */
+int
+conf_set_tcp(struct conf_ctx *ctx, const cJSON *v, void *dst,
+    const struct conf_key *k)
+{
+	struct conf_obj o = { .control = dst };
+
+	if (!cJSON_IsObject(v))
+		return conf_err_expected(ctx, v, "an object");
+	conf_validate_object(ctx, v, CONF_K_TCP, &o);
 	return 0;
 }
 

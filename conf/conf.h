@@ -82,6 +82,38 @@ struct conf_sup {
 	size_t nchildren;
 };
 
+/* One "control.tcp.allow" entry: an address and the bits that must match. */
+struct conf_cidr {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char addr[16];  /* network order; 4 bytes used for AF_INET,
+	                            bits past prefix are zero */
+	int prefix;              /* 0..32 or 0..128 */
+};
+
+/* The "control" object: who may use the control sockets, and the TCP
+ * listener. Absent, every field has its default. */
+struct conf_control {
+	gid_t gid;                /* group of the socket files (mode 0660) */
+	int has_group;            /* 0: herdd's gid */
+	uid_t *allow_uids;        /* may send mutating ops, besides root and
+	                             herdd's own uid; resolved at load time */
+	size_t nallow_uids;
+	gid_t *allow_gids;        /* members (primary or supplementary) may */
+	size_t nallow_gids;
+	size_t max_request_bytes; /* 1024..16777216, default 65536 */
+	unsigned event_ring;      /* events kept for replay, default 4096 */
+
+	/* "tcp": all NULL/0 unless given; then url, cert, key and a
+	   non-empty allow list are set */
+	char *tcp_url;            /* "tls+tcp://HOST:PORT" */
+	char *tls_cert, *tls_key; /* PEM files */
+	char *tls_ca;             /* NULL: TCP clients are read-only; else
+	                             they must present a cert signed by it
+	                             and may then mutate */
+	struct conf_cidr *tcp_allow; /* peers allowed to connect */
+	size_t ntcp_allow;
+};
+
 struct conf {
 	char *path;     /* the file it was read from */
 	char *run_dir;  /* default "/run/herd" */
@@ -91,6 +123,7 @@ struct conf {
 	int notify_abstract;  /* 1: children's NOTIFY_SOCKET in the abstract
 	                         namespace instead of run_dir/notify/ */
 	struct conf_sup root; /* the "supervisor" object */
+	struct conf_control control;
 };
 
 /* Every problem found in one config, in file order. */
@@ -128,6 +161,148 @@ int conf_exit_is_normal(const struct conf_child *c, int code);
 int conf_child_parse(const char *what, const char *text, size_t len,
     struct conf_child **out, struct conf_errors *errs);
 void conf_child_free(struct conf_child *c);
+
+/* ---- conf-diff.c: what a reload from one config to another changes ---- */
+
+enum conf_change {
+	CONF_CH_ADDED,   /* only in the new config */
+	CONF_CH_REMOVED, /* only in the old one */
+	CONF_CH_CHANGED, /* in both, differing in what the process runs with:
+	                    it must restart (a supervisor: its whole subtree) */
+	CONF_CH_SETTINGS /* a supervisor's strategy, intensity, period_ms,
+	                    auto_shutdown, max_instances, or the "order" of
+	                    its children: applied in place */
+};
+
+struct conf_diff_entry {
+	char *path;              /* tree path ("api/web"); "" is the root */
+	enum conf_change change;
+	char *fields;            /* "command, env" (config key names) for
+	                            CHANGED and SETTINGS; NULL otherwise */
+};
+
+struct conf_diff {
+	struct conf_diff_entry *v; /* owned, in tree order */
+	size_t n;
+	char **notes;              /* owned: top-level changes, e.g. "run_dir
+	                              changed: takes effect when herdd
+	                              restarts" */
+	size_t nnotes;
+};
+
+/*
+ * Compares OLD and NEW (both valid configs, borrowed) into OUT (caller clears
+ * with conf_diff_clear), overwritten. Entries come in tree order: depth
+ * first, in NEW's order, a removed child where it was among its old
+ * siblings; a node's own entry before its children's. Children are matched
+ * by name among siblings; one whose type changed is REMOVED then ADDED. A
+ * supervisor present in both is diffed recursively, even when CHANGED (an
+ * applier that restarts a CHANGED supervisor can skip the entries under its
+ * path); its settings give a SETTINGS entry, except that a strategy change
+ * from or to simple_one_for_one is CHANGED. Returns 0, or -1 when out of
+ * memory (OUT is then empty).
+ */
+int conf_diff(const struct conf *old, const struct conf *new,
+    struct conf_diff *out);
+void conf_diff_clear(struct conf_diff *d);
+/* "added", "removed", "changed", "settings". Static strings. */
+const char *conf_change_name(enum conf_change c);
+
+/*
+ * Returns 1 if children A and B (borrowed) run the same: for workers every
+ * field that matters to the process (command, env as a set, clear_env, cwd,
+ * uid/gid, umask, stop_signal, ready, ready_fd, ready_timeout_ms,
+ * normal_exit_codes, backoff, stdout, stderr) and restart, shutdown,
+ * significant and type; for supervisors only restart, shutdown,
+ * significant, type and whether the strategy is simple_one_for_one (not
+ * their other settings nor their children). Else returns 0 and writes the
+ * differing keys' names, ", "-separated in schema order, into FIELDS (LEN
+ * bytes, cut if short; FIELDS may be NULL when LEN is 0).
+ */
+int conf_child_same(const struct conf_child *a, const struct conf_child *b,
+    char *fields, size_t len);
+
+/*
+ * ---- conf-edit*.c: editing herd.json as a tree, and writing it safely ----
+ *
+ * The tree is cJSON's (objects keep their key order). Paths name a node two
+ * ways: a JSON path from the top ("supervisor.children[1].restart",
+ * "log_dir", "env[\"A.B\"]"), or a child path, the tree path of a child
+ * then optionally a key path inside it ("api/web", "api/web.restart",
+ * "db.env.PORT"). A path whose first key is a top-level member is a JSON
+ * path; one with a "/" or whose first name is not a top-level key is a child
+ * path (names may hold dots: the longest child name that fits wins).
+ * Functions returning -1 set *cause (caller frees); nodes handed out are
+ * borrowed from the tree.
+ */
+struct cJSON;
+
+/* Reads PATH as a tree. Returns 0 and *root (caller frees with
+ * cJSON_Delete), or -1 and errs (as conf_load's) when the file cannot be
+ * read, is not JSON or not an object. errs is overwritten. */
+int conf_edit_load(const char *path, struct cJSON **root,
+    struct conf_errors *errs);
+
+/* ROOT in herd's layout: 2-space indent, key order kept, arrays of scalars
+ * on one line when it fits in 80 columns, a final newline; printing a
+ * printed file again gives the same text. Caller frees; NULL when out of
+ * memory. */
+char *conf_edit_print(const struct cJSON *root);
+
+/* The node at PATH ("" is ROOT itself), or NULL with *cause. */
+struct cJSON *conf_edit_get(struct cJSON *root, const char *path,
+    char **cause);
+
+/*
+ * Sets PATH to VALUE: VALUE's text as JSON when it is valid JSON, else as a
+ * string ("transient" and "\"transient\"" are the same). The last key of
+ * PATH is created when absent (and an array index equal to the length
+ * appends); everything before it must exist. Returns 0, or -1 with *cause
+ * and ROOT unchanged. The result is not validated: conf_edit_write does.
+ */
+int conf_edit_set(struct cJSON *root, const char *path, const char *value,
+    char **cause);
+
+/* Appends the child object CHILD (JSON text) to the supervisor SUP: "" or
+ * "." for the root one, else a child path ("api") of a child of type
+ * "supervisor"; creates its "children" array when absent. Refuses a name
+ * already there. Returns 0, or -1 with *cause and ROOT unchanged. */
+int conf_edit_add_child(struct cJSON *root, const char *sup,
+    const char *child, char **cause);
+
+/* Removes the child at child path PATH ("api/web") from its supervisor. */
+int conf_edit_remove_child(struct cJSON *root, const char *path,
+    char **cause);
+
+/*
+ * Writes ROOT (printed by conf_edit_print) or TEXT (LEN bytes, as it is) to
+ * the config file PATH, after validating it with conf_parse: an invalid
+ * config writes nothing and returns -1 with every error in errs and *cause
+ * "N errors in PATH". Otherwise, holding an flock on the current file: a
+ * temp file ".NAME.tmp" in the same directory (O_EXCL, the file's mode and
+ * owner) is written and fsync'd, the current file becomes NAME.bak (atomic
+ * replace), the temp file is renamed over NAME and the directory fsync'd.
+ * Killed at any point, NAME is the old or the new file, never a part; a
+ * stale temp file is removed by the next write. A symlink PATH writes its
+ * target. Returns 0, or -1 with *cause (errs empty) on a system error.
+ */
+int conf_edit_write(const char *path, const struct cJSON *root,
+    struct conf_errors *errs, char **cause);
+int conf_edit_write_text(const char *path, const char *text, size_t len,
+    struct conf_errors *errs, char **cause);
+
+/* Swaps PATH and PATH.bak (so a second rollback undoes the first), after
+ * checking that PATH.bak is a valid config (if not: -1, its errors in errs,
+ * nothing changed). Returns 0, or -1 with *cause. */
+int conf_edit_rollback(const char *path, struct conf_errors *errs,
+    char **cause);
+
+struct sockaddr;
+/* Whether peer address SA (AF_INET or AF_INET6; an IPv4-mapped IPv6
+ * address counts as IPv4) is in one of C's tcp_allow entries. */
+int conf_cidr_match(const struct conf_control *c, const struct sockaddr *sa);
+/* Parses "ADDR" or "ADDR/PREFIX" (IPv4 or IPv6) into OUT; 0 or -1. */
+int conf_cidr_parse(const char *s, struct conf_cidr *out);
 
 /* The config's spelling of each enum value ("one_for_one", ...); "?" for a
  * value out of range. Static strings. */

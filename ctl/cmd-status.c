@@ -1,5 +1,9 @@
-/* herdctl status [NAME...]: the children's state as a table or JSON. */
+/* herdctl status [PATTERN...]: the children's state as a table or JSON,
+ * all of them or those the glob patterns select (chosen here, client-side,
+ * from herdd's full status). */
+#include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -9,9 +13,14 @@ static int cmd_status_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "status [NAME...]",
+	.usage = "status [PATTERN...]",
 	.help = "Show the children: state, pid, restarts, uptime, last exit.\n"
-	    "With NAMEs (paths such as api/web), only those children.\n"
+	    "With PATTERNs, only the children they select. A PATTERN is a\n"
+	    "path (api/web) or a shell glob on paths (fnmatch(3) with\n"
+	    "FNM_PATHNAME: '*', '?' and [...] do not match '/'; quote it):\n"
+	    "'api/*' is every child of api, '*/web' every web one level\n"
+	    "down. A supervisor that is selected brings everything below it:\n"
+	    "\"status api\" shows api and its whole subtree.\n"
 	    "Supervisors are listed too, with no pid.\n"
 	    "Prints a table with the columns PATH STATE PID RESTARTS UPTIME\n"
 	    "LAST EXIT; UPTIME reads 5s, 3m12s, 2h04m or 3d02h, \"-\" when not\n"
@@ -20,7 +29,8 @@ const struct cmd_entry cmd_status_entry = {
 	    "\"restarts\",\n"
 	    "\"uptime_ms\",\"reason\"},...],\"herd\":{\"pid\",\"version\","
 	    "\"uptime_ms\"}}.\n"
-	    "Exit status 3 if a NAME is not found.\n",
+	    "Exit status 3 if a PATTERN selects nothing (\"no child matches\n"
+	    "PATTERN\").\n",
 	.exec = cmd_status_exec,
 };
 
@@ -58,6 +68,79 @@ cmd_status_row(struct table *t, const cJSON *child)
 	table_add(t, cells);
 }
 
+/* Whether PATTERN matches PATH or one of its ancestors ("api" for
+ * "api/web"), so that a selected supervisor brings its subtree. */
+static int
+cmd_status_match(const char *pattern, const char *path)
+{
+	size_t i, len = strlen(path);
+	char *p;
+	int hit = 0;
+
+	if ((p = strdup(path)) == NULL)
+		abort();
+	for (i = 1; i <= len && !hit; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		p[i] = '\0';
+		hit = fnmatch(pattern, p, FNM_PATHNAME) == 0;
+		p[i] = path[i];
+	}
+	free(p);
+	return hit;
+}
+
+/*
+ * Keeps in RESULT's "children" (borrowed) only those that PATTERNS select.
+ * Returns 0, or -1 after reporting the first pattern that selects nothing.
+ */
+static int
+cmd_status_select(const struct ctl *ctl, cJSON *result, char **patterns,
+    int npatterns)
+{
+	cJSON *children, *child, *next, *err;
+	int *hits, i, keep, rv = 0;
+	const char *path;
+	char *msg;
+
+	children = cJSON_GetObjectItemCaseSensitive(result, "children");
+	if ((hits = calloc((size_t)npatterns, sizeof *hits)) == NULL)
+		abort();
+	for (child = children ? children->child : NULL; child != NULL;
+	    child = next) {
+		next = child->next;
+		path = output_string(child, "path", "");
+		for (keep = 0, i = 0; i < npatterns; i++)
+			if (cmd_status_match(patterns[i], path)) {
+				hits[i]++;
+				keep = 1;
+			}
+		if (!keep)
+			cJSON_Delete(cJSON_DetachItemViaPointer(children,
+			    child));
+	}
+	for (i = 0; i < npatterns && rv == 0; i++) {
+		if (hits[i] > 0)
+			continue;
+		rv = -1;
+		if (asprintf(&msg, "no child matches %s", patterns[i]) < 0)
+			abort();
+		if (ctl->json) {
+			err = cJSON_CreateObject();
+			cJSON_AddFalseToObject(err, "ok");
+			child = cJSON_AddObjectToObject(err, "error");
+			cJSON_AddStringToObject(child, "code", IPC_E_NOT_FOUND);
+			cJSON_AddStringToObject(child, "message", msg);
+			output_json(err);
+			cJSON_Delete(err);
+		} else
+			output_warnx("%s", msg);
+		free(msg);
+	}
+	free(hits);
+	return rv;
+}
+
 static int
 cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
     char **argv)
@@ -67,21 +150,18 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	const cJSON *children, *child;
 	struct call call;
 	struct table *t;
-	cJSON *args = NULL, *names;
 	int i, rv;
 
 	if ((i = cmd_args(self, argc, argv, 0, -1)) < 0)
 		return IPC_EXIT_USAGE;
-	if (i < argc) {
-		args = cJSON_CreateObject();
-		names = cJSON_AddArrayToObject(args, "names");
-		for (; i < argc; i++)
-			cJSON_AddItemToArray(names,
-			    cJSON_CreateString(argv[i]));
-	}
-	if ((rv = client_run(ctl, "status", args, &call, 0)) != IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "status", NULL, &call, 0)) != IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
+	}
+	if (i < argc && cmd_status_select(ctl, call.result, argv + i,
+	    argc - i) != 0) {
+		call_clear(&call);
+		return IPC_EXIT_NOT_FOUND;
 	}
 	if (ctl->json) {
 		output_json(call.result);

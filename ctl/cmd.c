@@ -17,13 +17,33 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_wait_entry;
+extern const struct cmd_entry cmd_tree_entry;
+extern const struct cmd_entry cmd_terminate_entry;
+extern const struct cmd_entry cmd_signal_entry;
+extern const struct cmd_entry cmd_add_child_entry;
+extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_spawn_entry;
+extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_config_entry;
 
 /* In the order herdctl --help lists them. */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
+	&cmd_tree_entry,
 	&cmd_start_entry,
 	&cmd_stop_entry,
 	&cmd_restart_entry,
+	&cmd_terminate_entry,
+	&cmd_signal_entry,
+	&cmd_add_child_entry,
+	&cmd_delete_entry,
+	&cmd_spawn_entry,
+	&cmd_logs_entry,
+	&cmd_reload_entry,
+	&cmd_diff_entry,
+	&cmd_config_entry,
 	&cmd_shutdown_entry,
 	&cmd_events_entry,
 	&cmd_wait_entry,

@@ -18,6 +18,7 @@ struct ctl {
 	const char *run_dir;
 	int timeout_ms; /* how long to wait for a reply */
 	int json;       /* --json: machine output on stdout */
+	const char *config; /* -c FILE: the config file, for herdctl config */
 };
 
 /* One herdctl command; the first line of help is its summary. */
@@ -29,7 +30,8 @@ struct cmd_entry {
 };
 
 #define CTL_USAGE \
-	"usage: herdctl [-r RUN_DIR] [-t TIMEOUT] [--json] COMMAND [ARGS...]\n"
+	"usage: herdctl [-r RUN_DIR] [-c FILE] [-t TIMEOUT] [--json] COMMAND " \
+	"[ARGS...]\n"
 
 /* cmd.c */
 extern const struct cmd_entry *const cmd_table[];
@@ -43,6 +45,11 @@ int cmd_parse_int(const char *what, const char *s, int64_t min,
     int64_t *out);
 int cmd_child_op(struct ctl *, const struct cmd_entry *, int, char **,
     const char *op, const char *verb);
+
+/* cmd-reload.c: the result of op "reload" or "diff", shared with
+ * diff and config --apply */
+int cmd_reload_run(const struct ctl *, const char *op);
+int cmd_reload_print(const struct ctl *, const cJSON *result);
 
 /* cmd-help.c */
 void cmd_help_all(void);

@@ -57,11 +57,14 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is EPIPE, not death */
 	argv[0] = (char *)"herdctl"; /* for getopt's messages */
 	ctl.json = main_strip_json(&argc, argv);
-	while ((ch = getopt_long(argc, argv, "+r:t:h", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+r:c:t:h", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'r':
 			ctl.run_dir = optarg;
+			break;
+		case 'c':
+			ctl.config = optarg;
 			break;
 		case 't':
 			if (duration_parse(optarg, &ctl.timeout_ms) != 0) {

@@ -47,12 +47,6 @@ ipc_request_decode(const void *buf, size_t len, struct ipc_request *req,
 	memset(req, 0, sizeof *req);
 	*code = IPC_E_BAD_REQUEST;
 	*cause = NULL;
-	if (len > IPC_REQUEST_MAX) {
-		*code = IPC_E_TOO_LARGE;
-		*cause = xstrdup_printf("request of %zu bytes exceeds the "
-		    "limit of %d bytes", len, IPC_REQUEST_MAX);
-		return -1;
-	}
 	req->root = cJSON_ParseWithLength(buf, len);
 	if (req->root == NULL) {
 		*cause = xstrdup_printf("request is not valid JSON");

@@ -18,7 +18,8 @@
 /* herd's release, shared by herdd and herdctl. */
 #define HERD_VERSION "0.1.0"
 #define IPC_VERSION 1
-/* Largest request herdd accepts; replies and events may be larger. */
+/* Largest request herdd accepts by default (control.max_request_bytes);
+ * replies and events may be larger. */
 #define IPC_REQUEST_MAX (64 * 1024)
 /* Largest reply a client accepts (status of tens of thousands of children). */
 #define IPC_REPLY_MAX (64 * 1024 * 1024)
@@ -37,6 +38,7 @@
 #define IPC_E_SHUTTING_DOWN "shutting_down"
 #define IPC_E_BUSY "busy"
 #define IPC_E_FAILED "failed"
+#define IPC_E_INVALID_CONFIG "invalid_config"
 #define IPC_E_INTERNAL "internal"
 
 /* herdctl exit codes, one per class of failure (documented in herdctl --help). */
@@ -62,7 +64,8 @@ struct ipc_request {
 };
 
 /*
- * Decodes one request of LEN bytes (not NUL-terminated). Returns 0, or -1
+ * Decodes one request of LEN bytes (not NUL-terminated; the caller checks
+ * the size limit). Returns 0, or -1
  * with *code set to an IPC_E_* constant and *cause to a message (caller
  * frees). req->id is set whenever the id could be read, so the error reply
  * can carry it.

@@ -12,6 +12,7 @@ have_pc libcjson || need="$need libcjson-dev"
 have_pc cmocka || need="$need libcmocka-dev"
 [ -f /usr/include/nng/nng.h ] || need="$need libnng-dev"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+command -v nngcat >/dev/null 2>&1 || need="$need nng-utils"
 if [ "${HERD_DEPS_EXTRA:-}" != "" ]; then
 	for p in $HERD_DEPS_EXTRA; do
 		dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"

@@ -2,65 +2,42 @@
  * The control socket: a raw rep0 socket at ipc://<run_dir>/control.sock
  * watched through NNG_OPT_RECVFD on the loop, so requests are handled on
  * the loop thread and a reply may wait for the outcome (stop replies once
- * the child is dead). Ops are dispatched by table.
- * Its listener is kept alive by guard.c (nng bug #1518).
+ * the child is dead). Ops are dispatched by table (op-info.c, op-child.c,
+ * and herdd-wide ops here); mutating ops need an allowed peer uid. Its
+ * listener is kept alive by guard.c (nng bug #1518).
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 #include <nng/transport/ipc/ipc.h>
 
-#include "events.h"
+#include "control.h"
 #include "guard.h"
-#include "herdd.h"
-#include "ipc.h"
 #include "log.h"
 #include "util.h"
 
 #define MAX_WAITERS 4096
-/* nng drops bigger messages without a reply; up to it we answer too_large. */
-#define NNG_RECV_LIMIT (4 * 1024 * 1024)
-
-enum wait_kind { W_START, W_STOP, W_RESTART };
-
-/* A request whose reply waits for a lifecycle event. */
-struct waiter {
-	struct waiter *next;
-	nng_msg *hdr; /* routing header of the request */
-	uint64_t id;
-	char *path;
-	enum wait_kind kind;
-};
-
-struct control {
-	struct herdd *h;
-	nng_socket sock;
-	char url[4200];
-	struct event *recv_ev;
-	struct waiter *waiters;
-	size_t nwaiters;
-};
-
-struct request {
-	struct control *ctl;
-	nng_msg *msg;
-	struct ipc_request req;
-	int uid;
-};
-
-static void reply_json(struct control *ctl, nng_msg *hdr, cJSON *j);
+#define SEND_BUF 1024
+/* nng drops bigger messages without a reply (and closes the pipe); up to
+ * this we read them and answer too_large. */
+#define NNG_RECV_LIMIT (16 * 1024 * 1024)
 
 /* ---- replies ---- */
 
-static nng_msg *
+nng_msg *
 header_copy(nng_msg *msg)
 {
 	nng_msg *hdr;
@@ -73,7 +50,7 @@ header_copy(nng_msg *msg)
 }
 
 /* Sends j as the reply routed by hdr; takes both. */
-static void
+void
 reply_json(struct control *ctl, nng_msg *hdr, cJSON *j)
 {
 	char *s = ipc_print(j);
@@ -81,45 +58,51 @@ reply_json(struct control *ctl, nng_msg *hdr, cJSON *j)
 	cJSON_Delete(j);
 	nng_msg_append(hdr, s, strlen(s));
 	free(s);
-	if (nng_sendmsg(ctl->sock, hdr, NNG_FLAG_NONBLOCK) != 0)
-		nng_msg_free(hdr);
+	if (ctl->outq_n == 0 &&
+	    nng_sendmsg(ctl->sock, hdr, NNG_FLAG_NONBLOCK) == 0)
+		return;
+	/* the send queue is full: keep it, in order, until nng can take it */
+	ctl->outq = xreallocarray(ctl->outq, ctl->outq_n + 1,
+	    sizeof *ctl->outq);
+	ctl->outq[ctl->outq_n++] = hdr;
+	if (ctl->send_ev != NULL)
+		event_add(ctl->send_ev, NULL);
 }
 
-static void
+void
 reply_ok(struct request *r, cJSON *result)
 {
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_ok(r->req.id,
 	    result));
 }
 
-static void
-reply_err(struct request *r, const char *code, const char *msg)
+void
+reply_err(struct request *r, const char *code, const char *fmt, ...)
 {
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_error(r->req.id,
 	    code, "%s", msg));
+	free(msg);
 }
 
-static void
-wait_for(struct request *r, struct child *c, enum wait_kind kind)
+void
+reply_err_list(struct request *r, const char *code, const char *msg,
+    cJSON *errors)
 {
-	struct control *ctl = r->ctl;
-	struct waiter *w;
+	cJSON *j = ipc_reply_error(r->req.id, code, "%s", msg);
 
-	if (ctl->nwaiters >= MAX_WAITERS) {
-		reply_err(r, IPC_E_BUSY, "too many requests waiting");
-		return;
-	}
-	w = xcalloc(1, sizeof *w);
-	w->hdr = header_copy(r->msg);
-	w->id = r->req.id;
-	w->path = xstrdup(c->path);
-	w->kind = kind;
-	w->next = ctl->waiters;
-	ctl->waiters = w;
-	ctl->nwaiters++;
+	cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(j, "error"),
+	    "errors", errors);
+	reply_json(r->ctl, header_copy(r->msg), j);
 }
 
-static cJSON *
+cJSON *
 path_pid(const char *path, pid_t pid)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -130,6 +113,110 @@ path_pid(const char *path, pid_t pid)
 	return o;
 }
 
+cJSON *
+started_result(const char *path, pid_t pid, enum wait_kind kind)
+{
+	cJSON *o = path_pid(path, pid);
+	const char *slash = strrchr(path, '/');
+
+	if (kind == W_SPAWN)
+		cJSON_AddNumberToObject(o, "instance",
+		    atoi(slash ? slash + 1 : path));
+	return o;
+}
+
+struct child *
+arg_child(struct request *r)
+{
+	cJSON *name = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
+	struct child *c;
+
+	if (!cJSON_IsString(name) || name->valuestring[0] == '\0') {
+		reply_err(r, IPC_E_BAD_REQUEST,
+		    "args.name must be a non-empty string");
+		return NULL;
+	}
+	c = tree_find(r->h->root, name->valuestring);
+	if (c == NULL || c == r->h->root) {
+		reply_err(r, IPC_E_NOT_FOUND, "no child named \"%.500s\"",
+		    name->valuestring);
+		return NULL;
+	}
+	return c;
+}
+
+/* ---- deferred replies ---- */
+
+unsigned long
+wait_begin(struct request *r, const char *path, enum wait_kind kind)
+{
+	struct control *ctl = r->ctl;
+	struct waiter *w;
+
+	if (ctl->nwaiters >= MAX_WAITERS) {
+		reply_err(r, IPC_E_BUSY, "too many requests waiting");
+		return 0;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->serial = ++ctl->serial;
+	w->hdr = header_copy(r->msg);
+	w->id = r->req.id;
+	w->path = xstrdup(path);
+	w->kind = kind;
+	w->next = ctl->waiters;
+	ctl->waiters = w;
+	ctl->nwaiters++;
+	return w->serial;
+}
+
+int
+wait_pending(struct control *ctl, unsigned long serial)
+{
+	struct waiter *w;
+
+	for (w = ctl->waiters; w != NULL; w = w->next)
+		if (w->serial == serial)
+			return 1;
+	return 0;
+}
+
+/* Unlinks *wp, sends j (if any) and frees it. */
+static void
+waiter_done(struct control *ctl, struct waiter **wp, cJSON *j)
+{
+	struct waiter *w = *wp;
+
+	*wp = w->next;
+	if (j != NULL)
+		reply_json(ctl, w->hdr, j);
+	else
+		nng_msg_free(w->hdr);
+	free(w->path);
+	free(w);
+	ctl->nwaiters--;
+}
+
+void
+wait_end(struct control *ctl, unsigned long serial, cJSON *result,
+    const char *code, const char *msg)
+{
+	struct waiter **wp;
+	cJSON *j = NULL;
+
+	for (wp = &ctl->waiters; *wp != NULL; wp = &(*wp)->next)
+		if ((*wp)->serial == serial)
+			break;
+	if (*wp == NULL) {
+		cJSON_Delete(result);
+		return;
+	}
+	if (code != NULL)
+		j = ipc_reply_error((*wp)->id, code, "%s", msg);
+	else if (result != NULL)
+		j = ipc_reply_ok((*wp)->id, result);
+	waiter_done(ctl, wp, j);
+}
+
 void
 control_on_event(struct control *ctl, const char *topic, struct child *c,
     const char *reason)
@@ -138,6 +225,7 @@ control_on_event(struct control *ctl, const char *topic, struct child *c,
 	int all = strcmp(topic, "herd.stopping") == 0;
 	cJSON *j;
 
+	op_config_on_event(ctl, topic, c, reason);
 	while ((w = *wp) != NULL) {
 		j = NULL;
 		if (all) {
@@ -146,272 +234,148 @@ control_on_event(struct control *ctl, const char *topic, struct child *c,
 		} else if (strcmp(w->path, c->path) != 0) {
 			;
 		} else if (w->kind == W_STOP && (strcmp(topic,
-		    "child.stopped") == 0 || strcmp(topic, "child.exited") == 0)) {
+		    "child.stopped") == 0 || strcmp(topic, "child.exited") == 0 ||
+		    strcmp(topic, "child.deleted") == 0)) {
 			j = ipc_reply_ok(w->id, path_pid(c->path, -1));
 		} else if (w->kind != W_STOP &&
 		    strcmp(topic, "child.started") == 0) {
-			j = ipc_reply_ok(w->id, path_pid(c->path, c->pid));
+			j = ipc_reply_ok(w->id, started_result(c->path, c->pid,
+			    w->kind));
 		} else if (w->kind != W_STOP &&
 		    strcmp(topic, "child.start_failed") == 0) {
 			j = ipc_reply_error(w->id, IPC_E_FAILED,
 			    "%s failed to start: %s", c->path,
 			    reason ? reason : "unknown");
 		}
-		if (j == NULL) {
+		if (j == NULL)
 			wp = &w->next;
-			continue;
-		}
-		*wp = w->next;
-		reply_json(ctl, w->hdr, j);
-		free(w->path);
-		free(w);
-		ctl->nwaiters--;
+		else
+			waiter_done(ctl, wp, j);
 	}
 }
 
-/* ---- ops ---- */
-
-static struct child *
-arg_child(struct request *r)
-{
-	cJSON *name = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
-	struct child *c;
-	char msg[600];
-
-	if (!cJSON_IsString(name) || name->valuestring[0] == '\0') {
-		reply_err(r, IPC_E_BAD_REQUEST,
-		    "args.name must be a non-empty string");
-		return NULL;
-	}
-	c = tree_find(r->ctl->h->root, name->valuestring);
-	if (c == NULL || c == r->ctl->h->root) {
-		snprintf(msg, sizeof msg, "no child named \"%.500s\"",
-		    name->valuestring);
-		reply_err(r, IPC_E_NOT_FOUND, msg);
-		return NULL;
-	}
-	return c;
-}
-
-static void
-op_ping(struct request *r)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "pong", "pong");
-	reply_ok(r, o);
-}
-
-static void
-op_version(struct request *r)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "version", HERD_VERSION);
-	cJSON_AddNumberToObject(o, "protocol", IPC_VERSION);
-	reply_ok(r, o);
-}
-
-static void
-status_add(struct child *c, void *arg)
-{
-	cJSON *arr = arg, *o = cJSON_CreateObject();
-	uint64_t now = mono_ms();
-
-	cJSON_AddStringToObject(o, "path", c->path);
-	cJSON_AddStringToObject(o, "name", c->name);
-	cJSON_AddStringToObject(o, "type",
-	    c->type == CONF_SUPERVISOR ? "supervisor" : "worker");
-	cJSON_AddNumberToObject(o, "pid", c->pid);
-	cJSON_AddStringToObject(o, "state", child_state_name(c->state));
-	cJSON_AddNumberToObject(o, "restarts", c->restarts);
-	cJSON_AddNumberToObject(o, "uptime_ms",
-	    c->state == CH_RUNNING ? (double)(now - c->started_ms) : 0);
-	if (c->reason[0] != '\0')
-		cJSON_AddStringToObject(o, "reason", c->reason);
-	cJSON_AddItemToArray(arr, o);
-}
-
-static int
-name_selected(cJSON *names, const char *path)
-{
-	cJSON *n;
-	size_t len;
-
-	cJSON_ArrayForEach(n, names) {
-		if (!cJSON_IsString(n))
-			continue;
-		len = strlen(n->valuestring);
-		if (strcmp(n->valuestring, path) == 0 ||
-		    (strncmp(n->valuestring, path, len) == 0 &&
-		    path[len] == '/'))
-			return 1;
-	}
-	return 0;
-}
-
-static void
-op_status(struct request *r)
-{
-	struct herdd *h = r->ctl->h;
-	cJSON *res = cJSON_CreateObject(), *arr, *herd, *names, *sel, *c;
-	char msg[600];
-
-	names = cJSON_GetObjectItemCaseSensitive(r->req.args, "names");
-	if (names != NULL && !cJSON_IsArray(names)) {
-		cJSON_Delete(res);
-		reply_err(r, IPC_E_BAD_REQUEST, "args.names must be an array");
-		return;
-	}
-	arr = cJSON_AddArrayToObject(res, "children");
-	tree_walk(h->root, status_add, arr);
-	if (cJSON_GetArraySize(names) > 0) {
-		cJSON_ArrayForEach(c, names) {
-			if (!cJSON_IsString(c) ||
-			    tree_find(h->root, c->valuestring) == NULL) {
-				snprintf(msg, sizeof msg, "no child named "
-				    "\"%.500s\"", cJSON_IsString(c) ?
-				    c->valuestring : "?");
-				cJSON_Delete(res);
-				reply_err(r, IPC_E_NOT_FOUND, msg);
-				return;
-			}
-		}
-		sel = cJSON_CreateArray();
-		while ((c = cJSON_DetachItemFromArray(arr, 0)) != NULL) {
-			cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "path");
-			if (name_selected(names, p->valuestring))
-				cJSON_AddItemToArray(sel, c);
-			else
-				cJSON_Delete(c);
-		}
-		cJSON_ReplaceItemInObjectCaseSensitive(res, "children", sel);
-	}
-	herd = cJSON_AddObjectToObject(res, "herd");
-	cJSON_AddNumberToObject(herd, "pid", getpid());
-	cJSON_AddStringToObject(herd, "version", HERD_VERSION);
-	cJSON_AddNumberToObject(herd, "uptime_ms",
-	    (double)(mono_ms() - h->started_ms));
-	cJSON_AddStringToObject(herd, "state",
-	    child_state_name(h->root->state));
-	cJSON_AddNumberToObject(herd, "listener_recoveries",
-	    guard_recoveries(h->guard));
-	reply_ok(r, res);
-}
-
-static void
-op_cmd(struct request *r, int (*fn)(struct engine *, struct child *,
-    const char **, char *, size_t), enum wait_kind kind)
-{
-	struct child *c = arg_child(r);
-	const char *code;
-	char cause[512];
-
-	if (c == NULL)
-		return;
-	if (fn(&r->ctl->h->engine, c, &code, cause, sizeof cause) == -1) {
-		reply_err(r, code, cause);
-		return;
-	}
-	/* The child may be gone (a temporary one stopped) or done already. */
-	c = tree_find(r->ctl->h->root, cJSON_GetObjectItemCaseSensitive(
-	    r->req.args, "name")->valuestring);
-	if (kind == W_STOP && (c == NULL || c->state == CH_STOPPED ||
-	    c->state == CH_EXITED)) {
-		reply_ok(r, path_pid(cJSON_GetObjectItemCaseSensitive(
-		    r->req.args, "name")->valuestring, -1));
-		return;
-	}
-	if (kind != W_STOP && c != NULL && c->state == CH_RUNNING) {
-		reply_ok(r, path_pid(c->path, c->pid));
-		return;
-	}
-	if (c == NULL) {
-		reply_err(r, IPC_E_FAILED, "the child is gone");
-		return;
-	}
-	wait_for(r, c, kind);
-}
-
-static void
-op_start(struct request *r)
-{
-	op_cmd(r, engine_cmd_start, W_START);
-}
-
-static void
-op_stop(struct request *r)
-{
-	op_cmd(r, engine_cmd_stop, W_STOP);
-}
-
-static void
-op_restart(struct request *r)
-{
-	op_cmd(r, engine_cmd_restart, W_RESTART);
-}
+/* ---- herdd-wide ops ---- */
 
 static void
 op_shutdown(struct request *r)
 {
 	reply_ok(r, NULL);
-	engine_shutdown(&r->ctl->h->engine);
+	engine_shutdown(&r->h->engine);
 }
 
-static void
-op_events(struct request *r)
-{
-	cJSON *since = cJSON_GetObjectItemCaseSensitive(r->req.args, "since");
-
-	if (since != NULL && !cJSON_IsNumber(since)) {
-		reply_err(r, IPC_E_BAD_REQUEST, "args.since must be a number");
-		return;
-	}
-	reply_ok(r, events_since(r->ctl->h->events,
-	    since ? (long long)since->valuedouble : 0));
-}
-
-static const struct op {
-	const char *name;
-	void (*fn)(struct request *);
-} ops[] = {
-	{ "ping", op_ping },
-	{ "version", op_version },
-	{ "status", op_status },
-	{ "start", op_start },
-	{ "stop", op_stop },
-	{ "restart", op_restart },
-	{ "shutdown", op_shutdown },
-	{ "events", op_events },
+static const struct op op_herd_table[] = {
+	{ "shutdown", 1, op_shutdown },
 };
+
+static const struct {
+	const struct op *ops;
+	const size_t *n;
+} op_tables[] = {
+	{ op_info_table, &op_info_count },
+	{ op_child_table, &op_child_count },
+	{ op_config_table, &op_config_count },
+};
+
+static const struct op *
+op_find(const char *name)
+{
+	size_t t, i;
+
+	for (i = 0; i < sizeof op_herd_table / sizeof op_herd_table[0]; i++)
+		if (strcmp(op_herd_table[i].name, name) == 0)
+			return &op_herd_table[i];
+	for (t = 0; t < sizeof op_tables / sizeof op_tables[0]; t++)
+		for (i = 0; i < *op_tables[t].n; i++)
+			if (strcmp(op_tables[t].ops[i].name, name) == 0)
+				return &op_tables[t].ops[i];
+	return NULL;
+}
+
+/* ---- access control ---- */
+
+/* Whether uid may send mutating ops: root, herdd's own uid, and the
+ * users and groups the config allows. */
+static int
+uid_may_mutate(struct herdd *h, int uid)
+{
+	const struct conf_control *cc = &h->conf->control;
+	gid_t groups[256];
+	struct passwd *pw;
+	int ngroups = 256, i;
+	size_t k;
+
+	if (uid < 0)
+		return 0;
+	if (uid == 0 || (uid_t)uid == geteuid())
+		return 1;
+	for (k = 0; k < cc->nallow_uids; k++)
+		if (cc->allow_uids[k] == (uid_t)uid)
+			return 1;
+	if (cc->nallow_gids == 0 || (pw = getpwuid((uid_t)uid)) == NULL)
+		return 0;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1)
+		ngroups = 256;
+	for (i = 0; i < ngroups; i++)
+		for (k = 0; k < cc->nallow_gids; k++)
+			if (groups[i] == cc->allow_gids[k])
+				return 1;
+	return 0;
+}
+
+static int
+peer_uid(nng_msg *msg)
+{
+	nng_pipe p = nng_msg_get_pipe(msg);
+	uint64_t uid;
+
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
+	    uid > INT32_MAX)
+		return -1;
+	return (int)uid;
+}
+
+static size_t
+request_limit(struct herdd *h)
+{
+	return h->conf->control.max_request_bytes ?
+	    h->conf->control.max_request_bytes : IPC_REQUEST_MAX;
+}
 
 static void
 handle(struct control *ctl, nng_msg *msg)
 {
 	struct request r;
+	const struct op *op;
 	const char *code;
 	char *cause;
-	size_t i;
 
 	memset(&r, 0, sizeof r);
 	r.ctl = ctl;
+	r.h = ctl->h;
 	r.msg = msg;
+	if (nng_msg_len(msg) > request_limit(ctl->h)) {
+		reply_err(&r, IPC_E_TOO_LARGE, "request of %zu bytes exceeds "
+		    "the limit of %zu bytes", nng_msg_len(msg),
+		    request_limit(ctl->h));
+		return;
+	}
 	if (ipc_request_decode(nng_msg_body(msg), nng_msg_len(msg), &r.req,
 	    &code, &cause) == -1) {
-		reply_err(&r, code, cause);
+		reply_err(&r, code, "%s", cause);
 		free(cause);
 		return;
 	}
-	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		if (strcmp(ops[i].name, r.req.op) == 0) {
-			ops[i].fn(&r);
-			break;
-		}
-	}
-	if (i == sizeof ops / sizeof ops[0]) {
-		char m[200];
-		snprintf(m, sizeof m, "unknown op \"%.100s\"", r.req.op);
-		reply_err(&r, IPC_E_UNKNOWN_OP, m);
+	if ((op = op_find(r.req.op)) == NULL) {
+		reply_err(&r, IPC_E_UNKNOWN_OP, "unknown op \"%.100s\"",
+		    r.req.op);
+	} else {
+		r.uid = peer_uid(msg);
+		if (op->mutating && !uid_may_mutate(ctl->h, r.uid))
+			reply_err(&r, IPC_E_REFUSED, "uid %d may not %s: "
+			    "read-only access (see control.allow_users)",
+			    r.uid, op->name);
+		else
+			op->fn(&r);
 	}
 	ipc_request_clear(&r.req);
 }
@@ -432,11 +396,40 @@ recv_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The socket can take messages again: send what waits, in order. */
+static void
+send_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	size_t i = 0;
+
+	while (i < ctl->outq_n &&
+	    nng_sendmsg(ctl->sock, ctl->outq[i], NNG_FLAG_NONBLOCK) == 0)
+		i++;
+	memmove(ctl->outq, ctl->outq + i, (ctl->outq_n - i) *
+	    sizeof *ctl->outq);
+	ctl->outq_n -= i;
+	if (ctl->outq_n > 0)
+		event_add(ctl->send_ev, NULL);
+}
+
+/* Socket files are 0660, in the config's group: the group may read. */
+int
+control_socket_mode(struct herdd *h, const char *url)
+{
+	const char *path = url + strlen("ipc://");
+
+	if (h->conf->control.has_group &&
+	    chown(path, (uid_t)-1, h->conf->control.gid) == -1)
+		return -1;
+	return chmod(path, 0660);
+}
+
 struct control *
 control_create(struct herdd *h, char *cause, size_t len)
 {
 	struct control *ctl = xcalloc(1, sizeof *ctl);
-	int rv, fd;
+	int rv, fd, sfd;
 
 	ctl->h = h;
 	if (ipc_control_url(h->conf->run_dir, ctl->url, sizeof ctl->url) ==
@@ -453,35 +446,46 @@ control_create(struct herdd *h, char *cause, size_t len)
 		return NULL;
 	}
 	nng_socket_set_size(ctl->sock, NNG_OPT_RECVMAXSZ, NNG_RECV_LIMIT);
+	/* raw rep0's send queue is one message deep by default: a burst of
+	 * replies would get NNG_EAGAIN (measured) */
+	nng_socket_set_int(ctl->sock, NNG_OPT_SENDBUF, SEND_BUF);
 	rv = 0;
-	if (guard_listen(h->guard, ctl->sock, ctl->url, cause, len) == -1 ||
-	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_RECVFD, &fd)) != 0) {
+	if (guard_listen(h->guard, ctl->sock, nng_req0_open, ctl->url, cause,
+	    len) == -1 ||
+	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_RECVFD, &fd)) != 0 ||
+	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
 		if (rv != 0)
 			snprintf(cause, len, "recvfd: %s", nng_strerror(rv));
+		control_destroy(ctl);
+		return NULL;
+	}
+	if (control_socket_mode(h, ctl->url) == -1) {
+		snprintf(cause, len, "%s: %s", ctl->url + 6, strerror(errno));
 		control_destroy(ctl);
 		return NULL;
 	}
 	ctl->recv_ev = event_new(h->base, fd, EV_READ | EV_PERSIST, recv_cb,
 	    ctl);
 	event_add(ctl->recv_ev, NULL);
+	ctl->send_ev = event_new(h->base, sfd, EV_READ, send_cb, ctl);
 	return ctl;
 }
 
 void
 control_destroy(struct control *ctl)
 {
-	struct waiter *w;
-
 	if (ctl == NULL)
 		return;
-	while ((w = ctl->waiters) != NULL) {
-		ctl->waiters = w->next;
-		nng_msg_free(w->hdr);
-		free(w->path);
-		free(w);
-	}
+	while (ctl->waiters != NULL)
+		waiter_done(ctl, &ctl->waiters, NULL);
+	op_config_clear(ctl);
 	if (ctl->recv_ev != NULL)
 		event_free(ctl->recv_ev);
+	if (ctl->send_ev != NULL)
+		event_free(ctl->send_ev);
+	while (ctl->outq_n > 0)
+		nng_msg_free(ctl->outq[--ctl->outq_n]);
+	free(ctl->outq);
 	nng_close(ctl->sock);
 	free(ctl);
 }

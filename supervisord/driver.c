@@ -168,6 +168,33 @@ env_get(char **env, const char *key)
 	return NULL;
 }
 
+/* The template's argv, plus a pool instance's arguments. A shell command
+ * ("/bin/sh -c CMD") gets the instance path as $0, so the arguments are
+ * $1... Caller frees the array (not the strings) if it is not spec's. */
+static char **
+build_argv(struct child *c)
+{
+	char **base = c->spec->argv, **argv, **p;
+	size_t n = 0, m = 0, i = 0;
+
+	if (c->extra_argv == NULL)
+		return base;
+	for (p = base; *p; p++)
+		n++;
+	for (p = c->extra_argv; *p; p++)
+		m++;
+	argv = xcalloc(n + m + 2, sizeof *argv);
+	for (p = base; *p; p++)
+		argv[i++] = *p;
+	if (n == 3 && strcmp(base[0], "/bin/sh") == 0 &&
+	    strcmp(base[1], "-c") == 0)
+		argv[i++] = c->path;
+	for (p = c->extra_argv; *p; p++)
+		argv[i++] = *p;
+	argv[i] = NULL;
+	return argv;
+}
+
 static int
 output_fd(struct herdd *h, enum conf_output mode, struct logfile *f,
     int inherit, int *fd)
@@ -191,7 +218,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	const struct conf_child *spec = c->spec;
 	struct drv *d = drv_get(h, c);
 	struct spawn_req req;
-	char exe[4096], name[32], *notify = NULL, **env;
+	char exe[4096], name[32], *notify = NULL, **env, **argv;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, rc;
 	pid_t pid = 0;
 
@@ -238,8 +265,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	}
 
 	env = build_env(h, spec, notify);
+	argv = build_argv(c);
 	req.path = d->exe;
-	req.argv = spec->argv;
+	req.argv = argv;
 	req.envp = env;
 	req.cwd = spec->cwd;
 	req.has_uid = spec->has_uid;
@@ -255,6 +283,8 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.extra_target = spec->ready_fd;
 	rc = spawn_process(&req, &pid, cause, len);
 	free(env);
+	if (argv != spec->argv)
+		free(argv);
 	if (rc == -1 && errno == ENOENT) {
 		free(d->exe); /* look it up again next time */
 		d->exe = NULL;
@@ -333,6 +363,19 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 	}
 	if (h->control != NULL)
 		control_on_event(h->control, topic, c, reason);
+	if (strcmp(topic, "config.reloaded") == 0)
+		reload_done(h);
+}
+
+void
+driver_respec(struct child *c)
+{
+	struct drv *d = c->drv;
+
+	if (d != NULL) {
+		free(d->exe);
+		d->exe = NULL;
+	}
 }
 
 static void

@@ -345,6 +345,10 @@ plan_step(struct engine *e, struct sup *s)
 			break;
 		}
 		c = s->children[s->cursor - 1];
+		if (s->plan == PLAN_RELOAD && !(c->mark & MARK_STOP)) {
+			s->cursor--;
+			continue;
+		}
 		if (c->state == CH_STOPPING) {
 			if (!pool)
 				return 0;
@@ -371,6 +375,15 @@ plan_step(struct engine *e, struct sup *s)
 		c = s->children[s->cursor];
 		if (c->state == CH_STARTING || c->state == CH_STOPPING)
 			return 0;
+		if (s->plan == PLAN_RELOAD) {
+			if (!(c->mark & MARK_START) || (c->mark & MARK_DELETE)) {
+				s->cursor++;
+				continue;
+			}
+			c->mark &= ~MARK_START;
+			child_start(e, c);
+			continue;
+		}
 		if (c->state == CH_RUNNING || c->held) {
 			s->cursor++;
 			continue;
@@ -410,6 +423,26 @@ process_queue(struct engine *e, struct sup *s)
 static void node_ready(struct engine *e, struct child *node);
 static void node_exited(struct engine *e, struct child *node);
 
+/* A reload plan of s ends (done or preempted): drop what it deleted, and
+ * tell the world when it was the last. */
+static void
+reload_finish(struct engine *e, struct sup *s)
+{
+	size_t i = s->n;
+
+	while (i-- > 0) {
+		struct child *c = s->children[i];
+		if ((c->mark & MARK_DELETE) && !engine_alive(c)) {
+			engine_emit(e, "child.deleted", c, "reload");
+			engine_remove(e, c);
+		} else {
+			c->mark = 0;
+		}
+	}
+	if (e->reloading > 0 && --e->reloading == 0)
+		engine_emit(e, "config.reloaded", e->root, NULL);
+}
+
 static void
 plan_done(struct engine *e, struct sup *s)
 {
@@ -434,6 +467,9 @@ plan_done(struct engine *e, struct sup *s)
 			    target->state != CH_RESTARTING)
 				engine_remove(e, target); /* never started */
 		}
+		break;
+	case PLAN_RELOAD:
+		reload_finish(e, s);
 		break;
 	case PLAN_STOP_CMD:
 		if (target != NULL && target->stop_why == STOP_RESTART &&
@@ -521,6 +557,9 @@ begin_shutdown(struct engine *e, struct sup *s, enum shutdown_kind kind)
 	size_t i;
 
 	queue_clear(s);
+	if (s->plan == PLAN_RELOAD && e->reloading > 0 &&
+	    --e->reloading == 0)
+		engine_emit(e, "config.reloaded", e->root, NULL);
 	for (i = 0; i < s->n; i++) {
 		struct child *c = s->children[i];
 		if (c->state == CH_RESTARTING) {
@@ -870,7 +909,8 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 		k = tree_index(c);
 		c->state = CH_EXITED;
 		if (s->phase == 0 && s->stop_lo != PLAN_END && k >= s->stop_lo &&
-		    k < s->cursor) {
+		    k < s->cursor && (s->plan != PLAN_RELOAD ||
+		    (c->mark & MARK_STOP))) {
 			/* the plan was going to stop it anyway */
 			plan_run(e, s);
 			return;
@@ -920,3 +960,10 @@ engine_retry(struct engine *e, struct child *c, unsigned gen)
 	restart_now(e, c, c->retry_counts);
 }
 
+
+void
+engine_reload(struct engine *e, struct sup *s)
+{
+	e->reloading++;
+	engine_plan_begin(e, s, PLAN_RELOAD, 0, PLAN_END, 0, PLAN_END);
+}

@@ -9,6 +9,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
 
 #include "events.h"
 #include "guard.h"
@@ -41,7 +42,7 @@ events_create(struct guard *g, const char *run_dir, size_t ring_size,
 		free(ev);
 		return NULL;
 	}
-	if (guard_listen(g, ev->sock, url, cause, len) == -1) {
+	if (guard_listen(g, ev->sock, nng_sub0_open, url, cause, len) == -1) {
 		nng_close(ev->sock);
 		free(ev);
 		return NULL;

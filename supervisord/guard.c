@@ -8,17 +8,24 @@
  * The failure leaves one trace: an error in the listener's statistics with
  * no accepted pipe behind it. No fd or callback reports it (measured: no
  * pipe event, and the kernel backlog stays empty because the transport
- * still accepts), so a timer reads the counters; a listener found wedged is
- * closed and listened again, which restores it (clients' dialers reconnect
- * and req0 resends by itself). The check costs one nng_stats_get per
- * interval.
+ * still accepts), so a timer reads the counters. A surplus that grew is
+ * only a suspicion (a client that closes with a reply in flight may bump
+ * two counters), so herdd then dials its own listener: a healthy one hands
+ * the probe's pipe to the socket (a pipe event, from herdd's own pid)
+ * before the next check; a wedged one does not, and is closed and listened
+ * again, which restores it (clients' dialers reconnect and req0 resends by
+ * itself). The check costs one nng_stats_get per interval.
  */
+#include <stdatomic.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
+
+#include <nng/transport/ipc/ipc.h>
 
 #include "guard.h"
 #include "log.h"
@@ -30,7 +37,12 @@ struct guarded {
 	nng_socket sock;
 	nng_listener listener;
 	char *url;
-	int64_t surplus; /* last seen; a healthy listener never goes above */
+	int64_t surplus;     /* last seen; a healthy listener never goes above */
+	int (*open_peer)(nng_socket *);
+	nng_socket probe;    /* dialing our own listener, while probing */
+	int probing;
+	_Atomic int probe_seen; /* set on nng's thread when the probe's pipe
+	                           reached the socket */
 };
 
 struct guard {
@@ -84,33 +96,71 @@ listener_surplus(nng_stat *scope, int id)
 	return match ? errors - (accept - pipes) : INT64_MIN;
 }
 
+/* nng's pipe callback: the probe (a pipe from our own pid) got through. */
+static void
+pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct guarded *w = arg;
+	uint64_t pid;
+
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) == 0 &&
+	    pid == (uint64_t)getpid())
+		atomic_store(&w->probe_seen, 1);
+}
+
+static void
+probe_start(struct guarded *w)
+{
+	atomic_store(&w->probe_seen, 0);
+	if (w->open_peer(&w->probe) != 0)
+		return;
+	if (nng_dial(w->probe, w->url, NULL, NNG_FLAG_NONBLOCK) != 0) {
+		nng_close(w->probe);
+		return;
+	}
+	w->probing = 1;
+}
+
+static void
+relisten(struct guard *g, struct guarded *w)
+{
+	int rv;
+
+	log_warnx("listener %s stopped accepting (nng bug #1518); "
+	    "re-creating it", w->url);
+	nng_listener_close(w->listener);
+	if ((rv = nng_listen(w->sock, w->url, &w->listener, 0)) != 0)
+		log_warnx("cannot listen on %s again: %s", w->url,
+		    nng_strerror(rv));
+	w->surplus = 0;
+	g->recoveries++;
+}
+
 static void
 check_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct guard *g = arg;
 	nng_stat *all;
+	int64_t surplus;
 	size_t i;
-	int rv;
 
 	if (nng_stats_get(&all) != 0)
 		return;
 	for (i = 0; i < g->n; i++) {
 		struct guarded *w = &g->g[i];
-		int64_t surplus = listener_surplus(all,
-		    nng_listener_id(w->listener));
-		if (surplus == INT64_MIN || surplus <= w->surplus) {
-			if (surplus != INT64_MIN)
-				w->surplus = surplus;
-			continue;
+		surplus = listener_surplus(all, nng_listener_id(w->listener));
+		if (w->probing) {
+			nng_close(w->probe);
+			w->probing = 0;
+			if (!atomic_load(&w->probe_seen)) {
+				relisten(g, w);
+				continue;
+			}
+		} else if (surplus != INT64_MIN && surplus > w->surplus) {
+			probe_start(w);
 		}
-		log_warnx("listener %s stopped accepting (nng bug #1518); "
-		    "re-creating it", w->url);
-		nng_listener_close(w->listener);
-		if ((rv = nng_listen(w->sock, w->url, &w->listener, 0)) != 0)
-			log_warnx("cannot listen on %s again: %s", w->url,
-			    nng_strerror(rv));
-		w->surplus = 0;
-		g->recoveries++;
+		if (surplus != INT64_MIN)
+			w->surplus = surplus;
 	}
 	nng_stats_free(all);
 }
@@ -134,14 +184,17 @@ guard_destroy(struct guard *g)
 	if (g == NULL)
 		return;
 	event_free(g->timer);
-	for (i = 0; i < g->n; i++)
+	for (i = 0; i < g->n; i++) {
+		if (g->g[i].probing)
+			nng_close(g->g[i].probe);
 		free(g->g[i].url);
+	}
 	free(g);
 }
 
 int
-guard_listen(struct guard *g, nng_socket s, const char *url, char *cause,
-    size_t len)
+guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
+    const char *url, char *cause, size_t len)
 {
 	struct guarded *w;
 	int rv;
@@ -158,6 +211,8 @@ guard_listen(struct guard *g, nng_socket s, const char *url, char *cause,
 	}
 	w->sock = s;
 	w->url = xstrdup(url);
+	w->open_peer = open_peer;
+	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, w);
 	if (g->n++ == 0)
 		event_add(g->timer, &g->interval);
 	return 0;

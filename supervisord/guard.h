@@ -13,10 +13,11 @@ struct guard;
 struct guard *guard_create(struct event_base *base, unsigned interval_ms);
 void guard_destroy(struct guard *g);
 
-/* nng_listen(s, url) and keep that listener alive. Returns 0, or -1 with
- * cause filled. */
-int guard_listen(struct guard *g, nng_socket s, const char *url,
-    char *cause, size_t len);
+/* nng_listen(s, url) and keep that listener alive; open_peer opens a socket
+ * of the protocol that talks to s (req0 for rep0), for probes. Returns 0,
+ * or -1 with cause filled. */
+int guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
+    const char *url, char *cause, size_t len);
 
 /* How many listeners were re-created so far. */
 unsigned guard_recoveries(const struct guard *g);

@@ -68,6 +68,7 @@ struct child {
 	struct conf_child *owned_spec; /* a spec added at runtime, freed with
 	                                  the node */
 	char **extra_argv;       /* a pool instance's arguments, owned */
+	int mark;                /* MARK_* bits for a reload plan */
 
 	struct sup *sup;         /* type supervisor: its own state */
 	void *drv;               /* the driver's per-child data */
@@ -80,6 +81,8 @@ enum plan_kind {
 	PLAN_START_CMD, /* start by command */
 	PLAN_STOP_CMD,  /* stop by command (STOP_COMMAND or STOP_RESTART) */
 	PLAN_SHUTDOWN,  /* stop everything, then finish per shutdown_kind */
+	PLAN_RELOAD,    /* stop the children marked MARK_STOP, start those
+	                   marked MARK_START, delete those marked MARK_DELETE */
 };
 
 enum shutdown_kind {
@@ -91,6 +94,9 @@ enum shutdown_kind {
 };
 
 #define PLAN_END ((size_t)-1)
+#define MARK_STOP 1
+#define MARK_START 2
+#define MARK_DELETE 4
 
 /* A supervisor: children in start order and the one plan it is executing.
  * A plan stops children [stop_lo, stop_hi] in reverse order, one at a time,
@@ -138,6 +144,10 @@ struct child *tree_find(struct child *root, const char *path);
 size_t tree_index(const struct child *c);
 /* Removes c from its supervisor and frees it. */
 void tree_remove(struct child *c);
+/* A stopped node for spec (borrowed) under s, named name (NULL: the
+ * spec's name), not yet in s's children. */
+struct child *tree_node_create(struct sup *s, const struct conf_child *spec,
+    const char *name);
 /* Appends a stopped node for spec (borrowed) to s, named name (NULL: the
  * spec's name). */
 struct child *tree_append(struct sup *s, const struct conf_child *spec,
@@ -183,6 +193,7 @@ struct engine {
 	struct child *root;
 	int shutting_down;
 	int finished;
+	int reloading;           /* reload plans still running */
 };
 
 void engine_init(struct engine *e, const struct engine_ops *ops, void *ctx,
@@ -191,6 +202,10 @@ void engine_init(struct engine *e, const struct engine_ops *ops, void *ctx,
 void engine_boot(struct engine *e);
 /* Stops everything and finishes with code 0 (rule 16). */
 void engine_shutdown(struct engine *e);
+
+/* Runs a reload plan on s for the children marked MARK_*; when the last
+ * reload plan is done the engine emits config.reloaded. */
+void engine_reload(struct engine *e, struct sup *s);
 
 /* Reports from the world. */
 void engine_child_ready(struct engine *e, struct child *c);
@@ -245,6 +260,8 @@ struct guard;
 struct herdd {
 	struct event_base *base;
 	struct conf *conf;
+	struct conf *old_conf;     /* during a reload: still used by children
+	                              being stopped */
 	struct child *root;
 	struct engine engine;
 	struct pidmap *pids;
@@ -265,6 +282,18 @@ extern const struct engine_ops driver_ops;
 
 /* Reaps every exited child and reports it to the engine (SIGCHLD). */
 void driver_reap(struct herdd *h);
+/* c's spec changed (reload): forget what was derived from the old one. */
+void driver_respec(struct child *c);
+
+/* ---- reload.c ---- */
+
+/* Applies nc (taken on success) to the running tree; -1 with cause when
+ * it cannot now (busy, shutting down). Emits config.reloaded when done. */
+int reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len);
+/* SIGHUP: reload the file, logging errors instead of replying. */
+void reload_signal(struct herdd *h);
+/* Frees the previous config once nothing uses it (on config.reloaded). */
+void reload_done(struct herdd *h);
 
 /* ---- control.c: the control socket ---- */
 
@@ -272,6 +301,8 @@ void driver_reap(struct herdd *h);
 struct control *control_create(struct herdd *h, char *cause, size_t len);
 void control_destroy(struct control *ctl);
 /* Lets waiting requests (start/stop/restart) see lifecycle events. */
+/* Makes a socket file 0660 in the config's group. */
+int control_socket_mode(struct herdd *h, const char *url);
 void control_on_event(struct control *ctl, const char *topic,
     struct child *c, const char *reason);
 

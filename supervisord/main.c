@@ -120,7 +120,7 @@ sigterm_cb(evutil_socket_t sig, short what, void *arg)
 static void
 sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
-	log_warnx("SIGHUP: reload is not supported yet; ignored");
+	reload_signal(arg);
 }
 
 static void
@@ -195,6 +195,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (mkdir_p(h.conf->run_dir, 0750) == -1)
 		fatal("cannot create run_dir %s", h.conf->run_dir);
+	/* the socket group must be able to enter run_dir */
+	if (h.conf->control.has_group &&
+	    (chown(h.conf->run_dir, (uid_t)-1, h.conf->control.gid) == -1 ||
+	    chmod(h.conf->run_dir, 0750) == -1))
+		fatal("cannot give run_dir %s to the control group",
+		    h.conf->run_dir);
 	if ((lockfd = lock_take(h.conf->run_dir, cause, sizeof cause)) == -1)
 		fatalx("%s", cause);
 	if (mkdir_p(h.conf->log_dir, 0750) == -1)
@@ -221,10 +227,14 @@ main(int argc, char **argv)
 		event_add(sigs[i], NULL);
 
 	h.guard = guard_create(h.base, GUARD_INTERVAL_MS);
-	h.events = events_create(h.guard, h.conf->run_dir, EVENT_RING, cause,
-	    sizeof cause);
+	h.events = events_create(h.guard, h.conf->run_dir,
+	    h.conf->control.event_ring ? h.conf->control.event_ring :
+	    EVENT_RING, cause, sizeof cause);
 	if (h.events == NULL)
 		fatalx("%s", cause);
+	if (ipc_events_url(h.conf->run_dir, cause, sizeof cause) == 0 &&
+	    control_socket_mode(&h, cause) == -1)
+		fatal("%s", cause + strlen("ipc://"));
 	h.control = control_create(&h, cause, sizeof cause);
 	if (h.control == NULL)
 		fatalx("%s", cause);

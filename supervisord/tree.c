@@ -8,8 +8,8 @@
 
 static struct sup *sup_create(struct child *self, const struct conf_sup *spec);
 
-static struct child *
-node_create(struct sup *parent, const struct conf_child *spec,
+struct child *
+tree_node_create(struct sup *parent, const struct conf_child *spec,
     const char *name)
 {
 	struct child *c = xcalloc(1, sizeof *c);
@@ -50,11 +50,15 @@ tree_sup_reset(struct sup *s)
 	for (i = 0; i < s->n; i++)
 		tree_destroy(s->children[i]);
 	s->n = 0;
+	s->strategy = s->spec->strategy; /* a reload may have changed them */
+	s->intensity = s->spec->intensity;
+	s->period_ms = s->spec->period_ms;
+	s->auto_shutdown = s->spec->auto_shutdown;
 	s->qlen = s->qpos = 0;
 	if (s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
 		return; /* a pool has a template, no children at boot */
 	for (i = 0; i < s->spec->nchildren; i++)
-		sup_append(s, node_create(s, s->spec->children[i], NULL));
+		sup_append(s, tree_node_create(s, s->spec->children[i], NULL));
 }
 
 static struct sup *
@@ -64,10 +68,6 @@ sup_create(struct child *self, const struct conf_sup *spec)
 
 	s->self = self;
 	s->spec = spec;
-	s->strategy = spec->strategy;
-	s->intensity = spec->intensity;
-	s->period_ms = spec->period_ms;
-	s->auto_shutdown = spec->auto_shutdown;
 	tree_sup_reset(s);
 	return s;
 }
@@ -116,7 +116,7 @@ tree_destroy(struct child *node)
 struct child *
 tree_append(struct sup *s, const struct conf_child *spec, const char *name)
 {
-	struct child *c = node_create(s, spec, name);
+	struct child *c = tree_node_create(s, spec, name);
 
 	sup_append(s, c);
 	return c;

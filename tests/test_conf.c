@@ -1,7 +1,13 @@
 /* Tests of conf/: every bad fixture gives exactly its .expected messages,
  * good fixtures load field by field with their defaults. */
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <glob.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,7 +27,8 @@
 /* Every bad-NAME.json fixture, checked against bad-NAME.expected. */
 static const char *const bad_fixtures[] = {
 	"backoff", "child-not-object", "children-not-array",
-	"command-non-string", "duplicate-key", "duplicate-name",
+	"command-non-string", "control", "control-tcp", "control-tcp-url",
+	"duplicate-key", "duplicate-name",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
 	"long-value", "missing-command", "missing-supervisor", "multiple",
 	"name-chars", "nested", "period", "ready", "restart",
@@ -179,6 +186,16 @@ test_conf_defaults(void **state)
 	assert_int_equal(c->root.auto_shutdown, CONF_AUTO_NEVER);
 	assert_int_equal(c->root.max_instances, 0);
 	assert_int_equal(c->root.nchildren, 1);
+	assert_int_equal(c->control.has_group, 0);
+	assert_int_equal(c->control.nallow_uids, 0);
+	assert_int_equal(c->control.nallow_gids, 0);
+	assert_int_equal(c->control.max_request_bytes, 65536);
+	assert_int_equal(c->control.event_ring, 4096);
+	assert_null(c->control.tcp_url);
+	assert_null(c->control.tls_cert);
+	assert_null(c->control.tls_key);
+	assert_null(c->control.tls_ca);
+	assert_int_equal(c->control.ntcp_allow, 0);
 
 	w = c->root.children[0];
 	assert_string_equal(w->name, "web");
@@ -330,6 +347,95 @@ test_conf_pool(void **state)
 	conf_free(c);
 }
 
+/* Whether the address text A (IPv4 or IPv6) passes C's allow list. */
+static int
+peer_allowed(const struct conf_control *c, const char *a)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+
+	memset(&s4, 0, sizeof s4);
+	memset(&s6, 0, sizeof s6);
+	if (inet_pton(AF_INET, a, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		return conf_cidr_match(c, (struct sockaddr *)&s4);
+	}
+	assert_int_equal(inet_pton(AF_INET6, a, &s6.sin6_addr), 1);
+	s6.sin6_family = AF_INET6;
+	return conf_cidr_match(c, (struct sockaddr *)&s6);
+}
+
+static void
+test_conf_control(void **state)
+{
+	static const char text[] = "{\"control\": {"
+	    "\"group\": \"root\", \"allow_users\": [\"root\", 1002],"
+	    "\"allow_groups\": [\"root\", 7], \"max_request_bytes\": 1024,"
+	    "\"event_ring\": 16, \"tcp\": {"
+	    "\"url\": \"tls+tcp://127.0.0.1:7443\", \"cert\": \"/c.pem\","
+	    "\"key\": \"/k.pem\", \"ca\": \"/ca.pem\", \"allow\": ["
+	    "\"127.0.0.1/32\", \"10.1.2.3/12\", \"::1/128\","
+	    "\"fd00::/8\", \"192.168.1.7\", \"2001:db8::1\"]}},"
+	    "\"supervisor\": {}}";
+	struct conf_errors errs = { NULL, 0 };
+	struct conf_control *k;
+	struct conf_cidr cidr;
+	struct conf *c = NULL;
+
+	assert_int_equal(conf_parse("m", text, strlen(text), &c, &errs), 0);
+	k = &c->control;
+	assert_int_equal(k->has_group, 1);
+	assert_int_equal(k->gid, 0);
+	assert_int_equal(k->nallow_uids, 2);
+	assert_int_equal(k->allow_uids[0], 0);
+	assert_int_equal(k->allow_uids[1], 1002);
+	assert_int_equal(k->nallow_gids, 2);
+	assert_int_equal(k->allow_gids[0], 0);
+	assert_int_equal(k->allow_gids[1], 7);
+	assert_int_equal(k->max_request_bytes, 1024);
+	assert_int_equal(k->event_ring, 16);
+	assert_string_equal(k->tcp_url, "tls+tcp://127.0.0.1:7443");
+	assert_string_equal(k->tls_cert, "/c.pem");
+	assert_string_equal(k->tls_key, "/k.pem");
+	assert_string_equal(k->tls_ca, "/ca.pem");
+	assert_int_equal(k->ntcp_allow, 6);
+	assert_int_equal(k->tcp_allow[0].family, AF_INET);
+	assert_int_equal(k->tcp_allow[0].prefix, 32);
+	/* Host bits past the prefix are cleared. */
+	assert_int_equal(k->tcp_allow[1].addr[1], 0);
+	assert_int_equal(k->tcp_allow[1].prefix, 12);
+	assert_int_equal(k->tcp_allow[2].family, AF_INET6);
+	assert_int_equal(k->tcp_allow[4].prefix, 32);
+	assert_int_equal(k->tcp_allow[5].prefix, 128);
+
+	assert_true(peer_allowed(k, "127.0.0.1"));
+	assert_false(peer_allowed(k, "127.0.0.2"));
+	assert_true(peer_allowed(k, "10.0.0.1"));
+	assert_true(peer_allowed(k, "10.15.255.255"));
+	assert_false(peer_allowed(k, "10.16.0.0"));
+	assert_true(peer_allowed(k, "::1"));
+	assert_false(peer_allowed(k, "::2"));
+	assert_true(peer_allowed(k, "fdff::1"));
+	assert_false(peer_allowed(k, "fe00::1"));
+	assert_true(peer_allowed(k, "192.168.1.7"));
+	assert_false(peer_allowed(k, "192.168.1.8"));
+	assert_true(peer_allowed(k, "2001:db8::1"));
+	/* An IPv4-mapped IPv6 peer is matched as IPv4. */
+	assert_true(peer_allowed(k, "::ffff:127.0.0.1"));
+	assert_false(peer_allowed(k, "::ffff:127.0.0.9"));
+	assert_false(conf_cidr_match(k, NULL));
+	conf_free(c);
+
+	assert_int_equal(conf_cidr_parse("0.0.0.0/0", &cidr), 0);
+	assert_int_equal(cidr.prefix, 0);
+	assert_int_equal(conf_cidr_parse("::/0", &cidr), 0);
+	assert_int_equal(conf_cidr_parse("1.2.3.4/", &cidr), -1);
+	assert_int_equal(conf_cidr_parse("1.2.3.4/-1", &cidr), -1);
+	assert_int_equal(conf_cidr_parse("1.2.3.4/8x", &cidr), -1);
+	assert_int_equal(conf_cidr_parse("::1/129", &cidr), -1);
+	assert_int_equal(conf_cidr_parse("1.2.3/8", &cidr), -1);
+}
+
 /* conf_parse reads exactly LEN bytes: no NUL terminator needed. */
 static void
 test_conf_parse_buffer(void **state)
@@ -460,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_conf_defaults),
 		cmocka_unit_test(test_conf_full),
 		cmocka_unit_test(test_conf_pool),
+		cmocka_unit_test(test_conf_control),
 		cmocka_unit_test(test_conf_parse_buffer),
 		cmocka_unit_test(test_conf_child_parse),
 		cmocka_unit_test(test_conf_doc_example),

@@ -1,0 +1,80 @@
+/* herdctl signal NAME SIG: sends a signal to one child's process group. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static int cmd_signal_exec(struct ctl *, const struct cmd_entry *, int,
+    char **);
+
+const struct cmd_entry cmd_signal_entry = {
+	.name = "signal",
+	.usage = "signal NAME SIG",
+	.help = "Send a signal to a child's whole process group.\n"
+	    "SIG is a name (TERM, SIGTERM, hup) or a number (15). herdd does\n"
+	    "not treat it as a stop: the child's supervisor handles its exit\n"
+	    "as any other (SIGTERM counts as reason shutdown).\n"
+	    "Prints \"signalled PATH (pid N) with SIGNAME\"; with --json,\n"
+	    "{\"path\":..,\"pid\":..,\"signal\":..}.\n"
+	    "Exit status 3 if there is no such child, 4 if it is not running.\n",
+	.exec = cmd_signal_exec,
+};
+
+/* The signal as herdd takes it: a number for digits, else the name in
+ * upper case ("hup" -> "HUP"); NULL when SIG is empty. */
+static cJSON *
+cmd_signal_arg(const char *sig)
+{
+	char *up, *p;
+	cJSON *j;
+
+	if (*sig == '\0')
+		return NULL;
+	for (p = (char *)sig; isdigit((unsigned char)*p); p++)
+		;
+	if (*p == '\0')
+		return cJSON_CreateNumber(atoi(sig));
+	if ((up = strdup(sig)) == NULL)
+		abort();
+	for (p = up; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	j = cJSON_CreateString(up);
+	free(up);
+	return j;
+}
+
+static int
+cmd_signal_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
+    char **argv)
+{
+	struct call call;
+	cJSON *args, *sig;
+	const char *path;
+	int64_t pid;
+	int i, rv;
+
+	if ((i = cmd_args(self, argc, argv, 2, 2)) < 0)
+		return IPC_EXIT_USAGE;
+	if ((sig = cmd_signal_arg(argv[i + 1])) == NULL)
+		return cmd_usage(self);
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "name", argv[i]);
+	cJSON_AddItemToObject(args, "signal", sig);
+	if ((rv = client_run(ctl, "signal", args, &call, 0)) == IPC_EXIT_OK) {
+		if (ctl->json)
+			output_json(call.result);
+		else {
+			path = output_string(call.result, "path", argv[i]);
+			printf("signalled %s", path);
+			if (output_int(call.result, "pid", &pid) == 0 &&
+			    pid > 0)
+				printf(" (pid %lld)", (long long)pid);
+			printf(" with %s\n", output_string(call.result,
+			    "signal", argv[i + 1]));
+		}
+	}
+	call_clear(&call);
+	return rv;
+}

@@ -1,0 +1,111 @@
+/* Private to the control socket (control.c) and its ops (op-*.c). */
+#ifndef HERDD_CONTROL_H
+#define HERDD_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+#include <nng/nng.h>
+
+struct event;
+
+#include "herdd.h"
+#include "ipc.h"
+
+/* What a deferred reply waits for. */
+enum wait_kind {
+	W_START, /* child.started, or child.start_failed */
+	W_STOP,  /* child.stopped, child.exited or child.deleted */
+	W_SPAWN, /* as W_START; the result also names the pool instance */
+};
+
+/* A request whose reply waits for a lifecycle event. */
+struct waiter {
+	struct waiter *next;
+	unsigned long serial;
+	nng_msg *hdr; /* routing header of the request */
+	uint64_t id;
+	char *path;
+	enum wait_kind kind;
+};
+
+/* The control socket and what waits on it. */
+struct control {
+	struct herdd *h;
+	nng_socket sock;
+	char url[4200];
+	struct event *recv_ev;
+	struct event *send_ev;   /* armed while outq holds replies */
+	nng_msg **outq;
+	size_t outq_n;
+	struct waiter *waiters;
+	size_t nwaiters;
+	unsigned long serial;
+	struct reload_wait *reload; /* a reload request waiting for its
+	                               outcome (op-config.c) */
+};
+
+/* One request being handled; valid during the op's call. */
+struct request {
+	struct control *ctl;
+	struct herdd *h;
+	nng_msg *msg;
+	struct ipc_request req;
+	int uid;       /* peer uid, -1 when unknown (tcp) */
+	int may_mutate;
+};
+
+/* An op: its name, whether it changes anything (access control), and its
+ * function, which replies now (reply_ok/reply_err) or later (wait_for). */
+struct op {
+	const char *name;
+	int mutating;
+	void (*fn)(struct request *);
+};
+
+extern const struct op op_info_table[];  /* op-info.c */
+extern const size_t op_info_count;
+extern const struct op op_child_table[]; /* op-child.c */
+extern const size_t op_child_count;
+extern const struct op op_config_table[]; /* op-config.c */
+extern const size_t op_config_count;
+
+/* op-config.c: lets a waiting reload see lifecycle events; frees it. */
+void op_config_on_event(struct control *ctl, const char *topic,
+    struct child *c, const char *reason);
+void op_config_clear(struct control *ctl);
+
+/* The routing header of a request, for a reply sent later; caller owns. */
+nng_msg *header_copy(nng_msg *msg);
+/* Sends j as the reply routed by hdr; takes both. */
+void reply_json(struct control *ctl, nng_msg *hdr, cJSON *j);
+void reply_ok(struct request *r, cJSON *result);
+void reply_err(struct request *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Replies with error code and an "errors" array (taken). */
+void reply_err_list(struct request *r, const char *code, const char *msg,
+    cJSON *errors);
+/*
+ * Deferred replies. wait_begin registers, before a command runs, that the
+ * reply waits for path's next start (or failed start) or stop; events
+ * complete it (control_on_event). Returns a serial, or 0 when refused (the
+ * error is sent). wait_pending tells whether it still waits; wait_end
+ * sends reply (taken; NULL: nothing) if it still waits, and forgets it.
+ */
+unsigned long wait_begin(struct request *r, const char *path,
+    enum wait_kind kind);
+int wait_pending(struct control *ctl, unsigned long serial);
+void wait_end(struct control *ctl, unsigned long serial, cJSON *result,
+    const char *code, const char *msg);
+
+/* The child named by args.name; replies not_found (and returns NULL). */
+struct child *arg_child(struct request *r);
+/* {"path": path} plus "pid" when pid >= 0; caller owns. */
+cJSON *path_pid(const char *path, pid_t pid);
+/* The result of a start-like wait: path and pid, and for W_SPAWN the
+ * instance number (the last path component). */
+cJSON *started_result(const char *path, pid_t pid, enum wait_kind kind);
+
+#endif

@@ -1,0 +1,359 @@
+/* Control ops that act on one child: start, stop, terminate, restart,
+ * add_child, delete, spawn, signal (SEMANTICS.md rules 13 and 14). */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "control.h"
+#include "util.h"
+
+typedef int (*engine_cmd)(struct engine *, struct child *, const char **,
+    char *, size_t);
+
+static void
+free_argv(char **argv)
+{
+	char **p;
+
+	for (p = argv; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+/* After a command: replies now if its outcome is settled already. */
+static void
+settle(struct request *r, unsigned long w, const char *path,
+    enum wait_kind kind)
+{
+	struct control *ctl = r->ctl;
+	struct child *c;
+
+	if (!wait_pending(ctl, w))
+		return; /* a synchronous event answered it */
+	c = tree_find(r->h->root, path); /* may be gone: temporary, pool */
+	if (kind == W_STOP && (c == NULL || c->state == CH_STOPPED ||
+	    c->state == CH_EXITED))
+		wait_end(ctl, w, path_pid(path, -1), NULL, NULL);
+	else if (kind != W_STOP && c != NULL && c->state == CH_RUNNING)
+		wait_end(ctl, w, started_result(path, c->pid, kind), NULL,
+		    NULL);
+	else if (c == NULL)
+		wait_end(ctl, w, NULL, IPC_E_FAILED, "the child is gone");
+}
+
+/*
+ * Runs cmd on c, replying when the outcome is known: at once when the
+ * command failed or settled synchronously, else on the event that ends it.
+ * The waiter is registered first so no synchronous event is missed.
+ */
+static void
+run_cmd_path(struct request *r, const char *path, struct child *c,
+    engine_cmd cmd, enum wait_kind kind)
+{
+	char cause[512];
+	const char *code;
+	unsigned long w;
+
+	if ((w = wait_begin(r, path, kind)) == 0)
+		return;
+	if (cmd(&r->h->engine, c, &code, cause, sizeof cause) == -1)
+		wait_end(r->ctl, w, NULL, code, cause);
+	else
+		settle(r, w, path, kind);
+}
+
+static void
+run_cmd(struct request *r, struct child *c, engine_cmd cmd,
+    enum wait_kind kind)
+{
+	char *path = xstrdup(c->path);
+
+	run_cmd_path(r, path, c, cmd, kind);
+	free(path);
+}
+
+static void
+op_start(struct request *r)
+{
+	struct child *c = arg_child(r);
+
+	if (c != NULL)
+		run_cmd(r, c, engine_cmd_start, W_START);
+}
+
+static void
+op_stop(struct request *r)
+{
+	struct child *c = arg_child(r);
+
+	if (c != NULL)
+		run_cmd(r, c, engine_cmd_stop, W_STOP);
+}
+
+struct pid_search {
+	pid_t pid;
+	struct child *found;
+};
+
+static void
+find_pid(struct child *c, void *arg)
+{
+	struct pid_search *ps = arg;
+
+	if (c->type == CONF_WORKER && c->pid == ps->pid)
+		ps->found = c;
+}
+
+/* terminate by name, or by pid (a pool instance, rule 14). */
+static void
+op_terminate(struct request *r)
+{
+	cJSON *pid = cJSON_GetObjectItemCaseSensitive(r->req.args, "pid");
+	struct pid_search ps = { 0, NULL };
+
+	if (pid == NULL) {
+		op_stop(r);
+		return;
+	}
+	if (!cJSON_IsNumber(pid) || pid->valuedouble < 1) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.pid must be a positive "
+		    "integer");
+		return;
+	}
+	ps.pid = (pid_t)pid->valuedouble;
+	tree_walk(r->h->root, find_pid, &ps);
+	if (ps.found == NULL) {
+		reply_err(r, IPC_E_NOT_FOUND, "no child has pid %d",
+		    (int)ps.pid);
+		return;
+	}
+	run_cmd(r, ps.found, engine_cmd_stop, W_STOP);
+}
+
+static void
+op_restart(struct request *r)
+{
+	cJSON *force = cJSON_GetObjectItemCaseSensitive(r->req.args, "force");
+	struct child *c;
+
+	if (force != NULL && !cJSON_IsBool(force)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.force must be true or "
+		    "false");
+		return;
+	}
+	if ((c = arg_child(r)) == NULL)
+		return;
+	run_cmd(r, c, cJSON_IsTrue(force) ? engine_cmd_cycle :
+	    engine_cmd_restart, W_START);
+}
+
+static void
+op_delete(struct request *r)
+{
+	struct child *c = arg_child(r);
+	char cause[512], *path;
+	const char *code;
+
+	if (c == NULL)
+		return;
+	path = xstrdup(c->path);
+	if (engine_cmd_delete(&r->h->engine, c, &code, cause, sizeof cause) ==
+	    -1)
+		reply_err(r, code, "%s", cause);
+	else
+		reply_ok(r, path_pid(path, -1));
+	free(path);
+}
+
+/* The supervisor node named by args[key] ("" or absent: the root). */
+static struct child *
+arg_sup(struct request *r, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(r->req.args, key);
+	struct child *c;
+
+	if (v == NULL || (cJSON_IsString(v) && (v->valuestring[0] == '\0' ||
+	    strcmp(v->valuestring, ".") == 0)))
+		return r->h->root;
+	if (!cJSON_IsString(v)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.%s must be a supervisor "
+		    "path", key);
+		return NULL;
+	}
+	c = tree_find(r->h->root, v->valuestring);
+	if (c == NULL) {
+		reply_err(r, IPC_E_NOT_FOUND, "no supervisor named \"%.500s\"",
+		    v->valuestring);
+		return NULL;
+	}
+	if (c->sup == NULL) {
+		reply_err(r, IPC_E_BAD_REQUEST, "%s is a worker, not a "
+		    "supervisor", c->path);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+op_add_child(struct request *r)
+{
+	cJSON *child = cJSON_GetObjectItemCaseSensitive(r->req.args, "child");
+	struct conf_errors errs = { 0 };
+	struct conf_child *spec;
+	struct child *sup, *c;
+	char cause[512], *text, *path;
+	const char *code;
+	unsigned long w;
+	cJSON *list;
+	size_t i;
+	int rc;
+
+	if ((sup = arg_sup(r, "supervisor")) == NULL)
+		return;
+	if (!cJSON_IsObject(child)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.child must be a child "
+		    "object, as in a \"children\" array");
+		return;
+	}
+	text = cJSON_Print(child);
+	rc = conf_child_parse("child", text, strlen(text), &spec, &errs);
+	free(text);
+	if (rc == -1) {
+		list = cJSON_CreateArray();
+		for (i = 0; i < errs.n; i++)
+			cJSON_AddItemToArray(list,
+			    cJSON_CreateString(errs.msgs[i]));
+		reply_err_list(r, IPC_E_BAD_REQUEST, errs.n > 0 ?
+		    errs.msgs[0] : "invalid child", list);
+		conf_errors_clear(&errs);
+		return;
+	}
+	path = sup->path[0] ? xprintf("%s/%s", sup->path, spec->name) :
+	    xstrdup(spec->name);
+	if ((w = wait_begin(r, path, W_START)) != 0) {
+		if (engine_cmd_add(&r->h->engine, sup, spec, &c, &code, cause,
+		    sizeof cause) == -1) {
+			conf_child_free(spec);
+			wait_end(r->ctl, w, NULL, code, cause);
+		} else {
+			settle(r, w, path, W_START);
+		}
+	} else {
+		conf_child_free(spec);
+	}
+	free(path);
+}
+
+static void
+op_spawn(struct request *r)
+{
+	cJSON *args = cJSON_GetObjectItemCaseSensitive(r->req.args, "args");
+	struct child *pool, *c;
+	char cause[512], *path, **argv = NULL;
+	const char *code;
+	unsigned long w;
+	cJSON *a;
+	size_t n = 0;
+
+	if ((pool = arg_sup(r, "pool")) == NULL)
+		return;
+	if (args != NULL && !cJSON_IsArray(args)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.args must be an array of "
+		    "strings");
+		return;
+	}
+	cJSON_ArrayForEach(a, args) {
+		if (!cJSON_IsString(a)) {
+			reply_err(r, IPC_E_BAD_REQUEST, "args.args must be an "
+			    "array of strings");
+			return;
+		}
+		n++;
+	}
+	if (n > 0) {
+		argv = xcalloc(n + 1, sizeof *argv);
+		n = 0;
+		cJSON_ArrayForEach(a, args)
+			argv[n++] = xstrdup(a->valuestring);
+	}
+	path = xprintf("%s/%u", pool->path, pool->sup->next_instance + 1);
+	if ((w = wait_begin(r, path, W_SPAWN)) == 0) {
+		free_argv(argv);
+	} else if (engine_cmd_spawn(&r->h->engine, pool, argv, &c, &code,
+	    cause, sizeof cause) == -1) {
+		free_argv(argv);
+		wait_end(r->ctl, w, NULL, code, cause);
+	} else {
+		settle(r, w, path, W_SPAWN);
+	}
+	free(path);
+}
+
+/* A signal by name ("TERM", "SIGTERM", any case) or number; -1 if none. */
+static int
+parse_signal(const cJSON *v)
+{
+	const char *s;
+	int i;
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble >= 1 && v->valuedouble < NSIG ?
+		    (int)v->valuedouble : -1;
+	if (!cJSON_IsString(v))
+		return -1;
+	s = v->valuestring;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (isdigit((unsigned char)*s))
+		return atoi(s) >= 1 && atoi(s) < NSIG ? atoi(s) : -1;
+	for (i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+		if (abbrev != NULL && strcasecmp(abbrev, s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static void
+op_signal(struct request *r)
+{
+	cJSON *sv = cJSON_GetObjectItemCaseSensitive(r->req.args, "signal");
+	struct child *c;
+	cJSON *o;
+	char name[32];
+	int sig;
+
+	if ((sig = parse_signal(sv)) == -1) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.signal must be a signal "
+		    "name (TERM, SIGHUP, ...) or number");
+		return;
+	}
+	if ((c = arg_child(r)) == NULL)
+		return;
+	if (c->type != CONF_WORKER || c->pid <= 0) {
+		reply_err(r, IPC_E_REFUSED, "%s has no running process",
+		    c->path);
+		return;
+	}
+	r->h->engine.ops->kill(r->h->engine.ctx, c, sig);
+	o = path_pid(c->path, c->pid);
+	cJSON_AddStringToObject(o, "signal", signal_name(sig, name,
+	    sizeof name));
+	reply_ok(r, o);
+}
+
+const struct op op_child_table[] = {
+	{ "start", 1, op_start },
+	{ "stop", 1, op_stop },
+	{ "terminate", 1, op_terminate },
+	{ "restart", 1, op_restart },
+	{ "add_child", 1, op_add_child },
+	{ "delete", 1, op_delete },
+	{ "spawn", 1, op_spawn },
+	{ "signal", 1, op_signal },
+};
+const size_t op_child_count = sizeof op_child_table / sizeof op_child_table[0];

@@ -1,0 +1,147 @@
+/* Integration test harness: runs a real herdd in a temp dir, talks to its
+ * control socket and records every event it publishes, in seq order. */
+#ifndef HERD_TEST_HARNESS_H
+#define HERD_TEST_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+#include <nng/nng.h>
+
+/* Default deadline of every wait, in ms (scaled up for ASan builds). */
+#define HT_TIMEOUT 10000
+#define HT_T ht_ms(HT_TIMEOUT)
+
+/* Config fragment naming the test's run and log dirs. */
+#define HT_DIRS "'run_dir':'@RUN@','log_dir':'@LOG@'"
+
+struct ht_child {
+	int found;
+	pid_t pid;
+	char state[32];
+	int restarts;
+};
+
+/*
+ * One test's herdd. Everything a harness function returns (cJSON replies,
+ * strings) is owned by the harness and freed by ht_teardown.
+ */
+struct ht {
+	char dir[256];     /* the test's temp dir (@TMP@) */
+	char run[300];     /* @RUN@ */
+	char log[300];     /* @LOG@ */
+	char conf[300];    /* the config file */
+	char err[300];     /* herdd's stdout and stderr */
+	char child[4096];  /* @CHILD@: the testchild tool */
+	char herdd[4096];
+	char herdctl[4096];
+
+	pid_t pid;         /* herdd, 0 if none */
+	int pidfd;
+	int exit_code;     /* once reaped: exit status, or 128 + signal */
+
+	nng_socket req, sub;
+	int req_open, sub_open;
+	nng_aio *aio;      /* the one request in flight */
+	int aio_pipe[2];
+	int sub_fd;
+	unsigned long long req_id;
+
+	cJSON *events;     /* every event seen, in seq order */
+	long long last_seq;
+	int cursor;        /* next event ht_wait_event looks at */
+	int gaps;          /* gaps that could not be refilled */
+
+	cJSON *keep;       /* replies handed out, freed at teardown */
+	char **strs;       /* strings handed out, freed at teardown */
+	size_t nstrs;
+};
+
+/* cmocka setup and teardown: a fresh temp dir; stop herdd, kill what is
+ * left of its children (by PID), remove the dir (kept if HT_KEEP is set). */
+int ht_setup(void **state);
+int ht_teardown(void **state);
+
+/* Scales a deadline for slow (ASan) builds. */
+int ht_ms(int ms);
+
+/*
+ * Writes the config from TMPL, where ' stands for " and @RUN@, @LOG@,
+ * @CHILD@, @TMP@ are replaced, and starts herdd on it (ht_launch); then
+ * waits until it answers ping and subscribes to its events (ht_boot).
+ */
+void ht_launch(struct ht *h, const char *tmpl);
+void ht_boot(struct ht *h, const char *tmpl);
+
+/* A path under the temp dir (harness-owned). */
+const char *ht_path(struct ht *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sends OP with ARGS (JSON text, ' for ", or NULL); returns the whole reply
+ * or fails the test if none comes in time. ht_result also asserts ok and
+ * returns the result. */
+cJSON *ht_request(struct ht *h, const char *op, const char *args);
+cJSON *ht_result(struct ht *h, const char *op, const char *args);
+/* The reply's error code, or NULL when it is ok. */
+const char *ht_error_code(const cJSON *reply);
+
+/* Waits for the next event (from the cursor on) with TOPIC and PATH (NULL:
+ * any) and moves the cursor past it; fails the test after TIMEOUT_MS. */
+cJSON *ht_wait_event(struct ht *h, const char *topic, const char *path,
+    int timeout_ms);
+/* The same, but NULL on timeout (the cursor is then past every event). */
+cJSON *ht_try_event(struct ht *h, const char *topic, const char *path,
+    int timeout_ms);
+/* Fetches every event published so far (a round trip to herdd). */
+void ht_sync_events(struct ht *h);
+/* The seq of the last event seen. */
+long long ht_last_seq(struct ht *h);
+/* "topic path, topic path, ..." of the events after seq AFTER whose topic
+ * starts with PREFIX, up to and including seq UPTO (0: all seen). */
+const char *ht_trace(struct ht *h, long long after, long long upto,
+    const char *prefix);
+/* The first event after seq AFTER with TOPIC and PATH; NULL if none. */
+cJSON *ht_find_event(struct ht *h, long long after, const char *topic,
+    const char *path);
+double ht_num(const cJSON *o, const char *key);
+void ht_dump_events(struct ht *h);
+
+/* The child at PATH in herdd's status. */
+struct ht_child ht_status(struct ht *h, const char *path);
+pid_t ht_pid(struct ht *h, const char *path);
+/* Waits until PATH is in STATE, re-checking after each event. */
+void ht_wait_state(struct ht *h, const char *path, const char *state,
+    int timeout_ms);
+
+/* Waits for herdd to exit; returns its exit status (128 + signal if
+ * killed). Fails the test after TIMEOUT_MS. */
+int ht_wait_exit(struct ht *h, int timeout_ms);
+/* The shutdown op, then waits for exit; returns the exit status. */
+int ht_shutdown(struct ht *h);
+/* Kills herdd with SIGKILL and reaps it. */
+void ht_kill_herdd(struct ht *h);
+
+/* Waits until PID is gone; 1 if it is (or was not there), 0 on timeout. */
+int ht_wait_gone(pid_t pid, int timeout_ms);
+/* Opens a pidfd on PID (-1 if it is gone) for a later ht_wait_pidfd. */
+int ht_pidfd(pid_t pid);
+int ht_wait_pidfd(int pidfd, int timeout_ms);
+int ht_alive(pid_t pid);
+
+/*
+ * Runs ARGV (NULL-terminated), collecting stdout and stderr; kills it after
+ * TIMEOUT_MS. Returns its exit status (128 + signal), -1 on timeout.
+ */
+int ht_run(struct ht *h, char *const argv[], int timeout_ms, const char **out,
+    const char **err);
+/* herdctl -r RUN -t 5s ARGS... with a 5 s deadline. */
+int ht_herdctl(struct ht *h, const char **out, const char **err, ...)
+    __attribute__((sentinel));
+
+/* A file's contents (harness-owned), NULL if it cannot be read. */
+const char *ht_read_file(struct ht *h, const char *path);
+/* herdd's stdout and stderr so far. */
+const char *ht_herdd_output(struct ht *h);
+
+#endif

@@ -1,0 +1,299 @@
+/* Integration tests of the control plane end to end: the real herdctl, the
+ * listener guard against nng bug #1518, and the run_dir lock. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "harness.h"
+
+#define CONF "{" HT_DIRS ",'supervisor':{'intensity':5,'children':[" \
+	"{'name':'a','command':['@CHILD@','sleep']}," \
+	"{'name':'grp','type':'supervisor','children':[" \
+	"{'name':'b','command':['@CHILD@','sleep']}]}]}}"
+
+/* Runs herdctl ARGS, which must succeed. */
+#define CTL_OK(h, out, err, ...) do { \
+	int code_ = ht_herdctl(h, out, err, __VA_ARGS__, NULL); \
+	if (code_ != 0) { \
+		ht_dump_events(h); \
+		fail_msg("herdctl " #__VA_ARGS__ " exited %d: %s%s", code_, \
+		    *(out), *(err)); \
+	} \
+} while (0)
+
+static struct ht *
+boot(void **state)
+{
+	struct ht *h = *state;
+
+	ht_boot(h, CONF);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	return h;
+}
+
+static const char *
+control_path(struct ht *h)
+{
+	return ht_path(h, "run/control.sock");
+}
+
+/* Connects to the control socket and closes at once, before nng's SP
+ * handshake. */
+static void
+connect_close(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd != -1);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	assert_true(strlen(path) < sizeof sa.sun_path);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1)
+		fail_msg("connect %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* herdctl status answers within 5 s, naming the children. */
+static void
+assert_status_answers(struct ht *h)
+{
+	const char *out, *err;
+	int code;
+
+	code = ht_herdctl(h, &out, &err, "status", NULL);
+	if (code != 0)
+		fail_msg("herdctl status exited %d\nstdout: %s\nstderr: %s\n%s",
+		    code, out, err, ht_herdd_output(h));
+	assert_non_null(strstr(out, "grp/b"));
+}
+
+static void
+test_integ_control_connect_close_keeps_serving(void **state)
+{
+	struct ht *h = boot(state);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		connect_close(control_path(h));
+	assert_status_answers(h);
+	connect_close(control_path(h));
+	assert_status_answers(h);
+}
+
+static void
+test_integ_control_python_connect_close_keeps_serving(void **state)
+{
+	struct ht *h = boot(state);
+	char script[600];
+	const char *err;
+	char *argv[] = { "python3", "-c", script, NULL };
+
+	snprintf(script, sizeof script, "import socket; "
+	    "s=socket.socket(socket.AF_UNIX); s.connect('%s'); s.close()",
+	    control_path(h));
+	if (ht_run(h, argv, ht_ms(5000), NULL, &err) != 0)
+		fail_msg("python3 failed: %s", err);
+	assert_status_answers(h);
+}
+
+static void
+test_integ_control_second_herdd_refused(void **state)
+{
+	struct ht *h = boot(state);
+	char *argv[] = { h->herdd, "-c", h->conf, NULL };
+	pid_t a = ht_pid(h, "a"), b = ht_pid(h, "grp/b");
+	const char *out, *err;
+	int code;
+
+	code = ht_run(h, argv, ht_ms(5000), &out, &err);
+	assert_true(code > 0);
+	if (strstr(err, "another herdd") == NULL)
+		fail_msg("second herdd said: %s%s", out, err);
+	assert_status_answers(h);
+	assert_int_equal(ht_pid(h, "a"), a);
+	assert_int_equal(ht_pid(h, "grp/b"), b);
+	assert_string_equal(ht_status(h, "a").state, "running");
+}
+
+static void
+test_integ_control_herdctl_status_json(void **state)
+{
+	struct ht *h = boot(state);
+	const char *out, *err;
+	cJSON *j, *c, *children;
+	int n = 0;
+
+	assert_int_equal(ht_herdctl(h, &out, &err, "status", "--json", NULL),
+	    0);
+	j = cJSON_Parse(out);
+	if (j == NULL)
+		fail_msg("status --json is not JSON: %s", out);
+	children = cJSON_GetObjectItem(j, "children");
+	assert_true(cJSON_IsArray(children));
+	cJSON_ArrayForEach(c, children) {
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(c, "path")));
+		assert_true(cJSON_IsNumber(cJSON_GetObjectItem(c, "pid")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(c, "state")));
+		assert_true(cJSON_IsNumber(cJSON_GetObjectItem(c, "restarts")));
+		if (strcmp(cJSON_GetObjectItem(c, "path")->valuestring,
+		    "grp/b") == 0) {
+			assert_int_equal(cJSON_GetObjectItem(c, "pid")->valueint,
+			    ht_pid(h, "grp/b"));
+			assert_string_equal(cJSON_GetObjectItem(c, "state")
+			    ->valuestring, "running");
+		}
+		n++;
+	}
+	assert_int_equal(n, 3);
+	cJSON_Delete(j);
+}
+
+static void
+test_integ_control_herdctl_stop_start_restart(void **state)
+{
+	struct ht *h = boot(state);
+	pid_t a = ht_pid(h, "a"), b = ht_pid(h, "grp/b"), a2, a3;
+	const char *out, *err;
+	struct ht_child st;
+
+	CTL_OK(h, &out, &err, "stop", "a");
+	assert_non_null(strstr(out, "stopped a"));
+	st = ht_status(h, "a");
+	assert_string_equal(st.state, "stopped");
+	assert_int_equal(st.pid, 0);
+	assert_false(ht_alive(a));
+
+	CTL_OK(h, &out, &err, "start", "a");
+	a2 = ht_pid(h, "a");
+	assert_true(a2 > 0 && a2 != a);
+	assert_string_equal(ht_status(h, "a").state, "running");
+
+	/* Rule 13: restart by command only for a stopped child. */
+	assert_int_equal(ht_herdctl(h, &out, &err, "restart", "a", NULL), 4);
+	assert_non_null(strstr(err, "running"));
+	assert_int_equal(ht_pid(h, "a"), a2);
+
+	CTL_OK(h, &out, &err, "stop", "a");
+	assert_false(ht_alive(a2));
+	CTL_OK(h, &out, &err, "restart", "a");
+	a3 = ht_pid(h, "a");
+	assert_true(a3 > 0 && a3 != a2);
+	assert_string_equal(ht_status(h, "a").state, "running");
+
+	assert_int_equal(ht_pid(h, "grp/b"), b);
+	/* Commands do not count as restarts. */
+	assert_int_equal(ht_status(h, "a").restarts, 0);
+}
+
+static void
+test_integ_control_herdctl_stop_unknown_exit_3(void **state)
+{
+	struct ht *h = boot(state);
+	const char *out, *err;
+
+	assert_int_equal(ht_herdctl(h, &out, &err, "stop", "nope", NULL), 3);
+	if (strstr(err, "nope") == NULL)
+		fail_msg("message does not name the child: %s", err);
+	assert_string_equal(ht_status(h, "a").state, "running");
+}
+
+#define LOAD_CLIENTS 4
+#define LOAD_ROUNDS 1000
+
+/* Ping from several clients at once, round after round: every request gets
+ * its reply (a dropped reply shows as a 2 s timeout). */
+static void
+test_integ_control_no_reply_dropped(void **state)
+{
+	static const char ping[] = "{\"v\":1,\"id\":1,\"op\":\"ping\"}";
+	struct ht *h = boot(state);
+	nng_socket s[LOAD_CLIENTS];
+	nng_aio *aio[LOAD_CLIENTS];
+	int i, round, lost = 0, lost_round = -1;
+	char url[512];
+	nng_msg *msg;
+
+	snprintf(url, sizeof url, "ipc://%s", control_path(h));
+	for (i = 0; i < LOAD_CLIENTS; i++) {
+		assert_int_equal(nng_req0_open(&s[i]), 0);
+		nng_socket_set_ms(s[i], NNG_OPT_REQ_RESENDTIME,
+		    NNG_DURATION_INFINITE);
+		assert_int_equal(nng_dial(s[i], url, NULL, 0), 0);
+		assert_int_equal(nng_aio_alloc(&aio[i], NULL, NULL), 0);
+		nng_aio_set_timeout(aio[i], ht_ms(2000));
+	}
+	for (round = 0; round < LOAD_ROUNDS && lost == 0; round++) {
+		for (i = 0; i < LOAD_CLIENTS; i++) {
+			assert_int_equal(nng_msg_alloc(&msg, 0), 0);
+			nng_msg_append(msg, ping, sizeof ping - 1);
+			nng_aio_set_msg(aio[i], msg);
+			nng_send_aio(s[i], aio[i]);
+		}
+		for (i = 0; i < LOAD_CLIENTS; i++) {
+			nng_aio_wait(aio[i]);
+			if (nng_aio_result(aio[i]) != 0)
+				nng_msg_free(nng_aio_get_msg(aio[i]));
+			assert_int_equal(nng_aio_result(aio[i]), 0);
+			nng_recv_aio(s[i], aio[i]);
+		}
+		for (i = 0; i < LOAD_CLIENTS; i++) {
+			nng_aio_wait(aio[i]);
+			if (nng_aio_result(aio[i]) != 0) {
+				lost++;
+				lost_round = round;
+				continue;
+			}
+			nng_msg_free(nng_aio_get_msg(aio[i]));
+		}
+	}
+	for (i = 0; i < LOAD_CLIENTS; i++) {
+		nng_aio_free(aio[i]);
+		nng_close(s[i]);
+	}
+	if (lost > 0)
+		fail_msg("%d of %d concurrent pings got no reply in round %d of "
+		    "%d", lost, LOAD_CLIENTS, lost_round + 1, LOAD_ROUNDS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_connect_close_keeps_serving, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_python_connect_close_keeps_serving,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_second_herdd_refused, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_herdctl_status_json, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_herdctl_stop_start_restart, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_herdctl_stop_unknown_exit_3, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_no_reply_dropped, ht_setup, ht_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,331 @@
+/* testchild: a child process with scripted behaviour for herd's integration
+ * tests (see usage() for the modes). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: testchild MODE [ARGS]\n"
+	    "  sleep                      pause forever\n"
+	    "  exit N                     exit N at once\n"
+	    "  exit-after MS N            exit N after MS ms\n"
+	    "  exit-if-absent FILE N      FILE absent: create it, exit N; "
+	    "else pause\n"
+	    "  ignore-term                ignore SIGTERM, pause\n"
+	    "  grandchild FILE            fork a grandchild ignoring SIGTERM,"
+	    " its pid to FILE\n"
+	    "  notify [MS [STAMP]]        READY=1 after MS ms (stamp before)\n"
+	    "  notify-from-grandchild     a forked grandchild sends READY=1\n"
+	    "  notify-once FILE           READY=1 only if FILE was absent\n"
+	    "  fd N [MS]                  write a newline to fd N after MS ms\n"
+	    "  never-ready                pause, never ready\n"
+	    "  print-crash N [FILE]       N lines to stdout and stderr, abort "
+	    "(pause if FILE exists)\n"
+	    "  print-lines N              N lines \"line %%05d\" to stdout "
+	    "(4 KiB pipe), pause\n"
+	    "  pidfile FILE               own pid to FILE, pause\n"
+	    "  stamp FILE                 append \"pid mono_ns\" to FILE, "
+	    "pause\n"
+	    "Environment: TC_READY_FD=N writes a newline to fd N once set "
+	    "up;\nTC_ENV_FILE=F writes $NOTIFY_SOCKET to F at start.\n");
+	exit(2);
+}
+
+static long
+num(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s)
+		usage();
+	return v;
+}
+
+static void
+msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, buf, len);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* Writes s to path whole: to path.tmp, then renamed. */
+static void
+write_file(const char *path, const char *s)
+{
+	char tmp[4200];
+	int fd;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		perror(tmp);
+		exit(111);
+	}
+	write_all(fd, s, strlen(s));
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		perror(path);
+		exit(111);
+	}
+}
+
+static void
+write_pid(const char *path, pid_t pid)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%d\n", (int)pid);
+	write_file(path, buf);
+}
+
+static void
+stamp(const char *path)
+{
+	char buf[64];
+	int fd, n;
+
+	n = snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
+	    (unsigned long long)mono_ns());
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		perror(path);
+		exit(111);
+	}
+	write_all(fd, buf, (size_t)n);
+	close(fd);
+}
+
+/* Creates path; returns 1 if it was absent. */
+static int
+create_once(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd == -1)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static void
+notify_ready(void)
+{
+	const char *sock = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	size_t n;
+	int fd;
+
+	if (sock == NULL || sock[0] == '\0') {
+		fprintf(stderr, "testchild: no NOTIFY_SOCKET\n");
+		exit(111);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	n = strlen(sock);
+	if (n >= sizeof sa.sun_path)
+		exit(111);
+	memcpy(sa.sun_path, sock, n);
+	if (sock[0] == '@') {
+		sa.sun_path[0] = '\0';
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	} else {
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || sendto(fd, "READY=1\n", 8, 0, (struct sockaddr *)&sa,
+	    len) == -1) {
+		perror("testchild: notify");
+		exit(111);
+	}
+	close(fd);
+}
+
+/* Tells the test the child is set up, if it asked (TC_READY_FD). */
+static void
+setup_done(void)
+{
+	const char *s = getenv("TC_READY_FD");
+
+	if (s != NULL && s[0] != '\0')
+		write_all((int)num(s), "\n", 1);
+}
+
+static void __attribute__((noreturn))
+pause_forever(void)
+{
+	setup_done();
+	for (;;)
+		pause();
+}
+
+static void
+print_lines(int fd, const char *fmt, long n)
+{
+	char buf[64];
+	long i;
+	int len;
+
+	for (i = 1; i <= n; i++) {
+		len = snprintf(buf, sizeof buf, fmt, i);
+		write_all(fd, buf, (size_t)len);
+	}
+}
+
+/* Forks a grandchild that ignores SIGTERM and waits until it does. */
+static void
+grandchild(const char *file)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p) == -1)
+		exit(111);
+	pid = fork();
+	if (pid == -1)
+		exit(111);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_IGN);
+		close(p[0]);
+		write_all(p[1], "x", 1);
+		close(p[1]);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	while (read(p[0], &c, 1) == -1 && errno == EINTR)
+		;
+	close(p[0]);
+	write_pid(file, pid);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *mode, *envf;
+
+	if (argc < 2)
+		usage();
+	mode = argv[1];
+	envf = getenv("TC_ENV_FILE");
+	if (envf != NULL && envf[0] != '\0') {
+		const char *ns = getenv("NOTIFY_SOCKET");
+		write_file(envf, ns ? ns : "");
+	}
+
+	if (strcmp(mode, "sleep") == 0 || strcmp(mode, "never-ready") == 0) {
+		pause_forever();
+	} else if (strcmp(mode, "exit") == 0 && argc == 3) {
+		return (int)num(argv[2]);
+	} else if (strcmp(mode, "exit-after") == 0 && argc == 4) {
+		msleep(num(argv[2]));
+		return (int)num(argv[3]);
+	} else if (strcmp(mode, "exit-if-absent") == 0 && argc == 4) {
+		if (create_once(argv[2]))
+			return (int)num(argv[3]);
+		pause_forever();
+	} else if (strcmp(mode, "ignore-term") == 0) {
+		signal(SIGTERM, SIG_IGN);
+		pause_forever();
+	} else if (strcmp(mode, "grandchild") == 0 && argc == 3) {
+		grandchild(argv[2]);
+		pause_forever();
+	} else if (strcmp(mode, "notify") == 0 && argc <= 4) {
+		if (argc >= 3)
+			msleep(num(argv[2]));
+		if (argc == 4)
+			stamp(argv[3]);
+		notify_ready();
+		pause_forever();
+	} else if (strcmp(mode, "notify-from-grandchild") == 0) {
+		pid_t pid = fork();
+		if (pid == -1)
+			exit(111);
+		if (pid == 0) {
+			/* a grandchild: the child of a short-lived middle one */
+			if (fork() == 0) {
+				notify_ready();
+				_exit(0);
+			}
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+		pause_forever();
+	} else if (strcmp(mode, "notify-once") == 0 && argc == 3) {
+		if (create_once(argv[2]))
+			notify_ready();
+		pause_forever();
+	} else if (strcmp(mode, "fd") == 0 && (argc == 3 || argc == 4)) {
+		if (argc == 4)
+			msleep(num(argv[3]));
+		write_all((int)num(argv[2]), "\n", 1);
+		pause_forever();
+	} else if (strcmp(mode, "print-crash") == 0 && (argc == 3 ||
+	    argc == 4)) {
+		if (argc == 4 && !create_once(argv[3]))
+			pause_forever();
+		print_lines(1, "line %ld\n", num(argv[2]));
+		print_lines(2, "err %ld\n", num(argv[2]));
+		abort();
+	} else if (strcmp(mode, "print-lines") == 0 && argc == 3) {
+		/* A one-page pipe bounds each read herdd makes to 4 KiB. */
+		fcntl(1, F_SETPIPE_SZ, 4096);
+		print_lines(1, "line %05ld\n", num(argv[2]));
+		pause_forever();
+	} else if (strcmp(mode, "pidfile") == 0 && argc == 3) {
+		write_pid(argv[2], getpid());
+		pause_forever();
+	} else if (strcmp(mode, "stamp") == 0 && argc == 3) {
+		stamp(argv[2]);
+		pause_forever();
+	}
+	usage();
+	return 2;
+}
