@@ -370,10 +370,19 @@ handle(struct control *ctl, nng_msg *msg)
 		    r.req.op);
 	} else {
 		r.uid = peer_uid(msg);
-		if (op->mutating && !uid_may_mutate(ctl->h, r.uid))
-			reply_err(&r, IPC_E_REFUSED, "uid %d may not %s: "
-			    "read-only access (see control.allow_users)",
-			    r.uid, op->name);
+		if (op->mutating && !uid_may_mutate(ctl->h, r.uid) &&
+		    !(r.uid < 0 && tcp_peer_verified(msg)))
+		{
+			if (r.uid >= 0)
+				reply_err(&r, IPC_E_REFUSED, "uid %d may not "
+				    "%s: read-only access (see "
+				    "control.allow_users)", r.uid, op->name);
+			else
+				reply_err(&r, IPC_E_REFUSED, "a tcp peer "
+				    "without a verified client certificate may "
+				    "not %s: read-only access (see "
+				    "control.tcp.ca)", op->name);
+		}
 		else
 			op->fn(&r);
 	}
@@ -459,6 +468,10 @@ control_create(struct herdd *h, char *cause, size_t len)
 		control_destroy(ctl);
 		return NULL;
 	}
+	if (tcp_listen(ctl, ctl->sock, cause, len) == -1) {
+		control_destroy(ctl);
+		return NULL;
+	}
 	if (control_socket_mode(h, ctl->url) == -1) {
 		snprintf(cause, len, "%s: %s", ctl->url + 6, strerror(errno));
 		control_destroy(ctl);
@@ -487,5 +500,6 @@ control_destroy(struct control *ctl)
 		nng_msg_free(ctl->outq[--ctl->outq_n]);
 	free(ctl->outq);
 	nng_close(ctl->sock);
+	tcp_close();
 	free(ctl);
 }

@@ -72,6 +72,13 @@ extern const size_t op_child_count;
 extern const struct op op_config_table[]; /* op-config.c */
 extern const size_t op_config_count;
 
+/* tcp.c: the optional tls+tcp listener on sock (0 when none is
+ * configured), its cleanup, and whether a message's peer has a verified
+ * client certificate. */
+int tcp_listen(struct control *ctl, nng_socket sock, char *cause, size_t len);
+void tcp_close(void);
+int tcp_peer_verified(nng_msg *msg);
+
 /* op-config.c: lets a waiting reload see lifecycle events; frees it. */
 void op_config_on_event(struct control *ctl, const char *topic,
     struct child *c, const char *reason);
