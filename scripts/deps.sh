@@ -13,6 +13,7 @@ have_pc cmocka || need="$need libcmocka-dev"
 [ -f /usr/include/nng/nng.h ] || need="$need libnng-dev"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v nngcat >/dev/null 2>&1 || need="$need nng-utils"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 if [ "${HERD_DEPS_EXTRA:-}" != "" ]; then
 	for p in $HERD_DEPS_EXTRA; do
 		dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
