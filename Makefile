@@ -89,7 +89,12 @@ run-tests:
 		echo "== $$t"; \
 		if HERD_BUILD=$(abspath $(B)) timeout 300 $$t; then pass=$$((pass+1)); \
 		else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
-	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	done; \
+	echo "== docs/herdctl.md matches herdctl --help"; \
+	if scripts/herdctl-doc.sh $(B)/herdctl | diff -u docs/herdctl.md -; \
+	then pass=$$((pass+1)); else fail=$$((fail+1)); \
+	echo "FAILED: docs/herdctl.md (regenerate: scripts/herdctl-doc.sh > docs/herdctl.md)"; fi; \
+	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 fmt:
 	clang-format -i */*.c */*.h

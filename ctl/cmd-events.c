@@ -9,13 +9,14 @@ static int cmd_events_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_events_entry = {
 	.name = "events",
-	.usage = "events [--since SEQ] [--filter TOPIC] [--count N]",
+	.usage = "events [--follow] [--since SEQ] [--filter TOPIC] [--count N]",
 	.help = "Follow herdd's event stream until interrupted.\n"
 	    "Without --since, only events from now on. With --since SEQ,\n"
 	    "first the events after SEQ that herdd still holds in its ring\n"
 	    "(--since 0: all of them), then live ones. No event is shown\n"
 	    "twice; a gap in seq is refilled from the ring, or reported on\n"
 	    "stderr when the ring no longer holds it.\n"
+	    "  --follow        follow live events (the default; -f)\n"
 	    "  --since SEQ     start after event number SEQ\n"
 	    "  --filter TOPIC  only events whose topic starts with TOPIC\n"
 	    "                  (the topic is the event's name: child.started)\n"
@@ -58,6 +59,7 @@ cmd_events_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		{ "since", required_argument, NULL, 's' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "follow", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *filter = "";
@@ -67,13 +69,17 @@ cmd_events_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	int ch, rv;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'F':
+			break; /* following is what events does */
 		case 's':
 			if (cmd_parse_int("--since", optarg, 0, &since) != 0)
 				return cmd_usage(self);
 			break;
 		case 'f':
+			if (optarg == NULL)
+				break; /* -f: --follow */
 			filter = optarg;
 			break;
 		case 'c':

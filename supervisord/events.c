@@ -3,9 +3,11 @@
  * pub0 socket as "<topic> <json>", and kept in a ring so a client that
  * subscribes late can ask for what it missed (the "events" op).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -16,13 +18,29 @@
 #include "ipc.h"
 #include "util.h"
 
+#define SEND_BUF 8192
+#define LINGER_MS 100
+
 struct events {
 	nng_socket sock;
+	_Atomic int subscribers;
 	char **ring;     /* printed JSON objects, oldest at head */
 	uint64_t *seqs;
 	size_t cap, head, len;
 	uint64_t seq;
 };
+
+/* nng's pipe callback: counts subscribers, for the linger at exit. */
+static void
+count_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct events *e = arg;
+
+	if (ev == NNG_PIPE_EV_ADD_PRE)
+		atomic_fetch_add(&e->subscribers, 1);
+	else
+		atomic_fetch_sub(&e->subscribers, 1);
+}
 
 struct events *
 events_create(struct guard *g, const char *run_dir, size_t ring_size,
@@ -42,6 +60,12 @@ events_create(struct guard *g, const char *run_dir, size_t ring_size,
 		free(ev);
 		return NULL;
 	}
+	/* pub0 drops what a subscriber's queue cannot hold: make bursts
+	 * (a shutdown of thousands of children) fit; the ring covers the
+	 * rest while herdd runs */
+	nng_socket_set_int(ev->sock, NNG_OPT_SENDBUF, SEND_BUF);
+	nng_pipe_notify(ev->sock, NNG_PIPE_EV_ADD_PRE, count_cb, ev);
+	nng_pipe_notify(ev->sock, NNG_PIPE_EV_REM_POST, count_cb, ev);
 	if (guard_listen(g, ev->sock, nng_sub0_open, url, cause, len) == -1) {
 		nng_close(ev->sock);
 		free(ev);
@@ -60,6 +84,12 @@ events_destroy(struct events *ev)
 
 	if (ev == NULL)
 		return;
+	/* nng 1.5.2 has no linger: give subscribers a moment to take the
+	 * last events (herd.stopped) before the socket goes */
+	if (atomic_load(&ev->subscribers) > 0) {
+		struct timespec ts = { 0, LINGER_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	nng_close(ev->sock);
 	for (i = 0; i < ev->cap; i++)
 		free(ev->ring[i]);

@@ -1,4 +1,5 @@
-/* Tests of engine.c: SEMANTICS.md's rules checked on a recorded fake world. */
+/* Tests of engine.c: SEMANTICS.md's rules checked on a recorded fake world
+ * (harness_engine.c). */
 
 #include <setjmp.h>
 #include <signal.h>
@@ -12,553 +13,9 @@
 
 #include <cmocka.h>
 
+#include "harness_engine.h"
 #include "herdd.h"
 #include "ipc.h"
-
-#define LOG_MAX 1024
-#define ENTRY_MAX 160
-#define NKNOBS 16
-#define NPEND 64
-
-/* The usual log filter: what happened to processes, and the end. */
-#define ACTS "spawn kill died finish"
-/* ACTS plus what supervisors decided. */
-#define SUPS "spawn kill died finish retry supervisor.gave_up child.exited"
-
-#define EXIT(code) W_EXITCODE(code, 0)
-#define T0 1000000 /* the fake clock at boot */
-
-/* ---- the fake world ---- */
-
-/* Per-child behaviour of spawn, by path. */
-struct knob {
-	char path[64];
-	int fail_next;  /* the next N spawns fail */
-	int wait_ready; /* spawn reports readiness later (returns 0) */
-};
-
-/* A process that was sent a signal and has not been reported dead. */
-struct signalled {
-	struct child *c;
-	pid_t pid;
-	int sig;
-};
-
-/* A retry_timer request: engine_retry(c, gen) when it fires. */
-struct retry {
-	struct child *c;
-	unsigned gen;
-};
-
-struct world {
-	const void *param; /* a table-driven test's case */
-	struct conf *conf;
-	struct child *root;
-	struct engine e;
-	uint64_t now;
-	pid_t next_pid;
-	char log[LOG_MAX][ENTRY_MAX];
-	size_t nlog, taken;
-	char out[LOG_MAX * 8];
-	struct knob knobs[NKNOBS];
-	size_t nknobs;
-	struct signalled sig[NPEND];
-	size_t nsig;
-	struct child *timers[NPEND]; /* armed stop timers, oldest first */
-	size_t ntimers;
-	struct retry retries[NPEND]; /* armed retry timers, oldest first */
-	size_t nretries;
-	int finished, finish_code;
-	char finish_why[512];
-	int conts; /* SIGCONTs sent after stop signals (not logged) */
-};
-
-static void wlog(struct world *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-wlog(struct world *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	assert_true(w->nlog < LOG_MAX);
-	va_start(ap, fmt);
-	vsnprintf(w->log[w->nlog++], ENTRY_MAX, fmt, ap);
-	va_end(ap);
-}
-
-static const char *
-path_of(const struct child *c)
-{
-	return c->path[0] != '\0' ? c->path : "(root)";
-}
-
-static const char *
-sig_of(int sig)
-{
-	static char buf[16];
-
-	switch (sig) {
-	case SIGTERM:
-		return "TERM";
-	case SIGKILL:
-		return "KILL";
-	case SIGINT:
-		return "INT";
-	case SIGCONT:
-		return "CONT";
-	default:
-		snprintf(buf, sizeof buf, "%d", sig);
-		return buf;
-	}
-}
-
-/* Whether ENTRY's first word is one of FILTER's words ("child.*" matches
- * by prefix; "*" matches everything). */
-static int
-log_matches(const char *filter, const char *entry)
-{
-	size_t elen = strcspn(entry, " "), flen;
-	const char *f = filter;
-
-	while (*f != '\0') {
-		flen = strcspn(f, " ");
-		if (flen > 0 && f[flen - 1] == '*') {
-			if (elen >= flen - 1 && strncmp(f, entry, flen - 1) == 0)
-				return 1;
-		} else if (flen == elen && strncmp(f, entry, flen) == 0) {
-			return 1;
-		}
-		f += flen;
-		while (*f == ' ')
-			f++;
-	}
-	return 0;
-}
-
-/* The entries logged since the last take that match FILTER, joined with
- * "; "; CONSUME forgets them. Borrowed until the next call. */
-static const char *
-log_grab(struct world *w, const char *filter, int consume)
-{
-	size_t i, len = 0;
-	int n;
-
-	w->out[0] = '\0';
-	for (i = w->taken; i < w->nlog; i++) {
-		if (!log_matches(filter, w->log[i]))
-			continue;
-		n = snprintf(w->out + len, sizeof w->out - len, "%s%s",
-		    len ? "; " : "", w->log[i]);
-		assert_true(n > 0 && (size_t)n < sizeof w->out - len);
-		len += (size_t)n;
-	}
-	if (consume)
-		w->taken = w->nlog;
-	return w->out;
-}
-
-static const char *
-take(struct world *w, const char *filter)
-{
-	return log_grab(w, filter, 1);
-}
-
-static const char *
-peek(struct world *w, const char *filter)
-{
-	return log_grab(w, filter, 0);
-}
-
-static void
-forget_log(struct world *w)
-{
-	w->taken = w->nlog;
-}
-
-static struct knob *
-knob_find(struct world *w, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < w->nknobs; i++)
-		if (strcmp(w->knobs[i].path, path) == 0)
-			return &w->knobs[i];
-	return NULL;
-}
-
-/* PATH's knob, made if need be. */
-static struct knob *
-knob(struct world *w, const char *path)
-{
-	struct knob *k = knob_find(w, path);
-
-	if (k != NULL)
-		return k;
-	assert_true(w->nknobs < NKNOBS);
-	k = &w->knobs[w->nknobs++];
-	snprintf(k->path, sizeof k->path, "%s", path);
-	return k;
-}
-
-/* Forgets c's pending deaths and timers (c is gone or has no process). */
-static void
-forget_child(struct world *w, const struct child *c)
-{
-	size_t i = 0;
-
-	while (i < w->nsig) {
-		if (w->sig[i].c == c) {
-			memmove(&w->sig[i], &w->sig[i + 1],
-			    (--w->nsig - i) * sizeof w->sig[0]);
-			continue;
-		}
-		i++;
-	}
-	for (i = 0; i < w->ntimers; i++)
-		if (w->timers[i] == c) {
-			memmove(&w->timers[i], &w->timers[i + 1],
-			    (--w->ntimers - i) * sizeof w->timers[0]);
-			break;
-		}
-	for (i = 0; i < w->nretries; i++)
-		if (w->retries[i].c == c) {
-			memmove(&w->retries[i], &w->retries[i + 1],
-			    (--w->nretries - i) * sizeof w->retries[0]);
-			break;
-		}
-}
-
-/* ---- the engine's ops, recorded ---- */
-
-static uint64_t
-op_now_ms(void *ctx)
-{
-	struct world *w = ctx;
-
-	return w->now;
-}
-
-static int
-op_spawn(void *ctx, struct child *c, char *cause, size_t len)
-{
-	struct world *w = ctx;
-	struct knob *k = knob_find(w, c->path);
-
-	assert_int_equal(c->type, CONF_WORKER);
-	if (c->pid != 0)
-		wlog(w, "bug spawn %s while it has pid %d", path_of(c),
-		    (int)c->pid);
-	if (k != NULL && k->fail_next > 0) {
-		k->fail_next--;
-		wlog(w, "spawn %s failed", path_of(c));
-		snprintf(cause, len, "exec x: No such file or directory");
-		return -1;
-	}
-	c->pid = w->next_pid++;
-	wlog(w, "spawn %s", path_of(c));
-	return k != NULL && k->wait_ready ? 0 : 1;
-}
-
-static void
-op_kill(void *ctx, struct child *c, int sig)
-{
-	struct world *w = ctx;
-	size_t i;
-
-	if (sig == SIGCONT) {
-		w->conts++;
-		return;
-	}
-	wlog(w, "kill %s %s", path_of(c), sig_of(sig));
-	if (c->pid <= 0) {
-		wlog(w, "bug kill %s without a process", path_of(c));
-		return;
-	}
-	for (i = 0; i < w->nsig; i++)
-		if (w->sig[i].pid == c->pid) {
-			w->sig[i].sig = sig;
-			return;
-		}
-	assert_true(w->nsig < NPEND);
-	w->sig[w->nsig++] = (struct signalled){ c, c->pid, sig };
-}
-
-static void
-op_stop_timer(void *ctx, struct child *c, long ms)
-{
-	struct world *w = ctx;
-	size_t i;
-
-	wlog(w, "timer %s %ld", path_of(c), ms);
-	for (i = 0; i < w->ntimers; i++)
-		if (w->timers[i] == c)
-			return;
-	assert_true(w->ntimers < NPEND);
-	w->timers[w->ntimers++] = c;
-}
-
-static void
-op_cancel_timer(void *ctx, struct child *c)
-{
-	struct world *w = ctx;
-	size_t i;
-
-	wlog(w, "cancel %s", path_of(c));
-	for (i = 0; i < w->ntimers; i++)
-		if (w->timers[i] == c) {
-			memmove(&w->timers[i], &w->timers[i + 1],
-			    (--w->ntimers - i) * sizeof w->timers[0]);
-			return;
-		}
-}
-
-static void
-op_retry_timer(void *ctx, struct child *c, unsigned ms)
-{
-	struct world *w = ctx;
-	size_t i;
-
-	wlog(w, "retry %s %u", path_of(c), ms);
-	for (i = 0; i < w->nretries; i++)
-		if (w->retries[i].c == c) {
-			w->retries[i].gen = c->gen;
-			return;
-		}
-	assert_true(w->nretries < NPEND);
-	w->retries[w->nretries++] = (struct retry){ c, c->gen };
-}
-
-static void
-op_event(void *ctx, const char *topic, struct child *c, const char *reason)
-{
-	struct world *w = ctx;
-
-	wlog(w, "%s %s%s%s", topic, path_of(c), reason ? " " : "",
-	    reason ? reason : "");
-}
-
-static void
-op_finish(void *ctx, int code, const char *why)
-{
-	struct world *w = ctx;
-
-	wlog(w, "finish %d %s", code, why);
-	if (w->finished)
-		wlog(w, "bug finish twice");
-	w->finished = 1;
-	w->finish_code = code;
-	snprintf(w->finish_why, sizeof w->finish_why, "%s", why);
-}
-
-static void
-op_release(void *ctx, struct child *c)
-{
-	struct world *w = ctx;
-
-	wlog(w, "release %s", path_of(c));
-	forget_child(w, c);
-}
-
-static const struct engine_ops fake_ops = {
-	.now_ms = op_now_ms,
-	.spawn = op_spawn,
-	.kill = op_kill,
-	.stop_timer = op_stop_timer,
-	.cancel_timer = op_cancel_timer,
-	.retry_timer = op_retry_timer,
-	.event = op_event,
-	.finish = op_finish,
-	.release = op_release,
-};
-
-/* ---- driving the world ---- */
-
-/* Loads a config written with ' for " and builds its tree and engine. */
-static void
-load(struct world *w, const char *sq)
-{
-	struct conf_errors errs = { NULL, 0 };
-	char *text = strdup(sq), *p;
-	size_t i;
-
-	assert_non_null(text);
-	for (p = text; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	if (conf_parse("test.json", text, strlen(text), &w->conf,
-	    &errs) != 0) {
-		for (i = 0; i < errs.n; i++)
-			print_error("%s\n", errs.msgs[i]);
-		conf_errors_clear(&errs);
-		free(text);
-		fail_msg("bad test config");
-	}
-	free(text);
-	w->root = tree_create(w->conf);
-	engine_init(&w->e, &fake_ops, w, w->root);
-}
-
-/* Loads and boots; the boot's log is forgotten. */
-static void
-boot(struct world *w, const char *sq)
-{
-	load(w, sq);
-	engine_boot(&w->e);
-	forget_log(w);
-}
-
-static struct child *
-find(struct world *w, const char *path)
-{
-	struct child *c = tree_find(w->root, path);
-
-	if (c == NULL)
-		fail_msg("no child %s", path);
-	return c;
-}
-
-static pid_t
-pid_of(struct world *w, const char *path)
-{
-	return find(w, path)->pid;
-}
-
-static enum child_state
-state_of(struct world *w, const char *path)
-{
-	return find(w, path)->state;
-}
-
-/* PATH's process ends with STATUS, as the reaper reports it. */
-static void
-die(struct world *w, const char *path, int status)
-{
-	struct child *c = find(w, path);
-
-	forget_child(w, c);
-	wlog(w, "died %s", path_of(c));
-	engine_child_exited(&w->e, c, status);
-}
-
-/* The oldest signalled process dies of its last signal; 0 if none. */
-static int
-death(struct world *w)
-{
-	struct signalled s;
-
-	while (w->nsig > 0) {
-		s = w->sig[0];
-		memmove(&w->sig[0], &w->sig[1], --w->nsig * sizeof w->sig[0]);
-		if (s.c->pid != s.pid)
-			continue; /* already reported */
-		wlog(w, "died %s", path_of(s.c));
-		engine_child_exited(&w->e, s.c, s.sig);
-		return 1;
-	}
-	return 0;
-}
-
-/* Every signalled process dies, one after another in the order they were
- * signalled, including those signalled meanwhile. */
-static void
-deaths(struct world *w)
-{
-	int n = 0;
-
-	while (death(w))
-		assert_true(++n < 1000);
-}
-
-/* The oldest stop timer fires; 0 if none is armed. */
-static int
-fire_timer(struct world *w)
-{
-	struct child *c;
-
-	if (w->ntimers == 0)
-		return 0;
-	c = w->timers[0];
-	memmove(&w->timers[0], &w->timers[1],
-	    --w->ntimers * sizeof w->timers[0]);
-	wlog(w, "timeout %s", path_of(c));
-	engine_stop_timeout(&w->e, c);
-	return 1;
-}
-
-/* The oldest retry timer fires; 0 if none is armed. */
-static int
-fire_retry(struct world *w)
-{
-	struct retry r;
-
-	if (w->nretries == 0)
-		return 0;
-	r = w->retries[0];
-	memmove(&w->retries[0], &w->retries[1],
-	    --w->nretries * sizeof w->retries[0]);
-	wlog(w, "fire %s", path_of(r.c));
-	engine_retry(&w->e, r.c, r.gen);
-	return 1;
-}
-
-static void
-ready(struct world *w, const char *path)
-{
-	engine_child_ready(&w->e, find(w, path));
-}
-
-typedef int (*cmd_fn)(struct engine *, struct child *, const char **, char *,
-    size_t);
-
-/* Runs a command on PATH: "ok" or its IPC_E_* code. */
-static const char *
-cmd(struct world *w, cmd_fn fn, const char *path)
-{
-	const char *code = NULL;
-	char cause[256];
-
-	if (fn(&w->e, find(w, path), &code, cause, sizeof cause) == 0)
-		return "ok";
-	assert_non_null(code);
-	return code;
-}
-
-static int
-setup(void **state)
-{
-	struct world *w = calloc(1, sizeof *w);
-
-	if (w == NULL)
-		return -1;
-	w->param = *state;
-	w->now = T0;
-	w->next_pid = 100;
-	*state = w;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct world *w = *state;
-
-	tree_destroy(w->root);
-	conf_free(w->conf);
-	free(w);
-	return 0;
-}
-
-/* Config pieces, with ' for ". */
-#define ROOT(strategy, extra, children) \
-	"{'supervisor':{'strategy':'" strategy "'" extra \
-	",'children':[" children "]}}"
-#define SUB(name, strategy, extra, children) \
-	"{'name':'" name "','type':'supervisor','strategy':'" strategy "'" \
-	extra ",'children':[" children "]}"
-#define WK(name, extra) "{'name':'" name "','command':'x'" extra "}"
-#define TRANSIENT ",'restart':'transient'"
-#define TEMPORARY ",'restart':'temporary'"
 
 /* ---- the strategy x restart type x exit reason matrix (rules 4, 7-9) */
 
@@ -615,7 +72,7 @@ static struct matrix_case matrix[NMATRIX];
 static void
 test_engine_strategy_matrix(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	const struct matrix_case *mc = w->param;
 	char json[1024], exited[64];
 	pid_t pa, pb, pc;
@@ -626,39 +83,39 @@ test_engine_strategy_matrix(void **state)
 	    "{'name':'b','command':'x','restart':'%s',"
 	    "'normal_exit_codes':[7]}," WK("c", "") "]}}",
 	    mc->strategy->name, mc->restart);
-	boot(w, json);
-	pa = pid_of(w, "a");
-	pb = pid_of(w, "b");
-	pc = pid_of(w, "c");
+	he_boot(w, json);
+	pa = he_pid(w, "a");
+	pb = he_pid(w, "b");
+	pc = he_pid(w, "c");
 	restarted = strcmp(mc->restart, "permanent") == 0 ||
 	    (strcmp(mc->restart, "transient") == 0 && mc->reason->abnormal);
 
-	die(w, "b", mc->reason->status);
-	deaths(w);
+	he_die(w, "b", mc->reason->status);
+	he_deaths(w);
 
 	snprintf(exited, sizeof exited, "child.exited b %s",
 	    mc->reason->reason);
-	assert_string_equal(peek(w, "child.exited"), exited);
-	assert_string_equal(take(w, ACTS),
+	assert_string_equal(he_peek(w, "child.exited"), exited);
+	assert_string_equal(he_take(w, ACTS),
 	    restarted ? mc->strategy->restart_log : "died b");
 	assert_false(w->finished);
 	if (restarted) {
-		assert_int_equal(state_of(w, "b"), CH_RUNNING);
-		assert_int_not_equal(pid_of(w, "b"), pb);
-		assert_true((pid_of(w, "a") == pa) == mc->strategy->a_kept);
-		assert_true((pid_of(w, "c") == pc) == mc->strategy->c_kept);
+		assert_int_equal(he_state(w, "b"), CH_RUNNING);
+		assert_int_not_equal(he_pid(w, "b"), pb);
+		assert_true((he_pid(w, "a") == pa) == mc->strategy->a_kept);
+		assert_true((he_pid(w, "c") == pc) == mc->strategy->c_kept);
 	} else {
 		if (strcmp(mc->restart, "temporary") == 0) {
 			assert_null(tree_find(w->root, "b"));
 		} else {
-			assert_int_equal(state_of(w, "b"), CH_EXITED);
-			assert_int_equal(pid_of(w, "b"), 0);
+			assert_int_equal(he_state(w, "b"), CH_EXITED);
+			assert_int_equal(he_pid(w, "b"), 0);
 		}
-		assert_int_equal(pid_of(w, "a"), pa);
-		assert_int_equal(pid_of(w, "c"), pc);
+		assert_int_equal(he_pid(w, "a"), pa);
+		assert_int_equal(he_pid(w, "c"), pc);
 	}
-	assert_int_equal(state_of(w, "a"), CH_RUNNING);
-	assert_int_equal(state_of(w, "c"), CH_RUNNING);
+	assert_int_equal(he_state(w, "a"), CH_RUNNING);
+	assert_int_equal(he_state(w, "c"), CH_RUNNING);
 }
 
 /* ---- start order (rule 1), boot failure (rule 12), readiness ---- */
@@ -667,24 +124,24 @@ test_engine_strategy_matrix(void **state)
 static void
 test_engine_boot_waits_for_ready(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	knob(w, "a")->wait_ready = 1;
-	knob(w, "sub/x")->wait_ready = 1;
-	load(w, ROOT("one_for_one", "", WK("a", "") ","
+	he_knob(w, "a")->wait_ready = 1;
+	he_knob(w, "sub/x")->wait_ready = 1;
+	he_load(w, ROOT("one_for_one", "", WK("a", "") ","
 	    SUB("sub", "one_for_one", "", WK("x", "") "," WK("y", "")) ","
 	    WK("b", "")));
 	engine_boot(&w->e);
-	assert_string_equal(take(w, ACTS), "spawn a");
-	assert_int_equal(state_of(w, "a"), CH_STARTING);
+	assert_string_equal(he_take(w, ACTS), "spawn a");
+	assert_int_equal(he_state(w, "a"), CH_STARTING);
 	assert_int_not_equal(w->root->state, CH_RUNNING);
 
-	ready(w, "a");
-	assert_string_equal(take(w, ACTS "herd.started"), "spawn sub/x");
-	assert_int_equal(state_of(w, "sub"), CH_STARTING);
+	he_ready(w, "a");
+	assert_string_equal(he_take(w, ACTS "herd.started"), "spawn sub/x");
+	assert_int_equal(he_state(w, "sub"), CH_STARTING);
 
-	ready(w, "sub/x");
-	assert_string_equal(take(w, ACTS " child.started herd.started"),
+	he_ready(w, "sub/x");
+	assert_string_equal(he_take(w, ACTS " child.started herd.started"),
 	    "child.started sub/x; spawn sub/y; child.started sub/y; "
 	    "child.started sub; spawn b; child.started b; herd.started (root)");
 	assert_int_equal(w->root->state, CH_RUNNING);
@@ -695,14 +152,14 @@ test_engine_boot_waits_for_ready(void **state)
 static void
 test_engine_boot_failure_stops_started(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	knob(w, "c")->fail_next = 1;
-	load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "") ","
+	he_knob(w, "c")->fail_next = 1;
+	he_load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "") ","
 	    WK("c", "") "," WK("d", "")));
 	engine_boot(&w->e);
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "spawn a; spawn b; spawn c failed; kill b TERM; died b; "
 	    "kill a TERM; died a; finish 1 child c failed to start: "
 	    "exec x: No such file or directory");
@@ -713,15 +170,15 @@ test_engine_boot_failure_stops_started(void **state)
 static void
 test_engine_boot_failure_nested(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	knob(w, "sub/y")->fail_next = 1;
-	load(w, ROOT("one_for_one", "", WK("a", "") ","
+	he_knob(w, "sub/y")->fail_next = 1;
+	he_load(w, ROOT("one_for_one", "", WK("a", "") ","
 	    SUB("sub", "one_for_one", "", WK("x", "") "," WK("y", "")) ","
 	    WK("b", "")));
 	engine_boot(&w->e);
-	deaths(w);
-	assert_string_equal(take(w, "spawn kill died"),
+	he_deaths(w);
+	assert_string_equal(he_take(w, "spawn kill died"),
 	    "spawn a; spawn sub/x; spawn sub/y failed; kill sub/x TERM; "
 	    "died sub/x; kill a TERM; died a");
 	assert_true(w->finished);
@@ -733,16 +190,16 @@ test_engine_boot_failure_nested(void **state)
 static void
 test_engine_ready_timeout_at_boot(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	knob(w, "a")->wait_ready = 1;
-	load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
+	he_knob(w, "a")->wait_ready = 1;
+	he_load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
 	engine_boot(&w->e);
-	engine_child_start_failed(&w->e, find(w, "a"), "not ready in 100 ms");
-	assert_string_equal(take(w, ACTS), "spawn a; kill a KILL");
+	engine_child_start_failed(&w->e, he_find(w, "a"), "not ready in 100 ms");
+	assert_string_equal(he_take(w, ACTS), "spawn a; kill a KILL");
 	assert_false(w->finished);
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died a; finish 1 child a failed to start: not ready in 100 ms");
 }
 
@@ -750,22 +207,22 @@ test_engine_ready_timeout_at_boot(void **state)
 static void
 test_engine_ready_timeout_on_restart(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "")));
-	knob(w, "b")->wait_ready = 1;
-	die(w, "b", EXIT(3));
-	assert_string_equal(take(w, ACTS), "died b; spawn b");
-	engine_child_start_failed(&w->e, find(w, "b"), "not ready");
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_knob(w, "b")->wait_ready = 1;
+	he_die(w, "b", EXIT(3));
+	assert_string_equal(he_take(w, ACTS), "died b; spawn b");
+	engine_child_start_failed(&w->e, he_find(w, "b"), "not ready");
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "kill b KILL; died b; retry b 0");
-	assert_int_equal(state_of(w, "b"), CH_RESTARTING);
-	fire_retry(w);
-	ready(w, "b");
-	assert_string_equal(take(w, ACTS), "spawn b");
-	assert_int_equal(state_of(w, "b"), CH_RUNNING);
+	assert_int_equal(he_state(w, "b"), CH_RESTARTING);
+	he_fire_retry(w);
+	he_ready(w, "b");
+	assert_string_equal(he_take(w, ACTS), "spawn b");
+	assert_int_equal(he_state(w, "b"), CH_RUNNING);
 }
 
 /* ---- stop order (rules 2, 3, 16) ---- */
@@ -775,15 +232,15 @@ test_engine_ready_timeout_on_restart(void **state)
 static void
 test_engine_shutdown_reverse_one_at_a_time(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", "", WK("a", "") ","
 	    SUB("sub", "one_for_one", "", WK("x", "") "," WK("y", "")) ","
 	    WK("b", "")));
 	engine_shutdown(&w->e);
-	assert_string_equal(take(w, ACTS), "kill b TERM");
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	assert_string_equal(he_take(w, ACTS), "kill b TERM");
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; kill sub/y TERM; died sub/y; kill sub/x TERM; "
 	    "died sub/x; kill a TERM; died a; finish 0 shut down");
 }
@@ -793,29 +250,29 @@ test_engine_shutdown_reverse_one_at_a_time(void **state)
 static void
 test_engine_shutdown_kinds(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "",
+	he_boot(w, ROOT("one_for_one", "",
 	    WK("a", ",'shutdown':'brutal_kill'") ","
 	    WK("b", ",'shutdown':2000") ","
 	    WK("c", ",'shutdown':'infinity'") ","
 	    WK("d", ",'stop_signal':'INT'")));
 	engine_shutdown(&w->e);
-	assert_string_equal(take(w, "kill timer died finish"),
+	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "timer d 5000; kill d INT");
-	death(w);
-	assert_string_equal(take(w, "kill timer died finish"),
+	he_death(w);
+	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "died d; kill c TERM");
-	death(w);
-	assert_string_equal(take(w, "kill timer died finish"),
+	he_death(w);
+	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "died c; timer b 2000; kill b TERM");
-	assert_true(fire_timer(w));
-	assert_string_equal(take(w, "kill timer died finish"), "kill b KILL");
-	death(w);
-	assert_string_equal(take(w, "kill timer died finish"),
+	assert_true(he_fire_timer(w));
+	assert_string_equal(he_take(w, "kill timer died finish"), "kill b KILL");
+	he_death(w);
+	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "died b; kill a KILL");
-	death(w);
-	assert_string_equal(take(w, "kill timer died finish"),
+	he_death(w);
+	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "died a; finish 0 shut down");
 	assert_int_equal(w->ntimers, 0);
 }
@@ -824,20 +281,20 @@ test_engine_shutdown_kinds(void **state)
 static void
 test_engine_shutdown_nested_timeout(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "",
+	he_boot(w, ROOT("one_for_one", "",
 	    SUB("sub", "one_for_one", ",'shutdown':1000",
 	    WK("x", "") "," WK("y", "")) ","
 	    WK("a", "")));
 	engine_shutdown(&w->e);
-	death(w);
-	assert_string_equal(take(w, "kill timer died"),
+	he_death(w);
+	assert_string_equal(he_take(w, "kill timer died"),
 	    "timer a 5000; kill a TERM; died a; timer sub 1000; "
 	    "timer sub/y 5000; kill sub/y TERM");
-	assert_true(fire_timer(w)); /* sub's */
-	deaths(w);
-	assert_string_equal(take(w, "kill died finish"),
+	assert_true(he_fire_timer(w)); /* sub's */
+	he_deaths(w);
+	assert_string_equal(he_take(w, "kill died finish"),
 	    "kill sub/y KILL; died sub/y; kill sub/x KILL; died sub/x; "
 	    "finish 0 shut down");
 }
@@ -846,16 +303,16 @@ test_engine_shutdown_nested_timeout(void **state)
 static void
 test_engine_shutdown_no_restart(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5",
+	he_boot(w, ROOT("one_for_one", ",'intensity':5",
 	    SUB("sub", "one_for_one", "", WK("x", "") "," WK("y", "")) ","
 	    WK("a", "") "," WK("b", "")));
 	engine_shutdown(&w->e);
-	die(w, "a", EXIT(3));
-	die(w, "sub/x", SIGKILL);
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "a", EXIT(3));
+	he_die(w, "sub/x", SIGKILL);
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "kill b TERM; died a; died sub/x; died b; kill sub/y TERM; "
 	    "died sub/y; finish 0 shut down");
 }
@@ -864,15 +321,15 @@ test_engine_shutdown_no_restart(void **state)
 static void
 test_engine_shutdown_during_restart(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "")));
-	knob(w, "a")->wait_ready = 1;
-	die(w, "a", EXIT(3));
+	he_knob(w, "a")->wait_ready = 1;
+	he_die(w, "a", EXIT(3));
 	engine_shutdown(&w->e);
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died a; spawn a; kill b TERM; died b; kill a TERM; died a; "
 	    "finish 0 shut down");
 }
@@ -883,18 +340,18 @@ test_engine_shutdown_during_restart(void **state)
 static void
 test_engine_one_for_all_temporary_bystander(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
 	    WK("t", TEMPORARY) "," WK("b", "")));
-	die(w, "b", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "b", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; kill t TERM; died t; kill a TERM; died a; spawn a; "
 	    "spawn b");
 	assert_null(tree_find(w->root, "t"));
-	assert_int_equal(state_of(w, "a"), CH_RUNNING);
-	assert_int_equal(state_of(w, "b"), CH_RUNNING);
+	assert_int_equal(he_state(w, "a"), CH_RUNNING);
+	assert_int_equal(he_state(w, "b"), CH_RUNNING);
 }
 
 /* rest_for_one: those before keep their PIDs, a temporary after is
@@ -902,19 +359,19 @@ test_engine_one_for_all_temporary_bystander(void **state)
 static void
 test_engine_rest_for_one_temporary_bystander(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa;
 
-	boot(w, ROOT("rest_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("rest_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("t", TEMPORARY) "," WK("c", "")));
-	pa = pid_of(w, "a");
-	die(w, "b", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	pa = he_pid(w, "a");
+	he_die(w, "b", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; kill c TERM; died c; kill t TERM; died t; spawn b; "
 	    "spawn c");
 	assert_null(tree_find(w->root, "t"));
-	assert_int_equal(pid_of(w, "a"), pa);
+	assert_int_equal(he_pid(w, "a"), pa);
 }
 
 /* one_for_all starts children that were not running: a transient that
@@ -922,24 +379,24 @@ test_engine_rest_for_one_temporary_bystander(void **state)
 static void
 test_engine_one_for_all_restarts_not_running(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
 	    WK("tr", TRANSIENT) "," WK("s", "") "," WK("b", "")));
-	die(w, "tr", EXIT(0));
-	assert_string_equal(cmd(w, engine_cmd_stop, "s"), "ok");
-	deaths(w);
-	assert_string_equal(take(w, ACTS), "died tr; kill s TERM; died s");
-	assert_int_equal(state_of(w, "tr"), CH_EXITED);
-	assert_int_equal(state_of(w, "s"), CH_STOPPED);
+	he_die(w, "tr", EXIT(0));
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "s"), "ok");
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS), "died tr; kill s TERM; died s");
+	assert_int_equal(he_state(w, "tr"), CH_EXITED);
+	assert_int_equal(he_state(w, "s"), CH_STOPPED);
 
-	die(w, "b", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "b", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; kill a TERM; died a; spawn a; spawn tr; spawn s; "
 	    "spawn b");
-	assert_int_equal(state_of(w, "tr"), CH_RUNNING);
-	assert_int_equal(state_of(w, "s"), CH_RUNNING);
+	assert_int_equal(he_state(w, "tr"), CH_RUNNING);
+	assert_int_equal(he_state(w, "s"), CH_RUNNING);
 }
 
 /* A bystander that dies by itself before it is signalled is part of the
@@ -947,15 +404,15 @@ test_engine_one_for_all_restarts_not_running(void **state)
 static void
 test_engine_group_restart_absorbs_bystander_exit(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':1", WK("a", "") ","
+	he_boot(w, ROOT("one_for_all", ",'intensity':1", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	die(w, "c", EXIT(3));
-	assert_string_equal(take(w, ACTS), "died c; kill b TERM");
-	die(w, "a", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_die(w, "c", EXIT(3));
+	assert_string_equal(he_take(w, ACTS), "died c; kill b TERM");
+	he_die(w, "a", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died a; child.exited a exit:3; died b; spawn a; spawn b; "
 	    "spawn c");
 	assert_false(w->finished);
@@ -968,16 +425,16 @@ test_engine_group_restart_absorbs_bystander_exit(void **state)
 static void
 test_engine_intensity_counts_normal_exit(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':1", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':1", WK("a", "") ","
 	    WK("b", "")));
-	die(w, "a", EXIT(0));
-	assert_string_equal(take(w, ACTS), "died a; spawn a");
+	he_die(w, "a", EXIT(0));
+	assert_string_equal(he_take(w, ACTS), "died a; spawn a");
 	w->now += 10;
-	die(w, "a", EXIT(0));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_die(w, "a", EXIT(0));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died a; child.exited a normal; "
 	    "supervisor.gave_up (root) intensity 1 in 5000 ms; "
 	    "kill b TERM; died b; "
@@ -988,19 +445,19 @@ test_engine_intensity_counts_normal_exit(void **state)
 /* One death under one_for_all / rest_for_one restarts several children
  * but counts once. */
 static void
-group_counts_once(struct world *w, const char *json)
+group_counts_once(struct he_world *w, const char *json)
 {
-	boot(w, json);
-	die(w, "a", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_boot(w, json);
+	he_die(w, "a", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died a; kill c TERM; died c; kill b TERM; died b; spawn a; "
 	    "spawn b; spawn c");
 	assert_false(w->finished);
 	w->now += 10;
-	die(w, "b", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, "spawn supervisor.gave_up finish"),
+	he_die(w, "b", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, "spawn supervisor.gave_up finish"),
 	    "supervisor.gave_up (root) intensity 1 in 5000 ms; finish 1 the "
 	    "root supervisor reached its restart intensity and gave up");
 }
@@ -1024,13 +481,13 @@ test_engine_intensity_rest_for_one_counts_once(void **state)
 static void
 test_engine_intensity_zero_gives_up(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	die(w, "b", SIGKILL);
-	deaths(w);
-	assert_string_equal(take(w, "spawn kill died finish "
+	he_die(w, "b", SIGKILL);
+	he_deaths(w);
+	assert_string_equal(he_take(w, "spawn kill died finish "
 	    "supervisor.gave_up"),
 	    "died b; supervisor.gave_up (root) intensity 0 in 5000 ms; "
 	    "kill c TERM; died c; kill a TERM; died a; finish 1 the root "
@@ -1042,18 +499,18 @@ test_engine_intensity_zero_gives_up(void **state)
 static void
 test_engine_intensity_period_window(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':1,'period_ms':1000",
+	he_boot(w, ROOT("one_for_one", ",'intensity':1,'period_ms':1000",
 	    WK("a", "")));
-	die(w, "a", EXIT(3));
+	he_die(w, "a", EXIT(3));
 	w->now += 1001;
-	die(w, "a", EXIT(3));
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "a", EXIT(3));
+	assert_string_equal(he_take(w, ACTS),
 	    "died a; spawn a; died a; spawn a");
 	w->now += 1000;
-	die(w, "a", EXIT(3));
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "a", EXIT(3));
+	assert_string_equal(he_take(w, ACTS),
 	    "died a; finish 1 the root supervisor reached its restart "
 	    "intensity and gave up");
 }
@@ -1071,26 +528,26 @@ test_engine_intensity_period_window(void **state)
 static void
 test_engine_escalation_permanent(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa;
 
-	boot(w, ESCALATION(""));
-	pa = pid_of(w, "a");
-	die(w, "sub/x", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_boot(w, ESCALATION(""));
+	pa = he_pid(w, "a");
+	he_die(w, "sub/x", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died sub/x; child.exited sub/x exit:3; "
 	    "supervisor.gave_up sub intensity 0 in 5000 ms; "
 	    "kill sub/y TERM; died sub/y; child.exited sub shutdown; "
 	    "spawn sub/x; spawn sub/y");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
-	assert_int_equal(state_of(w, "sub/x"), CH_RUNNING);
-	assert_int_equal(pid_of(w, "a"), pa);
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
+	assert_int_equal(he_state(w, "sub/x"), CH_RUNNING);
+	assert_int_equal(he_pid(w, "a"), pa);
 
 	w->now += 10;
-	die(w, "sub/y", SIGKILL);
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_die(w, "sub/y", SIGKILL);
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died sub/y; child.exited sub/y signal:SIGKILL; "
 	    "supervisor.gave_up sub intensity 0 in 5000 ms; "
 	    "kill sub/x TERM; died sub/x; child.exited sub shutdown; "
@@ -1104,17 +561,17 @@ test_engine_escalation_permanent(void **state)
 static void
 test_engine_escalation_transient(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa;
 
-	boot(w, ESCALATION(TRANSIENT));
-	pa = pid_of(w, "a");
-	die(w, "sub/y", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_boot(w, ESCALATION(TRANSIENT));
+	pa = he_pid(w, "a");
+	he_die(w, "sub/y", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died sub/y; kill sub/x TERM; died sub/x");
-	assert_int_equal(state_of(w, "sub"), CH_EXITED);
-	assert_int_equal(pid_of(w, "a"), pa);
+	assert_int_equal(he_state(w, "sub"), CH_EXITED);
+	assert_int_equal(he_pid(w, "a"), pa);
 	assert_false(w->finished);
 }
 
@@ -1122,15 +579,15 @@ test_engine_escalation_transient(void **state)
 static void
 test_engine_escalation_temporary(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ESCALATION(TEMPORARY));
-	die(w, "sub/y", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_boot(w, ESCALATION(TEMPORARY));
+	he_die(w, "sub/y", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died sub/y; kill sub/x TERM; died sub/x");
 	assert_null(tree_find(w->root, "sub"));
-	assert_int_equal(state_of(w, "a"), CH_RUNNING);
+	assert_int_equal(he_state(w, "a"), CH_RUNNING);
 	assert_false(w->finished);
 }
 
@@ -1141,43 +598,43 @@ test_engine_escalation_temporary(void **state)
 static void
 test_engine_failed_restart_one_for_one(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "")));
-	pa = pid_of(w, "a");
-	knob(w, "b")->fail_next = 2;
-	die(w, "b", EXIT(3));
-	assert_string_equal(take(w, SUPS),
+	pa = he_pid(w, "a");
+	he_knob(w, "b")->fail_next = 2;
+	he_die(w, "b", EXIT(3));
+	assert_string_equal(he_take(w, SUPS),
 	    "died b; child.exited b exit:3; spawn b failed; retry b 0");
-	assert_int_equal(state_of(w, "b"), CH_RESTARTING);
-	assert_int_equal(pid_of(w, "b"), 0);
-	assert_true(fire_retry(w));
-	assert_string_equal(take(w, SUPS), "spawn b failed; retry b 0");
-	assert_true(fire_retry(w));
-	assert_string_equal(take(w, SUPS), "spawn b");
-	assert_int_equal(state_of(w, "b"), CH_RUNNING);
-	assert_int_equal(pid_of(w, "a"), pa);
-	assert_false(fire_retry(w));
+	assert_int_equal(he_state(w, "b"), CH_RESTARTING);
+	assert_int_equal(he_pid(w, "b"), 0);
+	assert_true(he_fire_retry(w));
+	assert_string_equal(he_take(w, SUPS), "spawn b failed; retry b 0");
+	assert_true(he_fire_retry(w));
+	assert_string_equal(he_take(w, SUPS), "spawn b");
+	assert_int_equal(he_state(w, "b"), CH_RUNNING);
+	assert_int_equal(he_pid(w, "a"), pa);
+	assert_false(he_fire_retry(w));
 }
 
 /* Each failed try counts: intensity 2 gives up at the second retry. */
 static void
 test_engine_failed_restart_gives_up(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':2", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':2", WK("a", "") ","
 	    WK("b", "")));
-	knob(w, "b")->fail_next = 100;
-	die(w, "b", EXIT(3));
-	fire_retry(w);
-	assert_string_equal(take(w, ACTS),
+	he_knob(w, "b")->fail_next = 100;
+	he_die(w, "b", EXIT(3));
+	he_fire_retry(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; spawn b failed; spawn b failed");
-	fire_retry(w);
-	deaths(w);
-	assert_string_equal(take(w, "spawn kill died finish "
+	he_fire_retry(w);
+	he_deaths(w);
+	assert_string_equal(he_take(w, "spawn kill died finish "
 	    "supervisor.gave_up"),
 	    "supervisor.gave_up (root) intensity 2 in 5000 ms; kill a TERM; "
 	    "died a; finish 1 the root supervisor reached its restart "
@@ -1189,23 +646,23 @@ test_engine_failed_restart_gives_up(void **state)
 static void
 test_engine_failed_restart_one_for_all(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	knob(w, "b")->fail_next = 1;
-	die(w, "c", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_knob(w, "b")->fail_next = 1;
+	he_die(w, "c", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died c; child.exited c exit:3; kill b TERM; died b; "
 	    "kill a TERM; died a; spawn a; spawn b failed; retry b 0");
-	assert_int_equal(state_of(w, "b"), CH_RESTARTING);
-	assert_int_equal(pid_of(w, "c"), 0);
-	fire_retry(w);
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	assert_int_equal(he_state(w, "b"), CH_RESTARTING);
+	assert_int_equal(he_pid(w, "c"), 0);
+	he_fire_retry(w);
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "kill a TERM; died a; spawn a; spawn b; spawn c");
-	assert_int_equal(state_of(w, "c"), CH_RUNNING);
+	assert_int_equal(he_state(w, "c"), CH_RUNNING);
 }
 
 /* rest_for_one: the retry restarts from the failing child on; those
@@ -1213,45 +670,45 @@ test_engine_failed_restart_one_for_all(void **state)
 static void
 test_engine_failed_restart_rest_for_one(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa, pb;
 
-	boot(w, ROOT("rest_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("rest_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("c", "") "," WK("d", "")));
-	pa = pid_of(w, "a");
-	knob(w, "c")->fail_next = 1;
-	die(w, "b", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	pa = he_pid(w, "a");
+	he_knob(w, "c")->fail_next = 1;
+	he_die(w, "b", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died b; child.exited b exit:3; kill d TERM; died d; "
 	    "kill c TERM; died c; spawn b; spawn c failed; retry c 0");
-	pb = pid_of(w, "b");
-	fire_retry(w);
-	deaths(w);
-	assert_string_equal(take(w, ACTS), "spawn c; spawn d");
-	assert_int_equal(pid_of(w, "a"), pa);
-	assert_int_equal(pid_of(w, "b"), pb);
+	pb = he_pid(w, "b");
+	he_fire_retry(w);
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS), "spawn c; spawn d");
+	assert_int_equal(he_pid(w, "a"), pa);
+	assert_int_equal(he_pid(w, "b"), pb);
 }
 
 /* Stop by command ends the retries, without counting. */
 static void
 test_engine_failed_restart_stop_ends_retries(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':1", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':1", WK("a", "") ","
 	    WK("b", "")));
-	knob(w, "b")->fail_next = 100;
-	die(w, "b", EXIT(3));
-	assert_int_equal(state_of(w, "b"), CH_RESTARTING);
-	assert_string_equal(cmd(w, engine_cmd_stop, "b"), "ok");
-	assert_int_equal(state_of(w, "b"), CH_STOPPED);
-	fire_retry(w);
-	assert_string_equal(take(w, ACTS), "died b; spawn b failed");
-	knob(w, "b")->fail_next = 0;
-	assert_string_equal(cmd(w, engine_cmd_start, "b"), "ok");
-	assert_string_equal(take(w, ACTS), "spawn b");
-	assert_int_equal(state_of(w, "b"), CH_RUNNING);
+	he_knob(w, "b")->fail_next = 100;
+	he_die(w, "b", EXIT(3));
+	assert_int_equal(he_state(w, "b"), CH_RESTARTING);
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "b"), "ok");
+	assert_int_equal(he_state(w, "b"), CH_STOPPED);
+	he_fire_retry(w);
+	assert_string_equal(he_take(w, ACTS), "died b; spawn b failed");
+	he_knob(w, "b")->fail_next = 0;
+	assert_string_equal(he_cmd(w, engine_cmd_start, "b"), "ok");
+	assert_string_equal(he_take(w, ACTS), "spawn b");
+	assert_int_equal(he_state(w, "b"), CH_RUNNING);
 	assert_false(w->finished);
 }
 
@@ -1259,17 +716,17 @@ test_engine_failed_restart_stop_ends_retries(void **state)
 static void
 test_engine_failed_restart_shutdown(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "")));
-	knob(w, "b")->fail_next = 100;
-	die(w, "b", EXIT(3));
-	forget_log(w);
+	he_knob(w, "b")->fail_next = 100;
+	he_die(w, "b", EXIT(3));
+	he_forget_log(w);
 	engine_shutdown(&w->e);
-	deaths(w);
-	fire_retry(w);
-	assert_string_equal(take(w, ACTS),
+	he_deaths(w);
+	he_fire_retry(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "kill a TERM; died a; finish 0 shut down");
 }
 
@@ -1286,83 +743,83 @@ test_engine_failed_restart_shutdown(void **state)
 static void
 test_engine_auto_any_significant(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, AUTO_SUB("any_significant", "", WK("x", "") ","
+	he_boot(w, AUTO_SUB("any_significant", "", WK("x", "") ","
 	    WK("j", SIGNIFICANT("transient"))));
-	die(w, "sub/j", EXIT(0));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_die(w, "sub/j", EXIT(0));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died sub/j; child.exited sub/j normal; kill sub/x TERM; "
 	    "died sub/x; child.exited sub shutdown");
-	assert_int_equal(state_of(w, "sub"), CH_EXITED);
-	assert_int_equal(state_of(w, "a"), CH_RUNNING);
+	assert_int_equal(he_state(w, "sub"), CH_EXITED);
+	assert_int_equal(he_state(w, "a"), CH_RUNNING);
 }
 
 /* all_significant: only when the last significant child has ended. */
 static void
 test_engine_auto_all_significant(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, AUTO_SUB("all_significant", "", WK("x", "") ","
+	he_boot(w, AUTO_SUB("all_significant", "", WK("x", "") ","
 	    WK("j1", SIGNIFICANT("transient")) ","
 	    WK("j2", SIGNIFICANT("temporary"))));
-	die(w, "sub/j1", EXIT(0));
-	assert_string_equal(take(w, ACTS), "died sub/j1");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
-	die(w, "sub/j2", EXIT(5));
-	deaths(w);
-	assert_string_equal(take(w, SUPS),
+	he_die(w, "sub/j1", EXIT(0));
+	assert_string_equal(he_take(w, ACTS), "died sub/j1");
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
+	he_die(w, "sub/j2", EXIT(5));
+	he_deaths(w);
+	assert_string_equal(he_take(w, SUPS),
 	    "died sub/j2; child.exited sub/j2 exit:5; kill sub/x TERM; "
 	    "died sub/x; child.exited sub shutdown");
-	assert_int_equal(state_of(w, "sub"), CH_EXITED);
+	assert_int_equal(he_state(w, "sub"), CH_EXITED);
 }
 
 /* A significant child that is restarted does not end its supervisor. */
 static void
 test_engine_auto_not_when_restarted(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, AUTO_SUB("any_significant", "", WK("x", "") ","
+	he_boot(w, AUTO_SUB("any_significant", "", WK("x", "") ","
 	    WK("j", SIGNIFICANT("transient"))));
-	die(w, "sub/j", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS), "died sub/j; spawn sub/j");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
+	he_die(w, "sub/j", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS), "died sub/j; spawn sub/j");
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
 }
 
 /* Stopping a significant child by command does not trigger it. */
 static void
 test_engine_auto_not_by_command(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, AUTO_SUB("any_significant", "", WK("x", "") ","
+	he_boot(w, AUTO_SUB("any_significant", "", WK("x", "") ","
 	    WK("j", SIGNIFICANT("temporary"))));
-	assert_string_equal(cmd(w, engine_cmd_stop, "sub/j"), "ok");
-	deaths(w);
-	assert_string_equal(take(w, ACTS), "kill sub/j TERM; died sub/j");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
-	assert_int_equal(state_of(w, "sub/x"), CH_RUNNING);
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "sub/j"), "ok");
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS), "kill sub/j TERM; died sub/j");
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
+	assert_int_equal(he_state(w, "sub/x"), CH_RUNNING);
 }
 
 /* Nor does a significant bystander of a group restart. */
 static void
 test_engine_auto_not_by_bystander(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "", SUB("sub", "one_for_all",
+	he_boot(w, ROOT("one_for_one", "", SUB("sub", "one_for_all",
 	    ",'restart':'transient','intensity':5,"
 	    "'auto_shutdown':'any_significant'",
 	    WK("j", SIGNIFICANT("temporary")) "," WK("x", ""))));
-	die(w, "sub/x", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "sub/x", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died sub/x; kill sub/j TERM; died sub/j; spawn sub/x");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
 	assert_null(tree_find(w->root, "sub/j"));
 }
 
@@ -1370,13 +827,13 @@ test_engine_auto_not_by_bystander(void **state)
 static void
 test_engine_auto_at_root(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'auto_shutdown':'any_significant'",
+	he_boot(w, ROOT("one_for_one", ",'auto_shutdown':'any_significant'",
 	    WK("a", "") "," WK("j", SIGNIFICANT("temporary"))));
-	die(w, "j", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, "spawn kill died"),
+	he_die(w, "j", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, "spawn kill died"),
 	    "died j; kill a TERM; died a");
 	assert_true(w->finished);
 }
@@ -1387,22 +844,22 @@ test_engine_auto_at_root(void **state)
 static void
 test_engine_cmd_stop(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa;
 
-	boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
 	    WK("b", "")));
-	pa = pid_of(w, "a");
-	assert_string_equal(cmd(w, engine_cmd_stop, "b"), "ok");
-	assert_string_equal(take(w, ACTS), "kill b TERM");
-	deaths(w);
-	assert_string_equal(cmd(w, engine_cmd_stop, "b"), "ok");
-	assert_string_equal(take(w, ACTS), "died b");
-	assert_int_equal(state_of(w, "b"), CH_STOPPED);
-	assert_string_equal(cmd(w, engine_cmd_start, "b"), "ok");
-	assert_string_equal(take(w, ACTS), "spawn b");
-	assert_int_equal(state_of(w, "b"), CH_RUNNING);
-	assert_int_equal(pid_of(w, "a"), pa);
+	pa = he_pid(w, "a");
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "b"), "ok");
+	assert_string_equal(he_take(w, ACTS), "kill b TERM");
+	he_deaths(w);
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "b"), "ok");
+	assert_string_equal(he_take(w, ACTS), "died b");
+	assert_int_equal(he_state(w, "b"), CH_STOPPED);
+	assert_string_equal(he_cmd(w, engine_cmd_start, "b"), "ok");
+	assert_string_equal(he_take(w, ACTS), "spawn b");
+	assert_int_equal(he_state(w, "b"), CH_RUNNING);
+	assert_int_equal(he_pid(w, "a"), pa);
 	assert_false(w->finished);
 }
 
@@ -1410,12 +867,12 @@ test_engine_cmd_stop(void **state)
 static void
 test_engine_cmd_start_running(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "", WK("a", "")));
-	assert_string_equal(cmd(w, engine_cmd_start, "a"),
+	he_boot(w, ROOT("one_for_one", "", WK("a", "")));
+	assert_string_equal(he_cmd(w, engine_cmd_start, "a"),
 	    IPC_E_ALREADY_STARTED);
-	assert_string_equal(take(w, "*"), "");
+	assert_string_equal(he_take(w, "*"), "");
 }
 
 /* Restart --force (cycle) of a running child: a new PID, not counted
@@ -1423,20 +880,20 @@ test_engine_cmd_start_running(void **state)
 static void
 test_engine_cmd_cycle_running(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pa;
 	int i;
 
-	boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
 	    WK("b", "")));
 	for (i = 0; i < 2; i++) {
-		pa = pid_of(w, "a");
-		assert_string_equal(cmd(w, engine_cmd_cycle, "a"), "ok");
-		deaths(w);
-		assert_string_equal(take(w, ACTS),
+		pa = he_pid(w, "a");
+		assert_string_equal(he_cmd(w, engine_cmd_cycle, "a"), "ok");
+		he_deaths(w);
+		assert_string_equal(he_take(w, ACTS),
 		    "kill a TERM; died a; spawn a");
-		assert_int_not_equal(pid_of(w, "a"), pa);
-		assert_int_equal(state_of(w, "a"), CH_RUNNING);
+		assert_int_not_equal(he_pid(w, "a"), pa);
+		assert_int_equal(he_state(w, "a"), CH_RUNNING);
 	}
 	assert_false(w->finished);
 }
@@ -1446,16 +903,16 @@ test_engine_cmd_cycle_running(void **state)
 static void
 test_engine_cmd_restart_rule13(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "")));
-	assert_string_equal(cmd(w, engine_cmd_restart, "a"), IPC_E_RUNNING);
-	assert_string_equal(cmd(w, engine_cmd_stop, "a"), "ok");
-	deaths(w);
-	take(w, "*");
-	assert_string_equal(cmd(w, engine_cmd_restart, "a"), "ok");
-	assert_string_equal(take(w, ACTS), "spawn a");
-	assert_int_equal(state_of(w, "a"), CH_RUNNING);
+	he_boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "")));
+	assert_string_equal(he_cmd(w, engine_cmd_restart, "a"), IPC_E_RUNNING);
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "a"), "ok");
+	he_deaths(w);
+	he_take(w, "*");
+	assert_string_equal(he_cmd(w, engine_cmd_restart, "a"), "ok");
+	assert_string_equal(he_take(w, ACTS), "spawn a");
+	assert_int_equal(he_state(w, "a"), CH_RUNNING);
 	assert_false(w->finished);
 }
 
@@ -1463,13 +920,13 @@ test_engine_cmd_restart_rule13(void **state)
 static void
 test_engine_cmd_delete_rule13(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
-	assert_string_equal(cmd(w, engine_cmd_delete, "a"), IPC_E_RUNNING);
-	assert_string_equal(cmd(w, engine_cmd_stop, "a"), "ok");
-	deaths(w);
-	assert_string_equal(cmd(w, engine_cmd_delete, "a"), "ok");
+	he_boot(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
+	assert_string_equal(he_cmd(w, engine_cmd_delete, "a"), IPC_E_RUNNING);
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "a"), "ok");
+	he_deaths(w);
+	assert_string_equal(he_cmd(w, engine_cmd_delete, "a"), "ok");
 	assert_null(tree_find(w->root, "a"));
 	assert_non_null(tree_find(w->root, "b"));
 }
@@ -1481,21 +938,21 @@ test_engine_cmd_delete_rule13(void **state)
 static void
 test_engine_exit_while_busy_waits(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	pid_t pb;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	pb = pid_of(w, "b");
-	knob(w, "a")->wait_ready = 1;
-	die(w, "a", EXIT(3));
-	die(w, "c", EXIT(3));
-	assert_string_equal(take(w, ACTS), "died a; spawn a; died c");
-	assert_int_not_equal(state_of(w, "c"), CH_RUNNING);
-	ready(w, "a");
-	assert_string_equal(take(w, ACTS), "spawn c");
-	assert_int_equal(state_of(w, "c"), CH_RUNNING);
-	assert_int_equal(pid_of(w, "b"), pb);
+	pb = he_pid(w, "b");
+	he_knob(w, "a")->wait_ready = 1;
+	he_die(w, "a", EXIT(3));
+	he_die(w, "c", EXIT(3));
+	assert_string_equal(he_take(w, ACTS), "died a; spawn a; died c");
+	assert_int_not_equal(he_state(w, "c"), CH_RUNNING);
+	he_ready(w, "a");
+	assert_string_equal(he_take(w, ACTS), "spawn c");
+	assert_int_equal(he_state(w, "c"), CH_RUNNING);
+	assert_int_equal(he_pid(w, "b"), pb);
 }
 
 
@@ -1505,13 +962,13 @@ test_engine_exit_while_busy_waits(void **state)
 static void
 test_engine_boot_exit_before_ready(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	knob(w, "a")->wait_ready = 1;
-	load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
+	he_knob(w, "a")->wait_ready = 1;
+	he_load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
 	engine_boot(&w->e);
-	die(w, "a", EXIT(3));
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "a", EXIT(3));
+	assert_string_equal(he_take(w, ACTS),
 	    "spawn a; died a; finish 1 child a failed to start: "
 	    "exited before ready (exit:3)");
 }
@@ -1520,15 +977,15 @@ test_engine_boot_exit_before_ready(void **state)
 static void
 test_engine_shutdown_during_boot(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	knob(w, "b")->wait_ready = 1;
-	load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "") ","
+	he_knob(w, "b")->wait_ready = 1;
+	he_load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "") ","
 	    WK("c", "")));
 	engine_boot(&w->e);
 	engine_shutdown(&w->e);
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "spawn a; spawn b; kill b TERM; died b; kill a TERM; died a; "
 	    "finish 0 shut down");
 }
@@ -1538,31 +995,31 @@ test_engine_shutdown_during_boot(void **state)
 static void
 test_engine_one_for_all_nested_bystander(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':5",
+	he_boot(w, ROOT("one_for_all", ",'intensity':5",
 	    SUB("sub", "one_for_one", "", WK("x", "") "," WK("y", "")) ","
 	    WK("b", "")));
-	die(w, "b", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "b", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; kill sub/y TERM; died sub/y; kill sub/x TERM; "
 	    "died sub/x; spawn sub/x; spawn sub/y; spawn b");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
 }
 
 /* A nested supervisor giving up under one_for_all restarts the group. */
 static void
 test_engine_escalation_one_for_all(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
 	    SUB("sub", "one_for_one", ",'intensity':0",
 	    WK("x", "") "," WK("y", "")) "," WK("b", "")));
-	die(w, "sub/x", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "sub/x", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died sub/x; kill sub/y TERM; died sub/y; kill b TERM; died b; "
 	    "kill a TERM; died a; spawn a; spawn sub/x; spawn sub/y; "
 	    "spawn b");
@@ -1573,21 +1030,21 @@ test_engine_escalation_one_for_all(void **state)
 static void
 test_engine_escalation_restart_fails_then_retried(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ESCALATION(""));
-	knob(w, "sub/y")->fail_next = 1;
-	die(w, "sub/x", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, "spawn kill died retry"),
+	he_boot(w, ESCALATION(""));
+	he_knob(w, "sub/y")->fail_next = 1;
+	he_die(w, "sub/x", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, "spawn kill died retry"),
 	    "died sub/x; kill sub/y TERM; died sub/y; spawn sub/x; "
 	    "spawn sub/y failed; kill sub/x TERM; died sub/x; retry sub 0");
-	assert_int_equal(state_of(w, "sub"), CH_RESTARTING);
+	assert_int_equal(he_state(w, "sub"), CH_RESTARTING);
 	/* intensity 1: the escalation and this retry are 2 restarts */
 	w->now += 5001;
-	assert_true(fire_retry(w));
-	assert_string_equal(take(w, ACTS), "spawn sub/x; spawn sub/y");
-	assert_int_equal(state_of(w, "sub"), CH_RUNNING);
+	assert_true(he_fire_retry(w));
+	assert_string_equal(he_take(w, ACTS), "spawn sub/x; spawn sub/y");
+	assert_int_equal(he_state(w, "sub"), CH_RUNNING);
 	assert_false(w->finished);
 }
 
@@ -1596,14 +1053,14 @@ test_engine_escalation_restart_fails_then_retried(void **state)
 static void
 test_engine_rest_for_one_exit_before_range(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("rest_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("rest_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	die(w, "b", EXIT(3));
-	die(w, "a", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "b", EXIT(3));
+	he_die(w, "a", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died b; kill c TERM; died a; died c; spawn b; spawn c; "
 	    "kill c TERM; died c; kill b TERM; died b; spawn a; spawn b; "
 	    "spawn c");
@@ -1614,19 +1071,19 @@ test_engine_rest_for_one_exit_before_range(void **state)
 static void
 test_engine_cmd_stop_while_busy(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	knob(w, "a")->wait_ready = 1;
-	die(w, "a", EXIT(3));
-	assert_string_equal(cmd(w, engine_cmd_stop, "c"), "ok");
-	deaths(w);
-	ready(w, "a");
-	assert_string_equal(take(w, ACTS),
+	he_knob(w, "a")->wait_ready = 1;
+	he_die(w, "a", EXIT(3));
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "c"), "ok");
+	he_deaths(w);
+	he_ready(w, "a");
+	assert_string_equal(he_take(w, ACTS),
 	    "died a; spawn a; kill c TERM; died c");
-	assert_int_equal(state_of(w, "c"), CH_STOPPED);
-	assert_int_equal(state_of(w, "a"), CH_RUNNING);
+	assert_int_equal(he_state(w, "c"), CH_STOPPED);
+	assert_int_equal(he_state(w, "a"), CH_RUNNING);
 }
 
 /* A stop by command while a restarted child is being killed for not
@@ -1634,19 +1091,19 @@ test_engine_cmd_stop_while_busy(void **state)
 static void
 test_engine_cmd_stop_during_ready_timeout(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':5", WK("a", "") ","
 	    WK("b", "")));
-	knob(w, "b")->wait_ready = 1;
-	die(w, "b", EXIT(3));
-	engine_child_start_failed(&w->e, find(w, "b"), "not ready");
-	assert_string_equal(cmd(w, engine_cmd_stop, "b"), "ok");
-	deaths(w);
-	fire_retry(w);
-	assert_string_equal(take(w, "spawn kill died retry"),
+	he_knob(w, "b")->wait_ready = 1;
+	he_die(w, "b", EXIT(3));
+	engine_child_start_failed(&w->e, he_find(w, "b"), "not ready");
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "b"), "ok");
+	he_deaths(w);
+	he_fire_retry(w);
+	assert_string_equal(he_take(w, "spawn kill died retry"),
 	    "died b; spawn b; kill b KILL; died b");
-	assert_int_equal(state_of(w, "b"), CH_STOPPED);
+	assert_int_equal(he_state(w, "b"), CH_STOPPED);
 }
 
 /* A transient child that exited normally can be started by command; a
@@ -1654,17 +1111,17 @@ test_engine_cmd_stop_during_ready_timeout(void **state)
 static void
 test_engine_cmd_start_exited_stop_temporary(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", "", WK("tr", TRANSIENT) ","
+	he_boot(w, ROOT("one_for_one", "", WK("tr", TRANSIENT) ","
 	    WK("t", TEMPORARY)));
-	die(w, "tr", EXIT(0));
-	assert_string_equal(cmd(w, engine_cmd_start, "tr"), "ok");
-	assert_string_equal(cmd(w, engine_cmd_stop, "t"), "ok");
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_die(w, "tr", EXIT(0));
+	assert_string_equal(he_cmd(w, engine_cmd_start, "tr"), "ok");
+	assert_string_equal(he_cmd(w, engine_cmd_stop, "t"), "ok");
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died tr; spawn tr; kill t TERM; died t");
-	assert_int_equal(state_of(w, "tr"), CH_RUNNING);
+	assert_int_equal(he_state(w, "tr"), CH_RUNNING);
 	assert_null(tree_find(w->root, "t"));
 }
 
@@ -1673,20 +1130,20 @@ test_engine_cmd_start_exited_stop_temporary(void **state)
 static void
 test_engine_intensity_window_grows(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 	static const unsigned at[] = { 0, 300, 600, 900, 1200, 1250 };
 	size_t i;
 
-	boot(w, ROOT("one_for_one", ",'intensity':5,'period_ms':1000",
+	he_boot(w, ROOT("one_for_one", ",'intensity':5,'period_ms':1000",
 	    WK("a", "")));
 	for (i = 0; i < sizeof at / sizeof at[0]; i++) {
 		w->now = T0 + at[i];
-		die(w, "a", EXIT(3));
-		assert_string_equal(take(w, ACTS), "died a; spawn a");
+		he_die(w, "a", EXIT(3));
+		assert_string_equal(he_take(w, ACTS), "died a; spawn a");
 	}
 	w->now = T0 + 1300;
-	die(w, "a", EXIT(3));
-	assert_string_equal(take(w, "spawn supervisor.gave_up"),
+	he_die(w, "a", EXIT(3));
+	assert_string_equal(he_take(w, "spawn supervisor.gave_up"),
 	    "supervisor.gave_up (root) intensity 5 in 1000 ms");
 	assert_true(w->finished);
 }
@@ -1696,38 +1153,38 @@ test_engine_intensity_window_grows(void **state)
 static void
 test_engine_group_restart_waits_for_ready(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
+	he_boot(w, ROOT("one_for_all", ",'intensity':5", WK("a", "") ","
 	    WK("b", "") "," WK("c", "")));
-	knob(w, "a")->wait_ready = 1;
-	die(w, "c", EXIT(3));
-	deaths(w);
-	assert_string_equal(take(w, ACTS),
+	he_knob(w, "a")->wait_ready = 1;
+	he_die(w, "c", EXIT(3));
+	he_deaths(w);
+	assert_string_equal(he_take(w, ACTS),
 	    "died c; kill b TERM; died b; kill a TERM; died a; spawn a");
-	ready(w, "a");
-	assert_string_equal(take(w, ACTS), "spawn b; spawn c");
+	he_ready(w, "a");
+	assert_string_equal(he_take(w, ACTS), "spawn b; spawn c");
 }
 
 /* Nothing happens after the root has finished. */
 static void
 test_engine_nothing_after_finish(void **state)
 {
-	struct world *w = *state;
+	struct he_world *w = *state;
 
-	boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
+	he_boot(w, ROOT("one_for_one", ",'intensity':0", WK("a", "") ","
 	    WK("b", "")));
-	die(w, "a", EXIT(3));
-	deaths(w);
+	he_die(w, "a", EXIT(3));
+	he_deaths(w);
 	assert_true(w->finished);
-	forget_log(w);
+	he_forget_log(w);
 	engine_shutdown(&w->e);
-	assert_string_equal(cmd(w, engine_cmd_start, "a"),
+	assert_string_equal(he_cmd(w, engine_cmd_start, "a"),
 	    IPC_E_SHUTTING_DOWN);
-	assert_string_equal(take(w, "*"), "");
+	assert_string_equal(he_take(w, "*"), "");
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, he_setup, he_teardown)
 
 int
 main(void)
@@ -1806,8 +1263,8 @@ main(void)
 				    reasons[x].name);
 				tests[n] = (struct CMUnitTest)
 				    cmocka_unit_test_prestate_setup_teardown(
-				    test_engine_strategy_matrix, setup,
-				    teardown, mc);
+				    test_engine_strategy_matrix, he_setup,
+				    he_teardown, mc);
 				tests[n++].name = mc->name;
 			}
 	return _cmocka_run_group_tests("engine", tests, n, NULL, NULL);

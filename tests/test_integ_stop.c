@@ -184,7 +184,7 @@ test_integ_stop_subscriber_sees_herd_stopped(void **state)
 	ht_wait_event(h, "herd.stopped", NULL, HT_T);
 	assert_int_equal(h->gaps, 0);
 	for (i = 0; i < 40; i++) {
-		char path[8];
+		char path[16];
 		snprintf(path, sizeof path, "w%d", i);
 		assert_non_null(ht_find_event(h, 0, "child.stopping", path));
 		assert_non_null(ht_find_event(h, 0, "child.stopped", path));
