@@ -1,6 +1,7 @@
 /* Freeing configs, children and error lists. */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf-private.h"
 
@@ -71,4 +72,19 @@ conf_errors_clear(struct conf_errors *errs)
 	free(errs->msgs);
 	errs->msgs = NULL;
 	errs->n = 0;
+}
+
+void
+conf_override_dirs(struct conf *c, const char *run_dir, const char *log_dir)
+{
+	char *d;
+
+	if (run_dir != NULL && (d = strdup(run_dir)) != NULL) {
+		free(c->run_dir);
+		c->run_dir = d;
+	}
+	if (log_dir != NULL && (d = strdup(log_dir)) != NULL) {
+		free(c->log_dir);
+		c->log_dir = d;
+	}
 }

@@ -16,6 +16,8 @@ const char *const conf_ready_names[] = { "exec", "notify", "fd", NULL };
 const char *const conf_auto_shutdown_names[] = { "never", "any_significant",
 	"all_significant", NULL };
 const char *const conf_output_names[] = { "log", "null", "inherit", NULL };
+const char *const conf_log_level_names[] = { "error", "warning", "info",
+    "debug", NULL };
 
 static const struct {
 	const char *name; /* without "SIG" */

@@ -213,6 +213,7 @@ extern const char *const conf_restart_names[];
 extern const char *const conf_ready_names[];
 extern const char *const conf_auto_shutdown_names[];
 extern const char *const conf_output_names[];
+extern const char *const conf_log_level_names[];
 /* Signal number for NAME ("TERM", "SIGTERM", any case), 0 if unknown. */
 int conf_signal_parse(const char *name);
 

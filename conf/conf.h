@@ -63,6 +63,8 @@ struct conf_child {
 	enum conf_ready ready;     /* default exec */
 	int ready_fd;              /* fd number in the child for ready:"fd", default 3 */
 	unsigned ready_timeout_ms; /* 0: wait forever (default) */
+	unsigned watchdog_ms;      /* 0: none; else the child must send
+	                              WATCHDOG=1 at least this often */
 	uint8_t normal_exit[32];   /* bitmap of exit codes that count as normal;
 	                              default only 0 */
 	struct conf_backoff backoff;
@@ -122,6 +124,8 @@ struct conf {
 	unsigned log_backups; /* default 5 */
 	int notify_abstract;  /* 1: children's NOTIFY_SOCKET in the abstract
 	                         namespace instead of run_dir/notify/ */
+	int log_level;        /* herdd's own log: 0 error .. 3 debug, default
+	                         2 (info) */
 	struct conf_sup root; /* the "supervisor" object */
 	struct conf_control control;
 };
@@ -146,6 +150,10 @@ int conf_parse(const char *path, const char *text, size_t len,
     struct conf **out, struct conf_errors *errs);
 
 void conf_free(struct conf *c);
+/* Replaces run_dir and/or log_dir (NULL: keep), as herdd's --run-dir and
+ * --log-dir do. */
+void conf_override_dirs(struct conf *c, const char *run_dir,
+    const char *log_dir);
 void conf_errors_clear(struct conf_errors *errs);
 
 /* Whether exit CODE counts as normal for child C. */

@@ -20,10 +20,10 @@
 #include "output.h"
 #include "pidmap.h"
 #include "ready.h"
-#include "spawn.h"
+#include "sdnotify.h"
 #include "util.h"
 
-enum timer_kind { T_NONE, T_STOP, T_RETRY, T_READY };
+enum timer_kind { T_NONE, T_STOP, T_RETRY, T_READY, T_WATCHDOG };
 
 /* What the driver keeps per child, made at its first start. */
 struct drv {
@@ -93,16 +93,38 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		    d->c->spec->ready_timeout_ms);
 		engine_child_start_failed(e, d->c, cause);
 		break;
+	case T_WATCHDOG:
+		engine_watchdog(e, d->c);
+		break;
 	default:
 		break;
 	}
 }
 
+/* Arms the child watchdog: the child must ping within watchdog_ms. */
 static void
-child_ready_cb(void *arg)
+watchdog_arm(struct drv *d)
+{
+	if (d->c->spec->watchdog_ms > 0 && d->c->state == CH_RUNNING)
+		timer_arm(d, T_WATCHDOG, d->c->spec->watchdog_ms);
+}
+
+static void
+child_ready_cb(void *arg, enum ready_what what)
 {
 	struct drv *d = arg;
 
+	switch (what) {
+	case READY_WATCHDOG:
+		if (d->timer_kind == T_WATCHDOG)
+			watchdog_arm(d);
+		return;
+	case READY_TRIGGER:
+		engine_watchdog(&d->h->engine, d->c);
+		return;
+	default:
+		break;
+	}
 	if (d->timer_kind == T_READY)
 		timer_cancel(d);
 	if (d->c->spec->ready == CONF_READY_FD) {
@@ -135,9 +157,10 @@ env_overridden(char **env, const char *entry)
 /* herdd's environment (unless clear_env), the child's env over it, and
  * NOTIFY_SOCKET. Caller frees the array, not the strings. */
 static char **
-build_env(struct herdd *h, const struct conf_child *spec, char *notify)
+build_env(struct herdd *h, const struct conf_child *spec, char *notify,
+    char *watchdog)
 {
-	size_t n = 2, i = 0;
+	size_t n = 3, i = 0;
 	char **env, **p;
 
 	for (p = h->environ_base; !spec->clear_env && p && *p; p++)
@@ -147,12 +170,15 @@ build_env(struct herdd *h, const struct conf_child *spec, char *notify)
 	env = xcalloc(n, sizeof *env);
 	for (p = h->environ_base; !spec->clear_env && p && *p; p++)
 		if (!env_overridden(spec->env, *p) &&
-		    (notify == NULL || strncmp(*p, "NOTIFY_SOCKET=", 14) != 0))
+		    (notify == NULL || strncmp(*p, "NOTIFY_SOCKET=", 14) != 0) &&
+		    (watchdog == NULL || strncmp(*p, "WATCHDOG_USEC=", 14) != 0))
 			env[i++] = *p;
 	for (p = spec->env; p && *p; p++)
 		env[i++] = *p;
 	if (notify != NULL)
 		env[i++] = notify;
+	if (watchdog != NULL)
+		env[i++] = watchdog;
 	env[i] = NULL;
 	return env;
 }
@@ -219,11 +245,12 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	struct drv *d = drv_get(h, c);
 	struct spawn_req req;
 	char exe[4096], name[32], *notify = NULL, **env, **argv;
+	char *watchdog_env = NULL;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, rc;
 	pid_t pid = 0;
 
 	memset(&req, 0, sizeof req);
-	env = build_env(h, spec, NULL);
+	env = build_env(h, spec, NULL, NULL);
 	if (d->exe == NULL) {
 		const char *path = env_get(env, "PATH");
 		if (spawn_resolve(spec->argv[0], path, exe, sizeof exe) == -1) {
@@ -238,7 +265,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 
 	ready_destroy(d->ready);
 	d->ready = NULL;
-	if (spec->ready == CONF_READY_NOTIFY) {
+	if (spec->ready == CONF_READY_NOTIFY || spec->watchdog_ms > 0) {
 		snprintf(name, sizeof name, "%u", ++h->notify_serial);
 		d->ready = ready_notify_create(h->base, h->notify_dir,
 		    h->conf->notify_abstract, name, child_ready_cb, d, &notify, cause,
@@ -264,7 +291,10 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		goto done;
 	}
 
-	env = build_env(h, spec, notify);
+	if (spec->watchdog_ms > 0)
+		watchdog_env = xprintf("WATCHDOG_USEC=%llu",
+		    (unsigned long long)spec->watchdog_ms * 1000);
+	env = build_env(h, spec, notify, watchdog_env);
 	argv = build_argv(c);
 	req.path = d->exe;
 	req.argv = argv;
@@ -297,6 +327,7 @@ done:
 	if (ready_fd != -1)
 		close(ready_fd);
 	free(notify);
+	free(watchdog_env);
 	if (rc == -1) {
 		ready_destroy(d->ready);
 		d->ready = NULL;
@@ -346,6 +377,9 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 	struct herdd *h = ctx;
 	cJSON *o;
 
+	if (c->drv != NULL && c->type == CONF_WORKER &&
+	    strcmp(topic, "child.started") == 0)
+		watchdog_arm(c->drv); /* from now on it must ping */
 	if (strcmp(topic, "child.exited") == 0 ||
 	    strcmp(topic, "child.start_failed") == 0 ||
 	    strcmp(topic, "supervisor.gave_up") == 0)
@@ -365,6 +399,7 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 		control_on_event(h->control, topic, c, reason);
 	if (strcmp(topic, "config.reloaded") == 0)
 		reload_done(h);
+	sdnotify_event(h->sd, topic);
 }
 
 void

@@ -877,6 +877,11 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 	size_t k;
 
 	engine_exit_reason(c, status, reason, sizeof reason);
+	if (c->watchdog_fired) {
+		c->watchdog_fired = 0;
+		if (c->state == CH_RUNNING)
+			snprintf(reason, sizeof reason, "watchdog");
+	}
 	if (c->start_fail_pending) {
 		/* killed because it was not ready in time */
 		c->start_fail_pending = 0;
@@ -966,4 +971,14 @@ engine_reload(struct engine *e, struct sup *s)
 {
 	e->reloading++;
 	engine_plan_begin(e, s, PLAN_RELOAD, 0, PLAN_END, 0, PLAN_END);
+}
+
+void
+engine_watchdog(struct engine *e, struct child *c)
+{
+	if (c->state != CH_RUNNING || c->pid <= 0)
+		return;
+	/* it stopped pinging: hung, so killed, and its death is a failure */
+	c->watchdog_fired = 1;
+	e->ops->kill(e->ctx, c, SIGKILL);
 }

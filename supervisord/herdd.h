@@ -59,6 +59,7 @@ struct child {
 	int held;                /* stopped by command during a plan: the plan
 	                            must not start it again */
 	int start_fail_pending;  /* killed for not being ready in time */
+	int watchdog_fired;      /* killed for missing its watchdog pings */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
 	                            signal:NAME, or why a start failed */
 	unsigned backoff_ms;     /* next backoff delay; 0 = initial */
@@ -213,6 +214,9 @@ void engine_child_start_failed(struct engine *e, struct child *c,
     const char *cause);
 void engine_child_exited(struct engine *e, struct child *c, int status);
 void engine_stop_timeout(struct engine *e, struct child *c);
+/* c missed its watchdog pings (or asked WATCHDOG=trigger): it is killed and
+ * its exit, reason "watchdog", counts as abnormal. */
+void engine_watchdog(struct engine *e, struct child *c);
 void engine_retry(struct engine *e, struct child *c, unsigned gen);
 /* tree_walk callback: SIGKILL a worker that is being stopped. */
 void engine_kill_if_stopping(struct child *c, void *arg);
@@ -255,6 +259,7 @@ struct pidmap;
 struct events;
 struct control;
 struct guard;
+struct sdnotify;
 
 /* The daemon: one of these, made in main. */
 struct herdd {
@@ -268,7 +273,12 @@ struct herdd {
 	struct events *events;
 	struct control *control;
 	struct guard *guard;
+	struct sdnotify *sd;       /* NULL unless run by a service manager */
 	char **environ_base;       /* herdd's environment at start, borrowed */
+	const char *run_dir_arg;   /* --run-dir, --log-dir: over every config
+	                              loaded, reloads too */
+	const char *log_dir_arg;
+	int verbose;               /* -v: debug log whatever the config says */
 	char *notify_dir;          /* run_dir/notify */
 	long nofile_soft;          /* file limit to give children, -1 keep */
 	unsigned notify_serial;
@@ -305,5 +315,35 @@ void control_destroy(struct control *ctl);
 int control_socket_mode(struct herdd *h, const char *url);
 void control_on_event(struct control *ctl, const char *topic,
     struct child *c, const char *reason);
+
+/* ---- spawn.c: the one door through which herdd creates processes ---- */
+
+struct spawn_req {
+	const char *path;      /* resolved executable */
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;       /* NULL: inherit */
+	int has_uid, has_gid;
+	uid_t uid;
+	gid_t gid;
+	int umask;             /* -1: inherit */
+	long nofile;           /* RLIMIT_NOFILE soft limit to set, -1 keep */
+	int fds[3];            /* become 0, 1, 2; -1 means /dev/null */
+	int extra_fd;          /* -1, or an fd to place at extra_target */
+	int extra_target;
+};
+
+/*
+ * Starts a process for r in its own process group, with SIGKILL as its
+ * parent-death signal. Returns 0 with *pid set. Returns -1 with cause
+ * filled when a step before exec (or exec itself) failed; that process
+ * has been reaped already.
+ */
+int spawn_process(const struct spawn_req *r, pid_t *pid, char *cause,
+    size_t len);
+
+/* Finds FILE in PATH_ENV (execvp's rules); 0 with out filled, or -1. */
+int spawn_resolve(const char *file, const char *path_env, char *out,
+    size_t len);
 
 #endif

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "output.h"
 #include "pidmap.h"
+#include "sdnotify.h"
 #include "util.h"
 
 #define EVENT_RING 4096
@@ -30,13 +31,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: herdd [-c FILE] [--check] [-v] [--version]\n"
+	    "usage: herdd [-c FILE] [--run-dir DIR] [--log-dir DIR] [--check] "
+	    "[-v] [--version]\n"
 	    "\n"
 	    "Runs the supervision tree described by FILE (default "
 	    "/etc/herd/herd.json)\n"
 	    "in the foreground; stops it on SIGTERM or SIGINT.\n"
 	    "\n"
 	    "  -c, --config FILE  the config file\n"
+	    "      --run-dir DIR  use DIR as run_dir, whatever the config says\n"
+	    "      --log-dir DIR  use DIR as log_dir, whatever the config says\n"
 	    "      --check        validate FILE, print every error, exit 0 or 1\n"
 	    "  -v, --verbose      log every lifecycle event\n"
 	    "      --version      print the version\n"
@@ -135,12 +139,15 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "run-dir", required_argument, NULL, 'R' },
+		{ "log-dir", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = "/etc/herd/herd.json";
+	const char *path = "/etc/herd/herd.json", *run_dir = NULL;
+	const char *log_dir = NULL;
 	struct conf_errors errs = { 0 };
 	struct event *sigs[4];
 	struct pidmap pids = { 0 };
@@ -156,6 +163,12 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'R':
+			run_dir = optarg;
+			break;
+		case 'L':
+			log_dir = optarg;
 			break;
 		case 'v':
 			verbose = 1;
@@ -186,6 +199,12 @@ main(int argc, char **argv)
 		conf_errors_clear(&errs);
 		return 1;
 	}
+	h.verbose = verbose;
+	h.run_dir_arg = run_dir;
+	h.log_dir_arg = log_dir;
+	conf_override_dirs(h.conf, run_dir, log_dir);
+	if (!verbose)
+		log_set_level((enum log_level)h.conf->log_level);
 	if (check) {
 		printf("%s: ok\n", path);
 		conf_free(h.conf);
@@ -213,6 +232,7 @@ main(int argc, char **argv)
 	h.base = event_base_new();
 	if (h.base == NULL)
 		fatalx("event_base_new failed");
+	h.sd = sdnotify_create(h.base, &h); /* before environ is taken */
 	h.pids = &pids;
 	h.environ_base = environ;
 	h.started_ms = mono_ms();
@@ -254,6 +274,7 @@ main(int argc, char **argv)
 	control_destroy(h.control);
 	events_destroy(h.events);
 	guard_destroy(h.guard);
+	sdnotify_destroy(h.sd);
 	release_all(h.root, &h);
 	tree_walk(h.root, release_all, &h);
 	tree_destroy(h.root);

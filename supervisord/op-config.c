@@ -28,8 +28,10 @@ load_new(struct request *r)
 	char msg[4200];
 	size_t i;
 
-	if (conf_load(r->h->conf->path, &nc, &errs) == 0)
+	if (conf_load(r->h->conf->path, &nc, &errs) == 0) {
+		conf_override_dirs(nc, r->h->run_dir_arg, r->h->log_dir_arg);
 		return nc;
+	}
 	list = cJSON_CreateArray();
 	for (i = 0; i < errs.n; i++)
 		cJSON_AddItemToArray(list, cJSON_CreateString(errs.msgs[i]));

@@ -47,17 +47,18 @@ close_passed_fds(struct msghdr *mh)
 	}
 }
 
-/* Whether a notify datagram holds the line READY=1. */
+/* Whether a notify datagram holds the line LINE. */
 static int
-has_ready(const char *buf, size_t len)
+has_line(const char *buf, size_t len, const char *line)
 {
 	const char *p = buf, *end = buf + len, *nl;
+	size_t n = strlen(line);
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		if (nl - p == 7 && memcmp(p, "READY=1", 7) == 0)
+		if ((size_t)(nl - p) == n && memcmp(p, line, n) == 0)
 			return 1;
 		p = nl + 1;
 	}
@@ -90,10 +91,19 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		close_passed_fds(&mh);
-		if (!r->done && has_ready(buf, (size_t)n)) {
+		/* each callback may free r: return after it */
+		if (has_line(buf, (size_t)n, "WATCHDOG=trigger")) {
+			r->cb(r->arg, READY_TRIGGER);
+			return;
+		}
+		if (!r->done && has_line(buf, (size_t)n, "READY=1")) {
 			r->done = 1;
-			r->cb(r->arg);
-			return; /* the callback may have freed r */
+			r->cb(r->arg, READY_READY);
+			return;
+		}
+		if (has_line(buf, (size_t)n, "WATCHDOG=1")) {
+			r->cb(r->arg, READY_WATCHDOG);
+			return;
 		}
 	}
 }
@@ -110,7 +120,7 @@ fd_cb(evutil_socket_t fd, short what, void *arg)
 		if (n > 0) {
 			if (memchr(buf, '\n', (size_t)n) != NULL && !r->done) {
 				r->done = 1;
-				r->cb(r->arg);
+				r->cb(r->arg, READY_READY);
 				return;
 			}
 			continue;

@@ -6,18 +6,22 @@
 
 struct event_base;
 struct ready;
-typedef void (*ready_cb)(void *arg);
+/* What a child reported: READY=1 (once), WATCHDOG=1 (each time), or
+ * WATCHDOG=trigger (it asks to be treated as hung). */
+enum ready_what { READY_READY, READY_WATCHDOG, READY_TRIGGER };
+typedef void (*ready_cb)(void *arg, enum ready_what what);
 
 /*
  * A datagram socket at DIR/NAME (or @herd/<pid>/NAME when abstract) that
- * calls cb(arg) once on READY=1. *env_out is "NOTIFY_SOCKET=..." for the
+ * calls cb(arg, READY_READY) once on READY=1, and cb(arg, READY_WATCHDOG)
+ * on every WATCHDOG=1. *env_out is "NOTIFY_SOCKET=..." for the
  * child (caller frees). Returns NULL with cause filled on failure.
  */
 struct ready *ready_notify_create(struct event_base *base, const char *dir,
     int abstract, const char *name, ready_cb cb, void *arg, char **env_out,
     char *cause, size_t len);
 
-/* A pipe that calls cb(arg) once a newline arrives; *child_fd is the write
+/* A pipe that calls cb(arg, READY_READY) once a newline arrives; *child_fd is the write
  * end for the child (caller closes it after the spawn). */
 struct ready *ready_fd_create(struct event_base *base, ready_cb cb, void *arg,
     int *child_fd, char *cause, size_t len);

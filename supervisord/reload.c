@@ -15,6 +15,7 @@
 
 #include "herdd.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "util.h"
 
 static void
@@ -190,9 +191,12 @@ reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len)
 	/* run_dir stays: the sockets and the lock live there */
 	free(nc->run_dir);
 	nc->run_dir = xstrdup(h->conf->run_dir);
+	sdnotify_reloading(h->sd);
 	reload_sup(h, h->root, &nc->root, &plans, &nplans);
 	h->old_conf = h->conf;
 	h->conf = nc;
+	if (!h->verbose)
+		log_set_level((enum log_level)nc->log_level);
 	for (i = 0; i < nplans; i++)
 		engine_reload(&h->engine, plans[i]);
 	free(plans);
@@ -226,6 +230,7 @@ reload_signal(struct herdd *h)
 		conf_errors_clear(&errs);
 		return;
 	}
+	conf_override_dirs(nc, h->run_dir_arg, h->log_dir_arg);
 	if (reload_apply(h, nc, cause, sizeof cause) == -1) {
 		log_warnx("reload: %s", cause);
 		conf_free(nc);

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "herdd.h"
 
 #define SPAWN_STACK (64 * 1024)
 #define FD_FLOOR 16 /* sources are moved above this before dup2 */

@@ -63,7 +63,8 @@ log_matches(const char *filter, const char *entry)
 	while (*f != '\0') {
 		flen = strcspn(f, " ");
 		if (flen > 0 && f[flen - 1] == '*') {
-			if (elen >= flen - 1 && strncmp(f, entry, flen - 1) == 0)
+			if (elen >= flen - 1 &&
+			    strncmp(f, entry, flen - 1) == 0)
 				return 1;
 		} else if (flen == elen && strncmp(f, entry, flen) == 0) {
 			return 1;

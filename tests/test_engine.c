@@ -195,7 +195,8 @@ test_engine_ready_timeout_at_boot(void **state)
 	he_knob(w, "a")->wait_ready = 1;
 	he_load(w, ROOT("one_for_one", "", WK("a", "") "," WK("b", "")));
 	engine_boot(&w->e);
-	engine_child_start_failed(&w->e, he_find(w, "a"), "not ready in 100 ms");
+	engine_child_start_failed(&w->e, he_find(w, "a"),
+	    "not ready in 100 ms");
 	assert_string_equal(he_take(w, ACTS), "spawn a; kill a KILL");
 	assert_false(w->finished);
 	he_deaths(w);
@@ -267,7 +268,8 @@ test_engine_shutdown_kinds(void **state)
 	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "died c; timer b 2000; kill b TERM");
 	assert_true(he_fire_timer(w));
-	assert_string_equal(he_take(w, "kill timer died finish"), "kill b KILL");
+	assert_string_equal(he_take(w, "kill timer died finish"),
+	    "kill b KILL");
 	he_death(w);
 	assert_string_equal(he_take(w, "kill timer died finish"),
 	    "died b; kill a KILL");

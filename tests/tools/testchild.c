@@ -32,6 +32,10 @@ usage(void)
 	    "  notify [MS [STAMP]]        READY=1 after MS ms (stamp before)\n"
 	    "  notify-from-grandchild     a forked grandchild sends READY=1\n"
 	    "  notify-once FILE           READY=1 only if FILE was absent\n"
+	    "  watchdog N FILE            READY=1, then WATCHDOG=1 every "
+	    "WATCHDOG_USEC/4;\n"
+	    "                             FILE absent: create it, stop after "
+	    "N pings\n"
 	    "  fd N [MS]                  write a newline to fd N after MS ms\n"
 	    "  never-ready                pause, never ready\n"
 	    "  print-crash N [FILE]       N lines to stdout and stderr, abort "
@@ -40,6 +44,8 @@ usage(void)
 	    "(4 KiB pipe), pause\n"
 	    "  pidfile FILE               own pid to FILE, pause\n"
 	    "  stamp FILE                 append \"pid mono_ns\" to FILE, "
+	    "pause\n"
+	    "  argv FILE [ARG...]         the ARGs to FILE, one a line, "
 	    "pause\n"
 	    "Environment: TC_READY_FD=N writes a newline to fd N once set "
 	    "up;\nTC_ENV_FILE=F writes $NOTIFY_SOCKET to F at start.\n");
@@ -141,6 +147,27 @@ stamp(const char *path)
 	close(fd);
 }
 
+/* Writes the words of args (NULL-terminated) to path, one a line. */
+static void
+write_args(const char *path, char **args)
+{
+	size_t len = 1;
+	char **a, *buf;
+
+	for (a = args; *a != NULL; a++)
+		len += strlen(*a) + 1;
+	buf = malloc(len);
+	if (buf == NULL)
+		exit(111);
+	buf[0] = '\0';
+	for (a = args; *a != NULL; a++) {
+		strcat(buf, *a);
+		strcat(buf, "\n");
+	}
+	write_file(path, buf);
+	free(buf);
+}
+
 /* Creates path; returns 1 if it was absent. */
 static int
 create_once(const char *path)
@@ -153,8 +180,17 @@ create_once(const char *path)
 	return 1;
 }
 
+static void notify_text(const char *text);
+
 static void
 notify_ready(void)
+{
+	notify_text("READY=1\n");
+}
+
+/* Sends TEXT to $NOTIFY_SOCKET (exits 111 if it cannot). */
+static void
+notify_text(const char *text)
 {
 	const char *sock = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
@@ -179,7 +215,7 @@ notify_ready(void)
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 || sendto(fd, "READY=1\n", 8, 0, (struct sockaddr *)&sa,
+	if (fd == -1 || sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
 	    len) == -1) {
 		perror("testchild: notify");
 		exit(111);
@@ -298,6 +334,20 @@ main(int argc, char **argv)
 		}
 		waitpid(pid, NULL, 0);
 		pause_forever();
+	} else if (strcmp(mode, "watchdog") == 0 && argc == 4) {
+		/* the first run (FILE absent) pings N times then hangs; later
+		 * runs ping for ever */
+		long n = create_once(argv[3]) ? num(argv[2]) : -1, every;
+		const char *usec = getenv("WATCHDOG_USEC");
+		if (usec == NULL)
+			exit(111);
+		every = num(usec) / 4000;
+		notify_ready();
+		for (; n != 0; n = n > 0 ? n - 1 : n) {
+			notify_text("WATCHDOG=1\n");
+			msleep(every > 0 ? every : 1);
+		}
+		pause_forever();
 	} else if (strcmp(mode, "notify-once") == 0 && argc == 3) {
 		if (create_once(argv[2]))
 			notify_ready();
@@ -324,6 +374,9 @@ main(int argc, char **argv)
 		pause_forever();
 	} else if (strcmp(mode, "stamp") == 0 && argc == 3) {
 		stamp(argv[2]);
+		pause_forever();
+	} else if (strcmp(mode, "argv") == 0 && argc >= 3) {
+		write_args(argv[2], argv + 3);
 		pause_forever();
 	}
 	usage();
