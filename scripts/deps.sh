@@ -14,6 +14,8 @@ have_pc cmocka || need="$need libcmocka-dev"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v nngcat >/dev/null 2>&1 || need="$need nng-utils"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
+command -v man >/dev/null 2>&1 || need="$need man-db"
+command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
 if [ "${HERD_DEPS_EXTRA:-}" != "" ]; then
 	for p in $HERD_DEPS_EXTRA; do
 		dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"

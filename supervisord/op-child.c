@@ -259,8 +259,21 @@ op_spawn(struct request *r)
 	cJSON *a;
 	size_t n = 0;
 
-	if ((pool = arg_sup(r, "pool")) == NULL)
+	pool = tree_find(r->h->root, cJSON_IsString(cJSON_GetObjectItem(
+	    r->req.args, "pool")) ? cJSON_GetObjectItem(r->req.args,
+	    "pool")->valuestring : "");
+	if (pool == NULL) {
+		reply_err(r, IPC_E_NOT_FOUND, "no pool named \"%.500s\"",
+		    cJSON_IsString(cJSON_GetObjectItem(r->req.args, "pool")) ?
+		    cJSON_GetObjectItem(r->req.args, "pool")->valuestring : "");
 		return;
+	}
+	if (pool->sup == NULL ||
+	    pool->sup->strategy != CONF_SIMPLE_ONE_FOR_ONE) {
+		reply_err(r, IPC_E_REFUSED, "%s is not a simple_one_for_one "
+		    "pool", pool->path);
+		return;
+	}
 	if (args != NULL && !cJSON_IsArray(args)) {
 		reply_err(r, IPC_E_BAD_REQUEST, "args.args must be an array of "
 		    "strings");

@@ -147,6 +147,10 @@ reload_sup(struct herdd *h, struct child *node, const struct conf_sup *ns,
 		c = s->children[i];
 		if (c->mark & MARK_DELETE) {
 			next[n++] = c;
+		} else if (spec_named(ns, c->name) == NULL &&
+		    c->owned_spec != NULL) {
+			next[n++] = c; /* added at runtime: not the file's to
+			                  remove (rule 13) */
 		} else if (spec_named(ns, c->name) == NULL) {
 			c->mark = MARK_STOP | MARK_DELETE;
 			next[n++] = c;
