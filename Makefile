@@ -62,7 +62,20 @@ TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 HARNESS_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/harness*.c))
 
-build-all: $(HERDD) $(HERDCTL)
+# libherd (worker/): the library children link. The static archive takes
+# the ordinary objects (Debian's compilers default to PIE), the shared one
+# -fPIC objects from $(B)/pic/, exporting only herd_* (worker/libherd.map).
+# Every worker/*.c is in the library: example actors go in a subfolder.
+LIBHERD_VERSION := 0.1.0
+LIBHERD_SONAME := libherd.so.$(firstword $(subst ., ,$(LIBHERD_VERSION)))
+LIBHERD_SRC := $(wildcard worker/*.c)
+LIBHERD_OBJ := $(patsubst %.c,$(B)/%.o,$(LIBHERD_SRC))
+LIBHERD_PIC := $(patsubst %.c,$(B)/pic/%.o,$(LIBHERD_SRC))
+LIBHERD_A := $(B)/libherd.a
+LIBHERD_SO := $(B)/libherd.so.$(LIBHERD_VERSION)
+LIBHERD := $(LIBHERD_A) $(LIBHERD_SO) $(B)/$(LIBHERD_SONAME) $(B)/libherd.so
+
+build-all: $(HERDD) $(HERDCTL) $(LIBHERD)
 
 build-tests: build-all $(TOOLS) $(TESTS)
 
@@ -75,6 +88,26 @@ $(HERDD): $(B)/supervisord/main.o $(LIB_OBJ)
 
 $(HERDCTL): $(B)/ctl/main.o $(CTL_OBJ) $(IPC_OBJ) $(CONF_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(LIBHERD_A): $(LIBHERD_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBHERD_SO): $(LIBHERD_PIC) worker/libherd.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIBHERD_SONAME) \
+		-Wl,--version-script=worker/libherd.map -o $@ $(LIBHERD_PIC)
+
+$(B)/$(LIBHERD_SONAME) $(B)/libherd.so: $(LIBHERD_SO)
+	ln -sf $(notdir $<) $@
+
+# libherd's test links the archive only: it is a client, not part of herdd.
+$(B)/tests/test_libherd.o: ALL_CFLAGS += -Iworker
+$(B)/tests/test_libherd: $(B)/tests/test_libherd.o $(LIBHERD_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -94,7 +127,94 @@ run-tests:
 	if scripts/herdctl-doc.sh $(B)/herdctl | diff -u docs/herdctl.md -; \
 	then pass=$$((pass+1)); else fail=$$((fail+1)); \
 	echo "FAILED: docs/herdctl.md (regenerate: scripts/herdctl-doc.sh > docs/herdctl.md)"; fi; \
+	echo "== make install into a temp DESTDIR (scripts/install-check.sh)"; \
+	if CC="$(CC)" HERD_SAN=$(SAN) scripts/install-check.sh $(B); \
+	then pass=$$((pass+1)); else fail=$$((fail+1)); \
+	echo "FAILED: scripts/install-check.sh"; fi; \
 	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# ---- install ----
+# make install [PREFIX=/usr/local] [DESTDIR=...]: builds, then copies. Never
+# touches /etc: copy an example config to /etc/herd/herd.json yourself.
+# Units go where systemd looks (SYSTEMDUNITDIR), whatever PREFIX is.
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/herd
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
+	systemd 2>/dev/null),/lib/systemd/system)
+INSTALL ?= install
+
+UNITS := systemd/herd.service systemd/herd@.service
+MANPAGES := docs/man/herdctl.1 docs/man/herd.json.5 docs/man/herdd.8
+EXAMPLES := examples/herd.json examples/demo.json
+# libherd.pc names its dirs relative to ${prefix} when they are below it.
+SUBST_PC := sed -e 's|@prefix@|$(PREFIX)|g' \
+	-e 's|@libdir@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|g' \
+	-e 's|@includedir@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|g' \
+	-e 's|@version@|$(LIBHERD_VERSION)|g'
+SUBST_UNIT := sed -e 's|@bindir@|$(BINDIR)|g' -e 's|@sbindir@|$(SBINDIR)|g' \
+	-e 's|@sysconfdir@|$(SYSCONFDIR)|g' -e 's|@docdir@|$(DOCDIR)|g'
+
+.PHONY: install install-files uninstall
+
+install: deps
+	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
+	@mkdir -p $(B)/gen
+	$(SUBST_PC) worker/libherd.pc.in > $(B)/gen/libherd.pc
+	for u in $(notdir $(UNITS)); do \
+		$(SUBST_UNIT) systemd/$$u > $(B)/gen/$$u || exit 1; done
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/herd \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 $(HERDCTL) $(DESTDIR)$(BINDIR)/herdctl
+	$(INSTALL) -m 755 $(HERDD) $(DESTDIR)$(SBINDIR)/herdd
+	$(INSTALL) -m 644 $(LIBHERD_A) $(DESTDIR)$(LIBDIR)/libherd.a
+	$(INSTALL) -m 755 $(LIBHERD_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIBHERD_SO)) $(DESTDIR)$(LIBDIR)/$(LIBHERD_SONAME)
+	ln -sf $(notdir $(LIBHERD_SO)) $(DESTDIR)$(LIBDIR)/libherd.so
+	$(INSTALL) -m 644 worker/herd.h $(DESTDIR)$(INCLUDEDIR)/herd.h
+	$(INSTALL) -m 644 $(B)/gen/libherd.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 644 $(addprefix $(B)/gen/,$(notdir $(UNITS))) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 644 docs/herd.schema.json $(DESTDIR)$(DATADIR)/herd/
+	for m in $(MANPAGES); do \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
+	done
+	$(INSTALL) -m 644 ctl/herdctl.bash-completion \
+		$(DESTDIR)$(BASHCOMPDIR)/herdctl
+	@if [ -z "$(DESTDIR)" ]; then ldconfig || true; \
+	echo "installed; now: cp $(DOCDIR)/examples/herd.json" \
+	    "$(SYSCONFDIR)/herd/herd.json; systemctl daemon-reload"; fi
+
+# Removes exactly what install-files installed (and herd's own dirs when
+# they are left empty).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/herdctl $(DESTDIR)$(SBINDIR)/herdd \
+		$(DESTDIR)$(LIBDIR)/libherd.a $(DESTDIR)$(LIBDIR)/$(notdir $(LIBHERD_SO)) \
+		$(DESTDIR)$(LIBDIR)/$(LIBHERD_SONAME) $(DESTDIR)$(LIBDIR)/libherd.so \
+		$(DESTDIR)$(INCLUDEDIR)/herd.h $(DESTDIR)$(PKGCONFIGDIR)/libherd.pc \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES))) \
+		$(DESTDIR)$(DATADIR)/herd/herd.schema.json \
+		$(DESTDIR)$(MANDIR)/man1/herdctl.1 $(DESTDIR)$(MANDIR)/man5/herd.json.5 \
+		$(DESTDIR)$(MANDIR)/man8/herdd.8 $(DESTDIR)$(BASHCOMPDIR)/herdctl
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(DATADIR)/herd 2>/dev/null || true
+	@if [ -z "$(DESTDIR)" ]; then ldconfig || true; fi
 
 fmt:
 	clang-format -i */*.c */*.h
