@@ -252,6 +252,27 @@ client_wait_gone(struct client *c, int timeout_ms)
 	return gone ? 0 : -1;
 }
 
+/*
+ * A successful reply exactly as herdd writes large results,
+ * {"v":1,"id":ID,"ok":true,"result":...}: keeps the result's text without
+ * parsing it (status of 10,000 children is 1.3 MB). Returns 1 if taken.
+ */
+static int
+client_raw(struct call *call, uint64_t id, const char *buf, size_t len)
+{
+	char head[96];
+	int n;
+
+	n = snprintf(head, sizeof head, "{\"v\":%d,\"id\":%llu,\"ok\":true,"
+	    "\"result\":", IPC_VERSION, (unsigned long long)id);
+	if (len < (size_t)n + 2 || memcmp(buf, head, (size_t)n) != 0 ||
+	    buf[len - 1] != '}')
+		return 0;
+	call->raw = xasprintf("%.*s", (int)(len - (size_t)n - 1), buf + n);
+	call->exit = IPC_EXIT_OK;
+	return 1;
+}
+
 /* Fills CALL from a reply of LEN bytes. */
 static void
 client_decode(struct call *call, uint64_t id, const char *buf, size_t len)
@@ -259,6 +280,8 @@ client_decode(struct call *call, uint64_t id, const char *buf, size_t len)
 	const cJSON *ok, *rid, *err;
 	const char *code, *msg;
 
+	if (call->want_raw && client_raw(call, id, buf, len))
+		return;
 	call->exit = IPC_EXIT_FAILED;
 	call->reply = cJSON_ParseWithLength(buf, len);
 	if (!cJSON_IsObject(call->reply)) {
@@ -316,7 +339,12 @@ client_call(struct client *c, const char *op, cJSON *args, struct call *call)
 	size_t len = 0;
 	int rv;
 
-	memset(call, 0, sizeof *call);
+	{
+		int want_raw = call->want_raw;
+
+		memset(call, 0, sizeof *call);
+		call->want_raw = want_raw;
+	}
 	cJSON_Delete(req);
 	rv = nng_send(c->sock, s, strlen(s), 0);
 	free(s);
@@ -358,6 +386,7 @@ call_clear(struct call *call)
 {
 	cJSON_Delete(call->reply);
 	free(call->cause);
+	free(call->raw);
 	memset(call, 0, sizeof *call);
 }
 
@@ -373,6 +402,7 @@ client_run(const struct ctl *ctl, const char *op, cJSON *args,
 	struct client *c;
 
 	memset(call, 0, sizeof *call);
+	call->want_raw = (flags & CLIENT_RAW) != 0;
 	if ((c = client_open(ctl, &call->cause)) == NULL) {
 		cJSON_Delete(args);
 		call->exit = IPC_EXIT_UNREACHABLE;

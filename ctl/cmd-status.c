@@ -154,7 +154,9 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 
 	if ((i = cmd_args(self, argc, argv, 0, -1)) < 0)
 		return IPC_EXIT_USAGE;
-	if ((rv = client_run(ctl, "status", NULL, &call, 0)) != IPC_EXIT_OK) {
+	/* --json of everything: herdd's text as it came, unparsed */
+	if ((rv = client_run(ctl, "status", NULL, &call, ctl->json &&
+	    i == argc ? CLIENT_RAW : 0)) != IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
 	}
@@ -164,9 +166,15 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		return IPC_EXIT_NOT_FOUND;
 	}
 	if (ctl->json) {
-		output_json(call.result);
+		if (call.raw != NULL) {
+			fputs(call.raw, stdout);
+			fputc('\n', stdout);
+			rv = output_flush();
+		} else {
+			rv = output_json(call.result);
+		}
 		call_clear(&call);
-		return IPC_EXIT_OK;
+		return rv == 0 ? IPC_EXIT_OK : IPC_EXIT_FAILED;
 	}
 	t = table_create(6);
 	table_add(t, header);

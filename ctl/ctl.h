@@ -64,9 +64,13 @@ struct call {
 	cJSON *result; /* borrowed from reply, set when ok is true */
 	int exit;      /* IPC_EXIT_* */
 	char *cause;   /* owned */
+	int want_raw;  /* in: a successful result may come back as text only */
+	char *raw;     /* owned: the result's JSON text, when want_raw and
+	                  herdd's reply allowed it (then result is NULL) */
 };
 
 #define CLIENT_QUIET 0x1 /* client_run: do not report errors */
+#define CLIENT_RAW 0x2   /* client_run: want_raw */
 
 int client_dial(nng_socket, const char *url, int timeout_ms, char **cause);
 struct client *client_open(const struct ctl *, char **cause);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ipc.h"
+#include "jsonbuf.h"
 
 static int
 url(const char *run_dir, const char *file, char *buf, size_t len)
@@ -156,11 +157,10 @@ ipc_reply_error(uint64_t id, const char *code, const char *fmt, ...)
 char *
 ipc_print(const cJSON *j)
 {
-	char *s = cJSON_PrintUnformatted(j);
+	struct jsonbuf b = { 0 };
 
-	if (s == NULL)
-		abort();
-	return s;
+	jb_cjson(&b, j);
+	return b.s;
 }
 
 int

@@ -37,6 +37,8 @@
 
 /* ---- replies ---- */
 
+static void send_msg(struct control *ctl, nng_msg *hdr);
+
 nng_msg *
 header_copy(nng_msg *msg)
 {
@@ -58,6 +60,13 @@ reply_json(struct control *ctl, nng_msg *hdr, cJSON *j)
 	cJSON_Delete(j);
 	nng_msg_append(hdr, s, strlen(s));
 	free(s);
+	send_msg(ctl, hdr);
+}
+
+/* Sends hdr (a complete reply), in order after any that wait; takes it. */
+static void
+send_msg(struct control *ctl, nng_msg *hdr)
+{
 	if (ctl->outq_n == 0 &&
 	    nng_sendmsg(ctl->sock, hdr, NNG_FLAG_NONBLOCK) == 0)
 		return;
@@ -74,6 +83,21 @@ reply_ok(struct request *r, cJSON *result)
 {
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_ok(r->req.id,
 	    result));
+}
+
+void
+reply_ok_text(struct request *r, const char *result, size_t len)
+{
+	char head[96];
+	nng_msg *hdr = header_copy(r->msg);
+	int n;
+
+	n = snprintf(head, sizeof head, "{\"v\":%d,\"id\":%llu,\"ok\":true,"
+	    "\"result\":", IPC_VERSION, (unsigned long long)r->req.id);
+	nng_msg_append(hdr, head, (size_t)n);
+	nng_msg_append(hdr, result, len);
+	nng_msg_append(hdr, "}", 1);
+	send_msg(r->ctl, hdr);
 }
 
 void

@@ -89,6 +89,8 @@ nng_msg *header_copy(nng_msg *msg);
 /* Sends j as the reply routed by hdr; takes both. */
 void reply_json(struct control *ctl, nng_msg *hdr, cJSON *j);
 void reply_ok(struct request *r, cJSON *result);
+/* Replies ok with RESULT, LEN bytes of JSON text (borrowed). */
+void reply_ok_text(struct request *r, const char *result, size_t len);
 void reply_err(struct request *r, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Replies with error code and an "errors" array (taken). */

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "events.h"
 #include "guard.h"
+#include "jsonbuf.h"
 #include "util.h"
 
 static void
@@ -29,9 +30,10 @@ op_version(struct request *r)
 }
 
 struct status_walk {
-	cJSON *arr;
+	struct jsonbuf *b;
 	cJSON *names; /* NULL: all */
 	uint64_t now;
+	int n;
 };
 
 /* Whether path is one of names or below one of them. */
@@ -54,34 +56,47 @@ static void
 status_add(struct child *c, void *arg)
 {
 	struct status_walk *w = arg;
-	cJSON *o;
+	struct jsonbuf *b = w->b;
 
 	if (w->names != NULL && !selected(w->names, c->path))
 		return;
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "path", c->path);
-	cJSON_AddStringToObject(o, "name", c->name);
-	cJSON_AddStringToObject(o, "type",
-	    c->type == CONF_SUPERVISOR ? "supervisor" : "worker");
-	cJSON_AddNumberToObject(o, "pid", c->pid);
-	cJSON_AddStringToObject(o, "state", child_state_name(c->state));
-	cJSON_AddNumberToObject(o, "restarts", c->restarts);
-	cJSON_AddNumberToObject(o, "uptime_ms",
-	    c->state == CH_RUNNING ? (double)(w->now - c->started_ms) : 0);
-	if (c->reason[0] != '\0')
-		cJSON_AddStringToObject(o, "reason", c->reason);
-	if (c->sup != NULL)
-		cJSON_AddStringToObject(o, "strategy",
-		    conf_strategy_name(c->sup->strategy));
-	cJSON_AddItemToArray(w->arr, o);
+	jb_lit(b, w->n++ ? ",{" : "{");
+	jb_key(b, "path", 1);
+	jb_str(b, c->path);
+	jb_key(b, "name", 0);
+	jb_str(b, c->name);
+	jb_key(b, "type", 0);
+	jb_lit(b, c->type == CONF_SUPERVISOR ? "\"supervisor\"" :
+	    "\"worker\"");
+	jb_key(b, "pid", 0);
+	jb_int(b, c->pid);
+	jb_key(b, "state", 0);
+	jb_str(b, child_state_name(c->state));
+	jb_key(b, "restarts", 0);
+	jb_int(b, c->restarts);
+	jb_key(b, "uptime_ms", 0);
+	jb_int(b, c->state == CH_RUNNING ? (long long)(w->now -
+	    c->started_ms) : 0);
+	if (c->reason[0] != '\0') {
+		jb_key(b, "reason", 0);
+		jb_str(b, c->reason);
+	}
+	if (c->sup != NULL) {
+		jb_key(b, "strategy", 0);
+		jb_str(b, conf_strategy_name(c->sup->strategy));
+	}
+	jb_lit(b, "}");
 }
 
+/* Written as text, not as a cJSON tree: status of 10,000 children is the
+ * hot control op (jsonbuf.h). */
 static void
 op_status(struct request *r)
 {
 	struct herdd *h = r->h;
-	struct status_walk w = { NULL, NULL, mono_ms() };
-	cJSON *res, *herd, *n;
+	struct status_walk w = { NULL, NULL, mono_ms(), 0 };
+	struct jsonbuf b = { 0 };
+	cJSON *n;
 
 	w.names = cJSON_GetObjectItemCaseSensitive(r->req.args, "names");
 	if (w.names != NULL && !cJSON_IsArray(w.names)) {
@@ -103,21 +118,26 @@ op_status(struct request *r)
 			return;
 		}
 	}
-	res = cJSON_CreateObject();
-	w.arr = cJSON_AddArrayToObject(res, "children");
+	w.b = &b;
+	jb_lit(&b, "{\"children\":[");
 	tree_walk(h->root, status_add, &w);
-	herd = cJSON_AddObjectToObject(res, "herd");
-	cJSON_AddNumberToObject(herd, "pid", getpid());
-	cJSON_AddStringToObject(herd, "version", HERD_VERSION);
-	cJSON_AddNumberToObject(herd, "uptime_ms",
-	    (double)(w.now - h->started_ms));
-	cJSON_AddStringToObject(herd, "state",
-	    h->engine.shutting_down ? "stopping" :
+	jb_lit(&b, "],\"herd\":{");
+	jb_key(&b, "pid", 1);
+	jb_int(&b, getpid());
+	jb_key(&b, "version", 0);
+	jb_str(&b, HERD_VERSION);
+	jb_key(&b, "uptime_ms", 0);
+	jb_int(&b, (long long)(w.now - h->started_ms));
+	jb_key(&b, "state", 0);
+	jb_str(&b, h->engine.shutting_down ? "stopping" :
 	    child_state_name(h->root->state));
-	cJSON_AddStringToObject(herd, "config", h->conf->path);
-	cJSON_AddNumberToObject(herd, "listener_recoveries",
-	    guard_recoveries(h->guard));
-	reply_ok(r, res);
+	jb_key(&b, "config", 0);
+	jb_str(&b, h->conf->path);
+	jb_key(&b, "listener_recoveries", 0);
+	jb_int(&b, guard_recoveries(h->guard));
+	jb_lit(&b, "}}");
+	reply_ok_text(r, b.s, b.len);
+	jb_free(&b);
 }
 
 static void
