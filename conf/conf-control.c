@@ -85,25 +85,26 @@ conf_set_ctl_group(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	return 0;
 }
 
-int
-conf_set_uid_list(struct conf_ctx *ctx, const cJSON *v, void *dst,
-    const struct conf_key *k)
+/* An array of user or group names or ids, each resolved by one(); *out is
+ * an array of n ids of SIZE bytes (caller frees). */
+static int
+id_list(struct conf_ctx *ctx, const cJSON *v, const char *what,
+    int (*one)(struct conf_ctx *, const cJSON *, void *), size_t size,
+    void **out, size_t *n)
 {
-	struct conf_control *c = dst;
 	const cJSON *el;
 	size_t i = 0, old;
-	uid_t *ids;
+	char *ids;
 	int bad = 0;
 
 	if (!cJSON_IsArray(v))
-		return conf_err_expected(ctx, v, "an array of user names or "
-		    "uids");
+		return conf_err_expected(ctx, v, what);
 	if ((ids = conf_calloc(ctx, (size_t)cJSON_GetArraySize(v),
-	    sizeof *ids)) == NULL)
+	    size)) == NULL)
 		return -1;
 	cJSON_ArrayForEach(el, v) {
 		old = conf_path_index(ctx, i);
-		if (conf_control_uid(ctx, el, &ids[i]) != 0)
+		if (one(ctx, el, ids + i * size) != 0)
 			bad = -1;
 		conf_path_pop(ctx, old);
 		i++;
@@ -112,8 +113,34 @@ conf_set_uid_list(struct conf_ctx *ctx, const cJSON *v, void *dst,
 		free(ids);
 		return -1;
 	}
+	*out = ids;
+	*n = i;
+	return 0;
+}
+
+static int
+one_uid(struct conf_ctx *ctx, const cJSON *v, void *id)
+{
+	return conf_control_uid(ctx, v, id);
+}
+
+static int
+one_gid(struct conf_ctx *ctx, const cJSON *v, void *id)
+{
+	return conf_control_gid(ctx, v, id);
+}
+
+int
+conf_set_uid_list(struct conf_ctx *ctx, const cJSON *v, void *dst,
+    const struct conf_key *k)
+{
+	struct conf_control *c = dst;
+	void *ids;
+
+	if (id_list(ctx, v, "an array of user names or uids", one_uid,
+	    sizeof(uid_t), &ids, &c->nallow_uids) != 0)
+		return -1;
 	c->allow_uids = ids;
-	c->nallow_uids = i;
 	return 0;
 }
 
@@ -122,30 +149,12 @@ conf_set_gid_list(struct conf_ctx *ctx, const cJSON *v, void *dst,
     const struct conf_key *k)
 {
 	struct conf_control *c = dst;
-	const cJSON *el;
-	size_t i = 0, old;
-	gid_t *ids;
-	int bad = 0;
+	void *ids;
 
-	if (!cJSON_IsArray(v))
-		return conf_err_expected(ctx, v, "an array of group names or "
-		    "gids");
-	if ((ids = conf_calloc(ctx, (size_t)cJSON_GetArraySize(v),
-	    sizeof *ids)) == NULL)
+	if (id_list(ctx, v, "an array of group names or gids", one_gid,
+	    sizeof(gid_t), &ids, &c->nallow_gids) != 0)
 		return -1;
-	cJSON_ArrayForEach(el, v) {
-		old = conf_path_index(ctx, i);
-		if (conf_control_gid(ctx, el, &ids[i]) != 0)
-			bad = -1;
-		conf_path_pop(ctx, old);
-		i++;
-	}
-	if (bad) {
-		free(ids);
-		return -1;
-	}
 	c->allow_gids = ids;
-	c->nallow_gids = i;
 	return 0;
 }
 

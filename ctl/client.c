@@ -36,21 +36,6 @@ struct dial {
 	pthread_cond_t cv;
 };
 
-static char *
-xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 static void
 cond_init_monotonic(pthread_cond_t *cv)
@@ -111,16 +96,16 @@ client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 	/* nng reports a missing file as "Connection refused"; say it right. */
 	if (strncmp(url, "ipc://", 6) == 0) {
 		if (stat(url + 6, &sb) != 0) {
-			*cause = xasprintf("%s", strerror(errno));
+			*cause = ipc_printf("%s", strerror(errno));
 			return -1;
 		}
 		if (!S_ISSOCK(sb.st_mode)) {
-			*cause = xasprintf("not a socket");
+			*cause = ipc_printf("not a socket");
 			return -1;
 		}
 	}
 	if ((rv = nng_dialer_create(&d.dialer, sock, url)) != 0) {
-		*cause = xasprintf("%s", nng_strerror(rv));
+		*cause = ipc_printf("%s", nng_strerror(rv));
 		return -1;
 	}
 	pthread_mutex_init(&d.mtx, NULL);
@@ -143,13 +128,13 @@ client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 		char buf[32];
 
 		duration_format(buf, sizeof buf, timeout_ms);
-		*cause = xasprintf("no answer to the handshake within %s",
+		*cause = ipc_printf("no answer to the handshake within %s",
 		    buf);
 		return -1;
 	}
 	if (d.rv != 0) {
 		nng_dialer_close(d.dialer);
-		*cause = xasprintf("%s", nng_strerror(d.rv));
+		*cause = ipc_printf("%s", nng_strerror(d.rv));
 		return -1;
 	}
 	return 0;
@@ -184,12 +169,12 @@ client_open(const struct ctl *ctl, char **cause)
 	pthread_mutex_init(&c->mtx, NULL);
 	cond_init_monotonic(&c->cv);
 	if (ipc_control_url(ctl->run_dir, c->url, sizeof c->url) != 0) {
-		*cause = xasprintf("run directory name too long: %s",
+		*cause = ipc_printf("run directory name too long: %s",
 		    ctl->run_dir);
 		goto fail_nosock;
 	}
 	if ((rv = nng_req0_open(&c->sock)) != 0) {
-		*cause = xasprintf("cannot open a socket: %s",
+		*cause = ipc_printf("cannot open a socket: %s",
 		    nng_strerror(rv));
 		goto fail_nosock;
 	}
@@ -203,12 +188,12 @@ client_open(const struct ctl *ctl, char **cause)
 	    IPC_REPLY_MAX)) != 0 ||
 	    (rv = nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST,
 	    client_pipe_cb, c)) != 0) {
-		*cause = xasprintf("cannot set socket options: %s",
+		*cause = ipc_printf("cannot set socket options: %s",
 		    nng_strerror(rv));
 		goto fail;
 	}
 	if (client_dial(c->sock, c->url, ctl->timeout_ms, &why) != 0) {
-		*cause = xasprintf("cannot reach herdd at %s: %s",
+		*cause = ipc_printf("cannot reach herdd at %s: %s",
 		    c->url + 6, why);
 		free(why);
 		goto fail;
@@ -268,7 +253,7 @@ client_raw(struct call *call, uint64_t id, const char *buf, size_t len)
 	if (len < (size_t)n + 2 || memcmp(buf, head, (size_t)n) != 0 ||
 	    buf[len - 1] != '}')
 		return 0;
-	call->raw = xasprintf("%.*s", (int)(len - (size_t)n - 1), buf + n);
+	call->raw = ipc_printf("%.*s", (int)(len - (size_t)n - 1), buf + n);
 	call->exit = IPC_EXIT_OK;
 	return 1;
 }
@@ -285,19 +270,19 @@ client_decode(struct call *call, uint64_t id, const char *buf, size_t len)
 	call->exit = IPC_EXIT_FAILED;
 	call->reply = cJSON_ParseWithLength(buf, len);
 	if (!cJSON_IsObject(call->reply)) {
-		call->cause = xasprintf("herdd sent a reply that is not a "
+		call->cause = ipc_printf("herdd sent a reply that is not a "
 		    "JSON object");
 		goto bad;
 	}
 	ok = cJSON_GetObjectItemCaseSensitive(call->reply, "ok");
 	rid = cJSON_GetObjectItemCaseSensitive(call->reply, "id");
 	if (!cJSON_IsBool(ok)) {
-		call->cause = xasprintf("herdd sent a reply without \"ok\"");
+		call->cause = ipc_printf("herdd sent a reply without \"ok\"");
 		goto bad;
 	}
 	if (cJSON_IsTrue(ok)) {
 		if (!cJSON_IsNumber(rid) || (uint64_t)rid->valuedouble != id) {
-			call->cause = xasprintf("herdd answered another "
+			call->cause = ipc_printf("herdd answered another "
 			    "request (id %.0f, expected %llu)",
 			    cJSON_IsNumber(rid) ? rid->valuedouble : -1.0,
 			    (unsigned long long)id);
@@ -317,7 +302,7 @@ client_decode(struct call *call, uint64_t id, const char *buf, size_t len)
 	call->exit = ipc_exit_code(code);
 	if (call->exit == IPC_EXIT_OK)
 		call->exit = IPC_EXIT_FAILED;
-	call->cause = xasprintf("%s", msg);
+	call->cause = ipc_printf("%s", msg);
 	return;
 bad:
 	cJSON_Delete(call->reply);
@@ -358,13 +343,13 @@ client_call(struct client *c, const char *op, cJSON *args, struct call *call)
 	call->exit = IPC_EXIT_UNREACHABLE;
 	duration_format(tbuf, sizeof tbuf, c->ctl->timeout_ms);
 	if (rv == NNG_ETIMEDOUT)
-		call->cause = xasprintf("herdd did not answer within %s", tbuf);
+		call->cause = ipc_printf("herdd did not answer within %s", tbuf);
 	else if (rv == NNG_EMSGSIZE) {
 		call->exit = IPC_EXIT_FAILED;
-		call->cause = xasprintf("herdd's reply exceeds %d bytes",
+		call->cause = ipc_printf("herdd's reply exceeds %d bytes",
 		    IPC_REPLY_MAX);
 	} else
-		call->cause = xasprintf("lost herdd at %s: %s", c->url + 6,
+		call->cause = ipc_printf("lost herdd at %s: %s", c->url + 6,
 		    nng_strerror(rv));
 	return call->exit;
 }

@@ -26,8 +26,8 @@ ipc_events_url(const char *run_dir, char *buf, size_t len)
 	return url(run_dir, "events.sock", buf, len);
 }
 
-static char *
-xstrdup_printf(const char *fmt, ...)
+char *
+ipc_printf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -50,11 +50,11 @@ ipc_request_decode(const void *buf, size_t len, struct ipc_request *req,
 	*cause = NULL;
 	req->root = cJSON_ParseWithLength(buf, len);
 	if (req->root == NULL) {
-		*cause = xstrdup_printf("request is not valid JSON");
+		*cause = ipc_printf("request is not valid JSON");
 		return -1;
 	}
 	if (!cJSON_IsObject(req->root)) {
-		*cause = xstrdup_printf("request must be a JSON object");
+		*cause = ipc_printf("request must be a JSON object");
 		goto fail;
 	}
 	id = cJSON_GetObjectItemCaseSensitive(req->root, "id");
@@ -62,20 +62,20 @@ ipc_request_decode(const void *buf, size_t len, struct ipc_request *req,
 	    id->valuedouble <= 9007199254740992.0)
 		req->id = (uint64_t)id->valuedouble;
 	else if (id != NULL) {
-		*cause = xstrdup_printf("\"id\" must be a non-negative integer");
+		*cause = ipc_printf("\"id\" must be a non-negative integer");
 		goto fail;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(req->root, "v");
 	if (v != NULL && (!cJSON_IsNumber(v) || v->valueint != IPC_VERSION)) {
 		*code = IPC_E_BAD_VERSION;
-		*cause = xstrdup_printf("protocol version %s is not supported "
+		*cause = ipc_printf("protocol version %s is not supported "
 		    "(this herdd speaks %d)", cJSON_IsNumber(v) ? "given" :
 		    "of wrong type", IPC_VERSION);
 		goto fail;
 	}
 	op = cJSON_GetObjectItemCaseSensitive(req->root, "op");
 	if (!cJSON_IsString(op) || op->valuestring[0] == '\0') {
-		*cause = xstrdup_printf("\"op\" must be a non-empty string");
+		*cause = ipc_printf("\"op\" must be a non-empty string");
 		goto fail;
 	}
 	req->op = op->valuestring;
@@ -83,7 +83,7 @@ ipc_request_decode(const void *buf, size_t len, struct ipc_request *req,
 	if (args == NULL) {
 		args = cJSON_AddObjectToObject(req->root, "args");
 	} else if (!cJSON_IsObject(args)) {
-		*cause = xstrdup_printf("\"args\" must be an object");
+		*cause = ipc_printf("\"args\" must be an object");
 		goto fail;
 	}
 	req->args = args;

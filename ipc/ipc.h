@@ -86,6 +86,10 @@ cJSON *ipc_reply_error(uint64_t id, const char *code, const char *fmt, ...)
  * aborts). */
 char *ipc_print(const cJSON *j);
 
+/* vasprintf that aborts when out of memory (herdd and herdctl treat that
+ * as fatal); caller frees. */
+char *ipc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Maps an error code to herdctl's exit code. */
 int ipc_exit_code(const char *code);
 
