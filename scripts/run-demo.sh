@@ -9,8 +9,9 @@ cat <<MSG
 herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r /tmp/herd-demo/run status
   $B/herdctl -r /tmp/herd-demo/run events
-  $B/herdctl -r /tmp/herd-demo/run restart api/cache
-  kill -9 \$($B/herdctl -r /tmp/herd-demo/run status --json | python3 -c 'import json,sys; print([c["pid"] for c in json.load(sys.stdin)["children"] if c["path"]=="pipeline/reader"][0])')
+  $B/herdctl -r /tmp/herd-demo/run tree
+  $B/herdctl -r /tmp/herd-demo/run restart --force api/cache   # rest_for_one: web and jobs keep running
+  $B/herdctl -r /tmp/herd-demo/run signal pipeline/reader KILL   # one_for_all restarts the group
   $B/herdctl -r /tmp/herd-demo/run shutdown
 Logs are in /tmp/herd-demo/log. Ctrl-C stops everything.
 MSG
