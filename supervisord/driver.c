@@ -397,8 +397,10 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 	}
 	if (h->control != NULL)
 		control_on_event(h->control, topic, c, reason);
-	if (strcmp(topic, "config.reloaded") == 0)
+	if (strcmp(topic, "config.reloaded") == 0) {
+		log_info("config %s reloaded", h->conf->path);
 		reload_done(h);
+	}
 	sdnotify_event(h->sd, topic);
 }
 
