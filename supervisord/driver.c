@@ -460,25 +460,30 @@ const struct engine_ops driver_ops = {
 
 /* ---- reaping ---- */
 
-void
-driver_reap(struct herdd *h)
+/* At most this many children are reaped per loop turn: in a restart storm
+ * new exits keep coming, and the control socket must get its turn. */
+#define REAP_BATCH 64
+
+/* Returns 1 if the batch ended with children possibly left to reap. */
+static int
+reap_batch(struct herdd *h)
 {
 	struct child *c;
 	struct drv *d;
 	siginfo_t si;
 	pid_t pid;
-	int status;
+	int status, n;
 
-	for (;;) {
+	for (n = 0; n < REAP_BATCH; n++) {
 		memset(&si, 0, sizeof si);
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
 			if (errno == EINTR)
 				continue;
-			return;
+			return 0;
 		}
 		pid = si.si_pid;
 		if (pid == 0)
-			return;
+			return 0;
 		c = pidmap_get(h->pids, pid);
 		/* While the leader is a zombie its group id cannot be reused:
 		 * end what is left of the group now (rule 3). */
@@ -498,4 +503,28 @@ driver_reap(struct herdd *h)
 		}
 		engine_child_exited(&h->engine, c, status);
 	}
+	return 1;
+}
+
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct herdd *h = arg;
+
+	static const struct timeval now = { 0, 0 };
+
+	/* more may be waiting: a zero timer runs after the loop has polled,
+	 * so ready sockets get their turn between batches */
+	if (reap_batch(h))
+		evtimer_add(h->reap_ev, &now);
+}
+
+void
+driver_reap(struct herdd *h)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (h->reap_ev == NULL)
+		h->reap_ev = evtimer_new(h->base, reap_cb, h);
+	evtimer_add(h->reap_ev, &now);
 }

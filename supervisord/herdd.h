@@ -274,6 +274,7 @@ struct herdd {
 	struct control *control;
 	struct guard *guard;
 	struct sdnotify *sd;       /* NULL unless run by a service manager */
+	struct event *reap_ev;     /* reaps in batches, between other events */
 	char **environ_base;       /* herdd's environment at start, borrowed */
 	const char *run_dir_arg;   /* --run-dir, --log-dir: over every config
 	                              loaded, reloads too */
@@ -290,7 +291,8 @@ struct herdd {
 
 extern const struct engine_ops driver_ops;
 
-/* Reaps every exited child and reports it to the engine (SIGCHLD). */
+/* Reaps exited children and reports them to the engine, in batches
+ * interleaved with the loop's other events (SIGCHLD). */
 void driver_reap(struct herdd *h);
 /* c's spec changed (reload): forget what was derived from the old one. */
 void driver_respec(struct child *c);

@@ -280,6 +280,8 @@ main(int argc, char **argv)
 	tree_destroy(h.root);
 	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);
+	if (h.reap_ev != NULL)
+		event_free(h.reap_ev);
 	event_base_free(h.base);
 	pidmap_free(&pids);
 	lock_release(lockfd, h.conf->run_dir);
