@@ -19,5 +19,24 @@ void engine_remove(struct engine *e, struct child *c);
 void engine_plan_begin(struct engine *e, struct sup *s, enum plan_kind kind,
     size_t stop_lo, size_t stop_hi, size_t start_lo, size_t start_hi);
 void engine_begin_stop(struct engine *e, struct child *c, enum stop_why why);
+/* Runs s's plan as far as it goes (re-entry safe). */
+void engine_plan_run(struct engine *e, struct sup *s);
+/* Stops every child of s (preempting any plan), then finishes per kind. */
+void engine_begin_shutdown(struct engine *e, struct sup *s,
+    enum shutdown_kind kind);
+
+/* engine-restart.c */
+/* Records a restart of s now; 1 if that exceeds its intensity. */
+int engine_add_restart(struct engine *e, struct sup *s);
+/* The next backoff delay of c (its spec has backoff). */
+unsigned engine_backoff_delay(struct engine *e, struct child *c);
+/* c (settled, its supervisor idle) ended by itself. */
+void engine_child_died(struct engine *e, struct child *c, const char *reason,
+    enum reason_class cls);
+/* A start of c failed: per the plan that started it (rules 10, 12). */
+void engine_start_failed(struct engine *e, struct child *c,
+    const char *cause);
+/* A due restart of c: counted (unless counted already), then per strategy. */
+void engine_restart_now(struct engine *e, struct child *c, int counts);
 
 #endif

@@ -23,13 +23,6 @@
 #include "util.h"
 
 
-static void plan_run(struct engine *e, struct sup *s);
-static void begin_shutdown(struct engine *e, struct sup *s,
-    enum shutdown_kind kind);
-static void child_died(struct engine *e, struct child *c, const char *reason,
-    enum reason_class cls);
-static void start_failed(struct engine *e, struct child *c,
-    const char *cause);
 
 void
 engine_emit(struct engine *e, const char *topic, struct child *c, const char *reason)
@@ -140,35 +133,6 @@ sup_reset(struct engine *e, struct sup *s)
 	s->brutal = 0;
 }
 
-/* ---- intensity (rules 5, 6) ---- */
-
-/* Records one restart now; returns 1 if that makes more than intensity
- * restarts within period_ms, and the supervisor must give up. */
-static int
-add_restart(struct engine *e, struct sup *s)
-{
-	uint64_t now = e->ops->now_ms(e->ctx);
-	uint64_t threshold = now >= s->period_ms ? now - s->period_ms : 0;
-
-	while (s->r_len > 0 && s->restarts[s->r_head] < threshold) {
-		s->r_head = (s->r_head + 1) % s->r_cap;
-		s->r_len--;
-	}
-	if (s->r_len == s->r_cap) {
-		size_t cap = s->r_cap ? s->r_cap * 2 : 4, i;
-		uint64_t *r = xreallocarray(NULL, cap, sizeof *r);
-		for (i = 0; i < s->r_len; i++)
-			r[i] = s->restarts[(s->r_head + i) % s->r_cap];
-		free(s->restarts);
-		s->restarts = r;
-		s->r_cap = cap;
-		s->r_head = 0;
-	}
-	s->restarts[(s->r_head + s->r_len) % s->r_cap] = now;
-	s->r_len++;
-	return s->r_len > s->intensity;
-}
-
 /* ---- starting and stopping one child ---- */
 
 static int
@@ -216,14 +180,14 @@ child_start(struct engine *e, struct child *c)
 		c->sup->start_lo = 0;
 		c->sup->start_hi = PLAN_END;
 		c->sup->cursor = 0;
-		plan_run(e, c->sup);
+		engine_plan_run(e, c->sup);
 		return;
 	}
 	cause[0] = '\0';
 	r = e->ops->spawn(e->ctx, c, cause, sizeof cause);
 	if (r < 0) {
 		c->pid = 0;
-		start_failed(e, c, cause[0] ? cause : "spawn failed");
+		engine_start_failed(e, c, cause[0] ? cause : "spawn failed");
 	} else if (r == 1) {
 		set_running(e, c);
 	}
@@ -251,7 +215,7 @@ engine_begin_stop(struct engine *e, struct child *c, enum stop_why why)
 		if (c->sup->plan == PLAN_SHUTDOWN)
 			c->sup->sd_kind = SD_PARENT;
 		else
-			begin_shutdown(e, c->sup, SD_PARENT);
+			engine_begin_shutdown(e, c->sup, SD_PARENT);
 		return;
 	}
 	if (child_brutal(c)) {
@@ -272,7 +236,7 @@ child_stopped(struct engine *e, struct child *c)
 	snprintf(c->reason, sizeof c->reason, "shutdown");
 	engine_emit(e, "child.stopped", c, "shutdown");
 	c->pid = 0;
-	plan_run(e, c->parent);
+	engine_plan_run(e, c->parent);
 }
 
 /* ---- plans ---- */
@@ -294,7 +258,7 @@ engine_plan_begin(struct engine *e, struct sup *s, enum plan_kind kind,
 		s->phase = 1;
 		s->cursor = start_lo;
 	}
-	plan_run(e, s);
+	engine_plan_run(e, s);
 }
 
 static enum stop_why
@@ -412,7 +376,7 @@ process_queue(struct engine *e, struct sup *s)
 		kind = c->pending;
 		c->pending = PEND_NONE;
 		if (kind == PEND_EXIT)
-			child_died(e, c, c->reason, c->pending_class);
+			engine_child_died(e, c, c->reason, c->pending_class);
 		else if (c->state == CH_RESTARTING)
 			engine_retry(e, c, c->gen);
 	}
@@ -515,7 +479,7 @@ plan_done(struct engine *e, struct sup *s)
 				return;
 			}
 			sup_reset(e, s);
-			start_failed(e, s->self, s->fail_cause);
+			engine_start_failed(e, s->self, s->fail_cause);
 			return;
 		}
 		break;
@@ -528,8 +492,8 @@ plan_done(struct engine *e, struct sup *s)
 
 /* Runs s's plan; re-entrant calls (a nested supervisor finishing inside a
  * step) only ask the running loop to look again. */
-static void
-plan_run(struct engine *e, struct sup *s)
+void
+engine_plan_run(struct engine *e, struct sup *s)
 {
 	int done;
 
@@ -551,8 +515,8 @@ plan_run(struct engine *e, struct sup *s)
 		plan_done(e, s);
 }
 
-static void
-begin_shutdown(struct engine *e, struct sup *s, enum shutdown_kind kind)
+void
+engine_begin_shutdown(struct engine *e, struct sup *s, enum shutdown_kind kind)
 {
 	size_t i;
 
@@ -570,169 +534,6 @@ begin_shutdown(struct engine *e, struct sup *s, enum shutdown_kind kind)
 	s->sd_kind = kind;
 	s->target = NULL;
 	engine_plan_begin(e, s, PLAN_SHUTDOWN, 0, PLAN_END, PLAN_END, PLAN_END);
-}
-
-/* ---- what happens when a child ends by itself (rules 4-11, 15) ---- */
-
-static int
-should_restart(const struct child *c, enum reason_class cls)
-{
-	switch (c->restart) {
-	case CONF_PERMANENT:
-		return 1;
-	case CONF_TRANSIENT:
-		return cls == R_ABNORMAL;
-	default:
-		return 0;
-	}
-}
-
-static int
-significant_alive(const struct sup *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->children[i]->significant &&
-		    (engine_alive(s->children[i]) ||
-		    s->children[i]->state == CH_RESTARTING))
-			return 1;
-	return 0;
-}
-
-static unsigned
-backoff_delay(struct engine *e, struct child *c)
-{
-	const struct conf_backoff *b = &c->spec->backoff;
-	uint64_t now = e->ops->now_ms(e->ctx);
-	double d;
-	unsigned delay;
-
-	if (c->started_ms != 0 && now - c->started_ms >= b->reset_after_ms)
-		c->backoff_ms = 0;
-	delay = c->backoff_ms ? c->backoff_ms : b->initial_ms;
-	d = delay * b->multiplier;
-	c->backoff_ms = d > b->max_ms ? b->max_ms : (unsigned)d;
-	if (b->jitter > 0)
-		delay += (unsigned)(delay * b->jitter *
-		    ((double)random() / RAND_MAX));
-	return delay;
-}
-
-/* Starts the strategy's restart for c (rules 7-9). */
-static void
-do_restart(struct engine *e, struct sup *s, struct child *c)
-{
-	size_t k = tree_index(c);
-
-	switch (s->strategy) {
-	case CONF_ONE_FOR_ALL:
-		engine_plan_begin(e, s, PLAN_RESTART, 0, PLAN_END, 0, PLAN_END);
-		break;
-	case CONF_REST_FOR_ONE:
-		engine_plan_begin(e, s, PLAN_RESTART, k, PLAN_END, k, PLAN_END);
-		break;
-	default:
-		engine_plan_begin(e, s, PLAN_RESTART, PLAN_END, PLAN_END, k, k);
-		break;
-	}
-}
-
-static void
-give_up(struct engine *e, struct sup *s)
-{
-	char why[64];
-
-	snprintf(why, sizeof why, "intensity %u in %u ms", s->intensity,
-	    s->period_ms);
-	engine_emit(e, "supervisor.gave_up", s->self, why);
-	begin_shutdown(e, s, SD_GIVE_UP);
-}
-
-/* A restart of c is due: count it (rule 5) unless it was counted when it
- * was decided, then restart per strategy. */
-static void
-restart_now(struct engine *e, struct child *c, int counts)
-{
-	struct sup *s = c->parent;
-
-	if (counts && add_restart(e, s)) {
-		c->state = CH_EXITED;
-		give_up(e, s);
-		return;
-	}
-	do_restart(e, s, c);
-}
-
-/* c (settled, its supervisor idle) ended by itself with reason. */
-static void
-child_died(struct engine *e, struct child *c, const char *reason,
-    enum reason_class cls)
-{
-	struct sup *s = c->parent;
-
-	c->state = CH_EXITED;
-	c->pid = 0;
-	if (e->shutting_down || !should_restart(c, cls)) {
-		int sig = c->significant;
-		if (c->restart == CONF_TEMPORARY ||
-		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
-			engine_remove(e, c);
-		if (sig && !e->shutting_down &&
-		    (s->auto_shutdown == CONF_AUTO_ANY_SIGNIFICANT ||
-		    (s->auto_shutdown == CONF_AUTO_ALL_SIGNIFICANT &&
-		    !significant_alive(s))))
-			begin_shutdown(e, s, SD_AUTO);
-		return;
-	}
-	if (add_restart(e, s)) {
-		give_up(e, s);
-		return;
-	}
-	if (c->spec != NULL && c->spec->backoff.enabled) {
-		c->state = CH_RESTARTING;
-		c->retry_counts = 0;
-		e->ops->retry_timer(e->ctx, c, backoff_delay(e, c));
-		return;
-	}
-	(void)reason;
-	do_restart(e, s, c);
-}
-
-/* A start of c failed (rules 10, 12). */
-static void
-start_failed(struct engine *e, struct child *c, const char *cause)
-{
-	struct sup *s = c->parent;
-
-	snprintf(c->reason, sizeof c->reason, "%s", cause);
-	engine_emit(e, "child.start_failed", c, cause);
-	c->pid = 0;
-	if (s == NULL) /* cannot happen: the root is booted, not spawned */
-		return;
-	switch (s->plan) {
-	case PLAN_BOOT:
-		c->state = CH_STOPPED;
-		snprintf(s->fail_cause, sizeof s->fail_cause,
-		    "child %s failed to start: %s", c->path, cause);
-		begin_shutdown(e, s, SD_BOOT_FAIL);
-		return;
-	case PLAN_RESTART:
-		c->state = CH_RESTARTING;
-		c->retry_counts = 1;
-		s->phase = 2; /* the round stops at the failing child */
-		e->ops->retry_timer(e->ctx, c,
-		    c->spec != NULL && c->spec->backoff.enabled ?
-		    backoff_delay(e, c) : 0);
-		plan_run(e, s);
-		return;
-	default:
-		c->state = CH_STOPPED;
-		if (s->plan == PLAN_START_CMD)
-			s->phase = 2;
-		plan_run(e, s);
-		return;
-	}
 }
 
 /* ---- nested supervisors seen from their parent ---- */
@@ -757,7 +558,7 @@ node_exited(struct engine *e, struct child *node)
 	}
 	snprintf(node->reason, sizeof node->reason, "shutdown");
 	if (node->state == CH_STARTING) {
-		start_failed(e, node, "shutdown");
+		engine_start_failed(e, node, "shutdown");
 		return;
 	}
 	engine_emit(e, "child.exited", node, "shutdown");
@@ -767,7 +568,7 @@ node_exited(struct engine *e, struct child *node)
 		engine_queue_push(node->parent, node, PEND_EXIT);
 		return;
 	}
-	child_died(e, node, "shutdown", R_SHUTDOWN);
+	engine_child_died(e, node, "shutdown", R_SHUTDOWN);
 }
 
 /* ---- the public entry points ---- */
@@ -793,7 +594,7 @@ engine_boot(struct engine *e)
 	s->start_lo = 0;
 	s->start_hi = PLAN_END;
 	s->cursor = 0;
-	plan_run(e, s);
+	engine_plan_run(e, s);
 	if (!e->finished && !engine_busy(s))
 		e->root->state = CH_RUNNING;
 }
@@ -806,7 +607,7 @@ engine_shutdown(struct engine *e)
 	e->shutting_down = 1;
 	engine_emit(e, "herd.stopping", e->root, NULL);
 	e->root->state = CH_STOPPING;
-	begin_shutdown(e, e->root->sup, SD_ROOT);
+	engine_begin_shutdown(e, e->root->sup, SD_ROOT);
 }
 
 void
@@ -815,7 +616,7 @@ engine_child_ready(struct engine *e, struct child *c)
 	if (c->state != CH_STARTING)
 		return;
 	set_running(e, c);
-	plan_run(e, c->parent);
+	engine_plan_run(e, c->parent);
 }
 
 void
@@ -833,7 +634,7 @@ engine_child_start_failed(struct engine *e, struct child *c,
 		c->start_fail_pending = 1;
 		return;
 	}
-	start_failed(e, c, cause);
+	engine_start_failed(e, c, cause);
 }
 
 void
@@ -888,7 +689,7 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 		e->ops->cancel_timer(e->ctx, c);
 		c->state = CH_STARTING;
 		snprintf(reason, sizeof reason, "%s", c->reason);
-		start_failed(e, c, reason);
+		engine_start_failed(e, c, reason);
 		return;
 	}
 	switch (c->state) {
@@ -899,7 +700,7 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 		char cause[96];
 		snprintf(cause, sizeof cause, "exited before ready (%s)",
 		    reason);
-		start_failed(e, c, cause);
+		engine_start_failed(e, c, cause);
 		return;
 	}
 	case CH_RUNNING:
@@ -917,14 +718,14 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 		    k < s->cursor && (s->plan != PLAN_RELOAD ||
 		    (c->mark & MARK_STOP))) {
 			/* the plan was going to stop it anyway */
-			plan_run(e, s);
+			engine_plan_run(e, s);
 			return;
 		}
 		c->pending_class = classify(reason);
 		engine_queue_push(s, c, PEND_EXIT);
 		return;
 	}
-	child_died(e, c, reason, classify(reason));
+	engine_child_died(e, c, reason, classify(reason));
 }
 
 void
@@ -962,7 +763,7 @@ engine_retry(struct engine *e, struct child *c, unsigned gen)
 		engine_queue_push(s, c, PEND_RETRY);
 		return;
 	}
-	restart_now(e, c, c->retry_counts);
+	engine_restart_now(e, c, c->retry_counts);
 }
 
 
