@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -952,6 +953,46 @@ ht_read_file(struct ht *h, const char *path)
 	}
 	close(fd);
 	return str_keep(h, b);
+}
+
+const char *
+ht_wait_file(struct ht *h, const char *path, const char *needle,
+    int timeout_ms)
+{
+	struct timespec t0, t;
+	const char *s = NULL;
+	char dir[4096], *slash, ev[4096];
+	int fd, left;
+
+	/* watch the directory first, so no write between the read and the
+	 * wait is missed */
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	assert_true(fd != -1);
+	inotify_add_watch(fd, slash ? dir : ".", IN_MODIFY | IN_CREATE |
+	    IN_CLOSE_WRITE | IN_MOVED_TO);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		s = ht_read_file(h, path);
+		if (s != NULL && strstr(s, needle) != NULL)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = timeout_ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0) {
+			s = NULL;
+			break;
+		}
+		if (poll(&p, 1, left) == 1)
+			while (read(fd, ev, sizeof ev) > 0)
+				;
+	}
+	close(fd);
+	return s;
 }
 
 const char *

@@ -141,6 +141,10 @@ int ht_herdctl(struct ht *h, const char **out, const char **err, ...)
 
 /* A file's contents (harness-owned), NULL if it cannot be read. */
 const char *ht_read_file(struct ht *h, const char *path);
+/* Waits (inotify on its directory, with a deadline) until the file at
+ * PATH contains NEEDLE; returns its contents, or NULL on timeout. */
+const char *ht_wait_file(struct ht *h, const char *path, const char *needle,
+    int timeout_ms);
 /* herdd's stdout and stderr so far. */
 const char *ht_herdd_output(struct ht *h);
 

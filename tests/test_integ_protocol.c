@@ -494,15 +494,10 @@ test_integ_protocol_spawn(void **state)
 static const char *
 wait_output(struct ht *h, const char *file, const char *line)
 {
-	const char *s;
-	int i;
+	const char *s = ht_wait_file(h, file, line, ht_ms(10000));
 
-	for (i = 0; i < ht_ms(10000) / 20; i++) {
-		s = ht_read_file(h, file);
-		if (s != NULL && strstr(s, line) != NULL)
-			return s;
-		usleep(20000);
-	}
+	if (s != NULL)
+		return s;
 	s = ht_read_file(h, file);
 	fail_msg("no \"%s\" from herdctl logs -f; it printed:\n%s", line,
 	    s ? s : "(nothing)");
@@ -545,15 +540,10 @@ test_integ_protocol_logs(void **state)
 	struct ht *h = boot(state);
 	const char *out, *err;
 	char want[400];
-	int i;
 
 	/* print-lines is started once its 30 lines are in the pipe. */
-	for (i = 0; i < ht_ms(10000) / 20; i++) {
-		out = ht_read_file(h, ht_path(h, "log/talk.stdout.log"));
-		if (out != NULL && strstr(out, "line 00030\n") != NULL)
-			break;
-		usleep(20000);
-	}
+	assert_non_null(ht_wait_file(h, ht_path(h, "log/talk.stdout.log"),
+	    "line 00030\n", ht_ms(10000)));
 	CTL(h, 0, &out, &err, "logs", "talk", "-n", "3");
 	assert_string_equal(out, "line 00028\nline 00029\nline 00030\n");
 	CTL(h, 0, &out, &err, "logs", "talk");
