@@ -85,7 +85,7 @@ stop_child(struct engine *e, struct child *c, enum stop_why why,
 			c->start_fail_pending = 0;
 			c->stop_why = why;
 			if (engine_busy(s))
-				c->held = 1;
+				c->held = s->held_any = 1;
 		}
 		return 0;
 	case CH_RESTARTING:
@@ -110,7 +110,7 @@ stop_child(struct engine *e, struct child *c, enum stop_why why,
 			return cmd_error(code, IPC_E_BUSY, cause, len,
 			    "the supervisor of %s is busy restarting children;"
 			    " try again", c->path);
-		c->held = 1;
+		c->held = s->held_any = 1;
 		engine_begin_stop(e, c, why);
 		return 0;
 	}

@@ -416,8 +416,11 @@ plan_done(struct engine *e, struct sup *s)
 
 	s->plan = PLAN_NONE;
 	s->target = NULL;
-	for (i = 0; i < s->n; i++)
-		s->children[i]->held = 0;
+	if (s->held_any) { /* rare: not a walk per restart */
+		for (i = 0; i < s->n; i++)
+			s->children[i]->held = 0;
+		s->held_any = 0;
+	}
 	switch (kind) {
 	case PLAN_BOOT:
 		s->booted = 1;

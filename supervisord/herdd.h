@@ -124,6 +124,7 @@ struct sup {
 	int booted;
 	unsigned next_instance;  /* pools: the last instance id given */
 	int running, again;      /* plan_run re-entry guard */
+	int held_any;            /* some child is held (see child.held) */
 
 	uint64_t *restarts;      /* restart times within period_ms, a ring */
 	size_t r_head, r_len, r_cap;
