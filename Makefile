@@ -29,6 +29,21 @@ run: all
 deps:
 	@./scripts/deps.sh
 
+# Benchmarks side by side with supervisord, s6, runit and pm2 (bench/,
+# docs/performance.md). Not part of make test. bench/run.sh installs the
+# peers when missing, runs them one at a time and writes bench/results/ and
+# the report; herd is built into its own dir so a concurrent make clean
+# cannot pull binaries from under a run.
+BENCH_B := bench/.cache/build
+
+bench: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_B) build-all
+	./bench/run.sh $(BENCH_B)
+
+bench-quick: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_B) build-all
+	./bench/run.sh --quick $(BENCH_B)
+
 clean:
 	rm -rf build build-asan
 

@@ -20,6 +20,11 @@ dir=$(mktemp -d /tmp/herd-bench.XXXXXX)
 } > "$dir/herd.json"
 "$B/herdd" -c "$dir/herd.json" 2> "$dir/herdd.log" &
 hpid=$!
+i=0 # the control socket appears a moment after herdd starts
+until "$B/herdctl" -r "$dir/run" ping > /dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "herdd did not answer" >&2; exit 1; }
+	sleep 0.1
+done
 "$B/herdctl" -r "$dir/run" -t 60 wait c$((N - 1)) --state running --timeout 60s > /dev/null
 python3 - "$B/herdctl" "$dir/run" "$CALLS" "$N" <<'PY'
 import subprocess, sys, time

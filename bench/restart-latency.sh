@@ -2,6 +2,7 @@
 # Restart latency of herdd: N children (default 100) under one_for_one,
 # SAMPLES (default 200) kill -9s, each timed to the replacement's exec.
 # usage: bench/restart-latency.sh [N] [SAMPLES] [BUILD_DIR]
+# (make bench runs the side-by-side suite: bench/bench.py)
 set -eu
 N=${1:-100}
 SAMPLES=${2:-200}
@@ -27,7 +28,7 @@ stamp=$(realpath "$B/bench-stamp")
 } > "$dir/herd.json"
 "$B/herdd" -c "$dir/herd.json" 2> "$dir/herdd.log" &
 hpid=$!
-"$B/bench-restart" "$dir/stamps" "$N" "$SAMPLES" "$dir/samples.csv"
+"$B/bench-restart" -n "$N" -s "$SAMPLES" -o "$dir/samples.csv" "$dir/stamps"
 "$B/herdctl" -r "$dir/run" shutdown > /dev/null
 wait $hpid
 exec 3<&-
