@@ -996,6 +996,25 @@ ht_wait_file(struct ht *h, const char *path, const char *needle,
 }
 
 const char *
+ht_status_order(struct ht *h)
+{
+	cJSON *res = ht_result(h, "status", NULL), *o, *p;
+	char *b = NULL;
+	size_t len = 0;
+
+	buf_add(&b, &len, "", 0);
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(res,
+	    "children")) {
+		p = cJSON_GetObjectItemCaseSensitive(o, "path");
+		assert_true(cJSON_IsString(p));
+		if (len > 0)
+			buf_add(&b, &len, " ", 1);
+		buf_add(&b, &len, p->valuestring, strlen(p->valuestring));
+	}
+	return str_keep(h, b);
+}
+
+const char *
 ht_herdd_output(struct ht *h)
 {
 	const char *s = ht_read_file(h, h->err);

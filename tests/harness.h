@@ -139,6 +139,27 @@ int ht_run(struct ht *h, char *const argv[], int timeout_ms, const char **out,
 int ht_herdctl(struct ht *h, const char **out, const char **err, ...)
     __attribute__((sentinel));
 
+/* "path path ..." of herdd's status, in its order (harness-owned). */
+const char *ht_status_order(struct ht *h);
+
+/* Runs herdctl ARGS (ht_herdctl), which must exit EXPECT; fails the test
+ * with its output and the events seen otherwise. */
+#define HT_CTL(h, expect, out, err, ...) do { \
+	int code_ = ht_herdctl(h, out, err, __VA_ARGS__, NULL); \
+	if (code_ != (expect)) { \
+		ht_dump_events(h); \
+		fail_msg("herdctl " #__VA_ARGS__ " exited %d, not %d\n" \
+		    "stdout: %s\nstderr: %s", code_, (expect), *(out), \
+		    *(err)); \
+	} \
+} while (0)
+
+/* Fails the test unless HAY contains NEEDLE. */
+#define HT_CONTAINS(hay, needle) do { \
+	if (strstr((hay), (needle)) == NULL) \
+		fail_msg("\"%s\" not in:\n%s", (needle), (hay)); \
+} while (0)
+
 /* A file's contents (harness-owned), NULL if it cannot be read. */
 const char *ht_read_file(struct ht *h, const char *path);
 /* Waits (inotify on its directory, with a deadline) until the file at

@@ -25,22 +25,6 @@
 	"'ready':'fd','ready_fd':3,'env':{'TC_READY_FD':'3'}}]}," \
 	"{'name':'b','command':['@CHILD@','sleep']}]}}"
 
-/* Runs herdctl ARGS, which must exit EXPECT. */
-#define CTL(h, expect, out, err, ...) do { \
-	int code_ = ht_herdctl(h, out, err, __VA_ARGS__, NULL); \
-	if (code_ != (expect)) { \
-		ht_dump_events(h); \
-		fail_msg("herdctl " #__VA_ARGS__ " exited %d, not %d\n" \
-		    "stdout: %s\nstderr: %s", code_, (expect), *(out), \
-		    *(err)); \
-	} \
-} while (0)
-
-#define CONTAINS(s, sub) do { \
-	if (strstr((s), (sub)) == NULL) \
-		fail_msg("\"%s\" not in: %s", (sub), (s)); \
-} while (0)
-
 static struct ht *
 boot(void **state)
 {
@@ -61,9 +45,9 @@ spawn(struct ht *h, const char *path, const char *file, const char *arg2,
 	char want[512];
 	pid_t pid;
 
-	CTL(h, 0, &out, &err, "spawn", "pool", file, arg2, arg3);
+	HT_CTL(h, 0, &out, &err, "spawn", "pool", file, arg2, arg3);
 	snprintf(want, sizeof want, "spawned %s (pid ", path);
-	CONTAINS(out, want);
+	HT_CONTAINS(out, want);
 	pid = (pid_t)atoi(strstr(out, "(pid ") + 5);
 	assert_true(pid > 0);
 	assert_int_equal(ht_pid(h, path), pid);
@@ -75,27 +59,6 @@ spawn(struct ht *h, const char *path, const char *file, const char *arg2,
 	return pid;
 }
 
-/* "path path ..." of status, in its order. */
-static const char *
-status_order(struct ht *h)
-{
-	static char buf[4096];
-	cJSON *res = ht_result(h, "status", NULL), *o, *p;
-
-	buf[0] = '\0';
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(res,
-	    "children")) {
-		p = cJSON_GetObjectItemCaseSensitive(o, "path");
-		assert_true(cJSON_IsString(p));
-		assert_true(strlen(buf) + strlen(p->valuestring) + 2 <
-		    sizeof buf);
-		if (buf[0] != '\0')
-			strcat(buf, " ");
-		strcat(buf, p->valuestring);
-	}
-	return buf;
-}
-
 /* No instance at boot; spawn passes its arguments, appended to the
  * template's command; past max_instances herdctl exits 4 and nothing
  * starts. */
@@ -105,19 +68,19 @@ test_integ_pool_spawn_args_and_max(void **state)
 	struct ht *h = boot(state);
 	const char *out, *err;
 
-	assert_string_equal(status_order(h), "a pool b");
+	assert_string_equal(ht_status_order(h), "a pool b");
 	spawn(h, "pool/1", ht_path(h, "i1"), "--port", "8001");
 	spawn(h, "pool/2", ht_path(h, "i2"), "two words", "-x");
 	spawn(h, "pool/3", ht_path(h, "i3"), "c", "d");
-	assert_string_equal(status_order(h),
+	assert_string_equal(ht_status_order(h),
 	    "a pool pool/1 pool/2 pool/3 b");
 
 	ht_sync_events(h);
-	CTL(h, 4, &out, &err, "spawn", "pool", ht_path(h, "i4"), "e", "f");
-	CONTAINS(err, "max_instances");
+	HT_CTL(h, 4, &out, &err, "spawn", "pool", ht_path(h, "i4"), "e", "f");
+	HT_CONTAINS(err, "max_instances");
 	assert_null(ht_read_file(h, ht_path(h, "i4")));
 	assert_false(ht_status(h, "pool/4").found);
-	assert_string_equal(status_order(h),
+	assert_string_equal(ht_status_order(h),
 	    "a pool pool/1 pool/2 pool/3 b");
 }
 
@@ -130,10 +93,10 @@ test_integ_pool_spawn_not_a_pool(void **state)
 	struct ht *h = boot(state);
 	const char *out, *err;
 
-	CTL(h, 3, &out, &err, "spawn", "nope", "x");
-	CTL(h, 4, &out, &err, "spawn", "", "x");
-	CTL(h, 4, &out, &err, "spawn", "a", "x");
-	assert_string_equal(status_order(h), "a pool b");
+	HT_CTL(h, 3, &out, &err, "spawn", "nope", "x");
+	HT_CTL(h, 4, &out, &err, "spawn", "", "x");
+	HT_CTL(h, 4, &out, &err, "spawn", "a", "x");
+	assert_string_equal(ht_status_order(h), "a pool b");
 }
 
 /* terminate by instance path and by --pid: stopped, removed, not
@@ -150,20 +113,20 @@ test_integ_pool_terminate(void **state)
 	p2 = spawn(h, "pool/2", ht_path(h, "i2"), "b", "2");
 	p3 = spawn(h, "pool/3", ht_path(h, "i3"), "c", "3");
 
-	CTL(h, 0, &out, &err, "terminate", "pool/1");
-	CONTAINS(out, "terminated pool/1");
+	HT_CTL(h, 0, &out, &err, "terminate", "pool/1");
+	HT_CONTAINS(out, "terminated pool/1");
 	assert_true(ht_wait_gone(p1, HT_T));
 	assert_false(ht_status(h, "pool/1").found);
 
 	snprintf(pid, sizeof pid, "%d", (int)p2);
-	CTL(h, 0, &out, &err, "terminate", "--pid", pid);
-	CONTAINS(out, "terminated pool/2");
+	HT_CTL(h, 0, &out, &err, "terminate", "--pid", pid);
+	HT_CONTAINS(out, "terminated pool/2");
 	assert_true(ht_wait_gone(p2, HT_T));
 	assert_false(ht_status(h, "pool/2").found);
 
-	CTL(h, 3, &out, &err, "terminate", "pool/1");
-	CTL(h, 3, &out, &err, "terminate", "--pid", pid);
-	assert_string_equal(status_order(h), "a pool pool/3 b");
+	HT_CTL(h, 3, &out, &err, "terminate", "pool/1");
+	HT_CTL(h, 3, &out, &err, "terminate", "--pid", pid);
+	assert_string_equal(ht_status_order(h), "a pool pool/3 b");
 	assert_int_equal(ht_pid(h, "pool/3"), p3);
 	assert_int_equal(ht_status(h, "pool/3").restarts, 0);
 	ht_sync_events(h);
@@ -201,7 +164,7 @@ test_integ_pool_crash_restarts_same_args(void **state)
 	assert_non_null(s);
 	assert_string_equal(s, "--name\nfirst one\n");
 	assert_int_equal(ht_pid(h, "pool/2"), p2);
-	assert_string_equal(status_order(h), "a pool pool/1 pool/2 b");
+	assert_string_equal(ht_status_order(h), "a pool pool/1 pool/2 b");
 }
 
 /* Stopping the pool signals every instance at once: each is told to stop
@@ -224,7 +187,7 @@ test_integ_pool_stop_all_at_once(void **state)
 	ht_sync_events(h);
 	from = ht_last_seq(h);
 
-	CTL(h, 0, &out, &err, "stop", "pool");
+	HT_CTL(h, 0, &out, &err, "stop", "pool");
 	ev = ht_wait_event(h, "child.stopped", "pool", HT_T);
 	for (i = 0; i < 3; i++)
 		assert_true(ht_wait_gone(p[i], HT_T));
@@ -240,16 +203,16 @@ test_integ_pool_stop_all_at_once(void **state)
 		    trace);
 	for (i = 1; i <= 3; i++) {
 		snprintf(expect, sizeof expect, "child.stopped pool/%d", i);
-		CONTAINS(first, expect);
+		HT_CONTAINS(first, expect);
 	}
 	snprintf(expect, sizeof expect, "child.stopped pool");
 	assert_string_equal(trace + strlen(trace) - strlen(expect), expect);
 	assert_string_equal(ht_status(h, "pool").state, "stopped");
-	assert_string_equal(status_order(h), "a pool b");
+	assert_string_equal(ht_status_order(h), "a pool b");
 	assert_string_equal(ht_status(h, "a").state, "running");
 
-	CTL(h, 0, &out, &err, "start", "pool");
-	assert_string_equal(status_order(h), "a pool b");
+	HT_CTL(h, 0, &out, &err, "start", "pool");
+	assert_string_equal(ht_status_order(h), "a pool b");
 	p[0] = spawn(h, "pool/4", ht_path(h, "i4"), "d", "4");
 	p[1] = spawn(h, "pool/5", ht_path(h, "i5"), "e", "5");
 	assert_int_equal(ht_shutdown(h), 0);

@@ -37,21 +37,6 @@
 	"{'name':'talk','command':['@CHILD@','print-lines','30']," \
 	"'stderr':'null'}]}}"
 
-/* Runs herdctl ARGS; fails the test unless it exits WANT. */
-#define CTL(h, want, out, err, ...) do { \
-	int code_ = ht_herdctl(h, out, err, __VA_ARGS__, NULL); \
-	if (code_ != (want)) { \
-		ht_dump_events(h); \
-		fail_msg("herdctl " #__VA_ARGS__ " exited %d, not %d\n" \
-		    "stdout: %s\nstderr: %s", code_, want, *(out), *(err)); \
-	} \
-} while (0)
-
-#define CONTAINS(hay, needle) do { \
-	if (strstr((hay), (needle)) == NULL) \
-		fail_msg("\"%s\" not in:\n%s", (needle), (hay)); \
-} while (0)
-
 #define LACKS(hay, needle) do { \
 	if (strstr((hay), (needle)) != NULL) \
 		fail_msg("\"%s\" unexpected in:\n%s", (needle), (hay)); \
@@ -112,9 +97,9 @@ test_integ_protocol_nngcat_status(void **state)
 	if (code != 0)
 		fail_msg("nngcat exited %d\nstdout: %s\nstderr: %s", code, out,
 		    err);
-	CONTAINS(out, "\"id\":1,");
-	CONTAINS(out, "\"ok\":true");
-	CONTAINS(out, "\"path\":\"grp/b\"");
+	HT_CONTAINS(out, "\"id\":1,");
+	HT_CONTAINS(out, "\"ok\":true");
+	HT_CONTAINS(out, "\"path\":\"grp/b\"");
 }
 
 /* ---- 2. malformed requests ---- */
@@ -261,22 +246,22 @@ test_integ_protocol_tree(void **state)
 	char want[128];
 	cJSON *j, *grp;
 
-	CTL(h, 0, &out, &err, "tree", "--ascii");
-	CONTAINS(out, "herd (root, running");
+	HT_CTL(h, 0, &out, &err, "tree", "--ascii");
+	HT_CONTAINS(out, "herd (root, running");
 	snprintf(want, sizeof want, "\n|- a running pid %d ",
 	    (int)ht_pid(h, "a"));
-	CONTAINS(out, want);
-	CONTAINS(out, "\n|- grp (supervisor, running, ");
+	HT_CONTAINS(out, want);
+	HT_CONTAINS(out, "\n|- grp (supervisor, running, ");
 	snprintf(want, sizeof want, "\n|  |- b running pid %d ",
 	    (int)ht_pid(h, "grp/b"));
-	CONTAINS(out, want);
+	HT_CONTAINS(out, want);
 	snprintf(want, sizeof want, "\n|  `- c running pid %d ",
 	    (int)ht_pid(h, "grp/c"));
-	CONTAINS(out, want);
-	CONTAINS(out, "\n|- pool (supervisor, running, ");
-	CONTAINS(out, "\n`- talk running pid ");
+	HT_CONTAINS(out, want);
+	HT_CONTAINS(out, "\n|- pool (supervisor, running, ");
+	HT_CONTAINS(out, "\n`- talk running pid ");
 
-	CTL(h, 0, &out, &err, "--json", "tree");
+	HT_CTL(h, 0, &out, &err, "--json", "tree");
 	j = cJSON_Parse(out);
 	assert_non_null(j);
 	grp = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "children"), 1);
@@ -295,36 +280,36 @@ test_integ_protocol_status_select(void **state)
 	const char *out, *err;
 	cJSON *j;
 
-	CTL(h, 0, &out, &err, "status", "grp/*");
-	CONTAINS(out, "\ngrp/b ");
-	CONTAINS(out, "\ngrp/c ");
+	HT_CTL(h, 0, &out, &err, "status", "grp/*");
+	HT_CONTAINS(out, "\ngrp/b ");
+	HT_CONTAINS(out, "\ngrp/c ");
 	LACKS(out, "\ngrp ");
 	LACKS(out, "\na ");
 
 	/* A supervisor selects itself and its subtree. */
-	CTL(h, 0, &out, &err, "status", "grp");
-	CONTAINS(out, "\ngrp ");
-	CONTAINS(out, "\ngrp/b ");
-	CONTAINS(out, "\ngrp/c ");
+	HT_CTL(h, 0, &out, &err, "status", "grp");
+	HT_CONTAINS(out, "\ngrp ");
+	HT_CONTAINS(out, "\ngrp/b ");
+	HT_CONTAINS(out, "\ngrp/c ");
 	LACKS(out, "\ntalk ");
 
 	/* '*' does not cross '/'. */
-	CTL(h, 0, &out, &err, "status", "*/b", "t?lk");
-	CONTAINS(out, "\ngrp/b ");
-	CONTAINS(out, "\ntalk ");
+	HT_CTL(h, 0, &out, &err, "status", "*/b", "t?lk");
+	HT_CONTAINS(out, "\ngrp/b ");
+	HT_CONTAINS(out, "\ntalk ");
 	LACKS(out, "\ngrp/c ");
 
-	CTL(h, 0, &out, &err, "--json", "status", "grp/[c]");
+	HT_CTL(h, 0, &out, &err, "--json", "status", "grp/[c]");
 	j = cJSON_Parse(out);
 	assert_non_null(j);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j,
 	    "children")), 1);
 	cJSON_Delete(j);
 
-	CTL(h, 3, &out, &err, "status", "grp/b", "nope*");
-	CONTAINS(err, "no child matches nope*");
-	CTL(h, 3, &out, &err, "--json", "status", "zzz");
-	CONTAINS(out, "\"code\":\"not_found\"");
+	HT_CTL(h, 3, &out, &err, "status", "grp/b", "nope*");
+	HT_CONTAINS(err, "no child matches nope*");
+	HT_CTL(h, 3, &out, &err, "--json", "status", "zzz");
+	HT_CONTAINS(out, "\"code\":\"not_found\"");
 }
 
 static void
@@ -336,26 +321,26 @@ test_integ_protocol_signal(void **state)
 	char want[128];
 	cJSON *ev;
 
-	CTL(h, 0, &out, &err, "signal", "grp/b", "term");
+	HT_CTL(h, 0, &out, &err, "signal", "grp/b", "term");
 	snprintf(want, sizeof want, "signalled grp/b (pid %d) with SIGTERM",
 	    (int)b);
-	CONTAINS(out, want);
+	HT_CONTAINS(out, want);
 	ev = ht_wait_event(h, "child.exited", "grp/b", HT_T);
 	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
 	    "shutdown");
 	ht_wait_event(h, "child.started", "grp/b", HT_T);
 	b = ht_pid(h, "grp/b");
 
-	CTL(h, 0, &out, &err, "--json", "signal", "grp/b", "10");
-	CONTAINS(out, "\"signal\":\"SIGUSR1\"");
+	HT_CTL(h, 0, &out, &err, "--json", "signal", "grp/b", "10");
+	HT_CONTAINS(out, "\"signal\":\"SIGUSR1\"");
 	ev = ht_wait_event(h, "child.exited", "grp/b", HT_T);
 	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
 	    "signal:SIGUSR1");
 	assert_int_equal((int)ht_num(ev, "pid"), (int)b);
 
-	CTL(h, 1, &out, &err, "signal", "grp/b", "NOPE");
-	CTL(h, 3, &out, &err, "signal", "nope", "TERM");
-	CTL(h, 2, &out, &err, "signal", "grp/b");
+	HT_CTL(h, 1, &out, &err, "signal", "grp/b", "NOPE");
+	HT_CTL(h, 3, &out, &err, "signal", "nope", "TERM");
+	HT_CTL(h, 2, &out, &err, "signal", "grp/b");
 }
 
 static void
@@ -366,40 +351,40 @@ test_integ_protocol_restart_terminate_delete(void **state)
 	const char *out, *err;
 
 	/* OTP's restart_child: a running child is refused. */
-	CTL(h, 4, &out, &err, "restart", "grp/b");
-	CONTAINS(err, "running");
+	HT_CTL(h, 4, &out, &err, "restart", "grp/b");
+	HT_CONTAINS(err, "running");
 	assert_int_equal(ht_pid(h, "grp/b"), b);
-	CTL(h, 4, &out, &err, "--json", "restart", "grp/b");
-	CONTAINS(out, "\"code\":\"running\"");
+	HT_CTL(h, 4, &out, &err, "--json", "restart", "grp/b");
+	HT_CONTAINS(out, "\"code\":\"running\"");
 
-	CTL(h, 0, &out, &err, "restart", "--force", "grp/b");
+	HT_CTL(h, 0, &out, &err, "restart", "--force", "grp/b");
 	nb = ht_pid(h, "grp/b");
 	assert_true(nb != b && nb > 0);
-	CONTAINS(out, "restarted grp/b (pid ");
+	HT_CONTAINS(out, "restarted grp/b (pid ");
 	assert_true(ht_wait_gone(b, HT_T));
-	CTL(h, 0, &out, &err, "restart", "-f", "grp/b");
+	HT_CTL(h, 0, &out, &err, "restart", "-f", "grp/b");
 	assert_true(ht_pid(h, "grp/b") != nb);
 
-	CTL(h, 0, &out, &err, "terminate", "grp/c");
-	CONTAINS(out, "terminated grp/c");
+	HT_CTL(h, 0, &out, &err, "terminate", "grp/c");
+	HT_CONTAINS(out, "terminated grp/c");
 	assert_string_equal(ht_status(h, "grp/c").state, "stopped");
-	CTL(h, 0, &out, &err, "terminate", "grp/c"); /* again: ok */
-	CTL(h, 0, &out, &err, "restart", "grp/c");   /* stopped: starts */
-	CONTAINS(out, "restarted grp/c (pid ");
+	HT_CTL(h, 0, &out, &err, "terminate", "grp/c"); /* again: ok */
+	HT_CTL(h, 0, &out, &err, "restart", "grp/c");   /* stopped: starts */
+	HT_CONTAINS(out, "restarted grp/c (pid ");
 	assert_string_equal(ht_status(h, "grp/c").state, "running");
 
-	CTL(h, 4, &out, &err, "delete", "grp/c");    /* running */
-	CTL(h, 0, &out, &err, "terminate", "grp/c");
-	CTL(h, 0, &out, &err, "delete", "grp/c");
-	CONTAINS(out, "deleted grp/c");
+	HT_CTL(h, 4, &out, &err, "delete", "grp/c");    /* running */
+	HT_CTL(h, 0, &out, &err, "terminate", "grp/c");
+	HT_CTL(h, 0, &out, &err, "delete", "grp/c");
+	HT_CONTAINS(out, "deleted grp/c");
 	ht_wait_event(h, "child.deleted", "grp/c", HT_T);
 	assert_false(ht_status(h, "grp/c").found);
 
-	CTL(h, 3, &out, &err, "terminate", "nope");
-	CTL(h, 3, &out, &err, "delete", "grp/c");
-	CTL(h, 3, &out, &err, "restart", "grp/c");
-	CTL(h, 2, &out, &err, "terminate");
-	CTL(h, 2, &out, &err, "terminate", "a", "--pid", "5");
+	HT_CTL(h, 3, &out, &err, "terminate", "nope");
+	HT_CTL(h, 3, &out, &err, "delete", "grp/c");
+	HT_CTL(h, 3, &out, &err, "restart", "grp/c");
+	HT_CTL(h, 2, &out, &err, "terminate");
+	HT_CTL(h, 2, &out, &err, "terminate", "a", "--pid", "5");
 }
 
 static void
@@ -412,38 +397,38 @@ test_integ_protocol_add_child(void **state)
 
 	snprintf(spec, sizeof spec, "{\"name\":\"d\",\"command\":[\"%s\","
 	    "\"sleep\"]}", h->child);
-	CTL(h, 0, &out, &err, "add-child", "grp", spec);
-	CONTAINS(out, "added grp/d (pid ");
+	HT_CTL(h, 0, &out, &err, "add-child", "grp", spec);
+	HT_CONTAINS(out, "added grp/d (pid ");
 	assert_string_equal(ht_status(h, "grp/d").state, "running");
-	CTL(h, 4, &out, &err, "add-child", "grp", spec);
-	CTL(h, 4, &out, &err, "--json", "add-child", "grp", spec);
-	CONTAINS(out, "\"code\":\"already_started\"");
-	CTL(h, 0, &out, &err, "terminate", "grp/d");
-	CTL(h, 4, &out, &err, "--json", "add-child", "grp", spec);
-	CONTAINS(out, "\"code\":\"already_present\"");
+	HT_CTL(h, 4, &out, &err, "add-child", "grp", spec);
+	HT_CTL(h, 4, &out, &err, "--json", "add-child", "grp", spec);
+	HT_CONTAINS(out, "\"code\":\"already_started\"");
+	HT_CTL(h, 0, &out, &err, "terminate", "grp/d");
+	HT_CTL(h, 4, &out, &err, "--json", "add-child", "grp", spec);
+	HT_CONTAINS(out, "\"code\":\"already_present\"");
 
 	/* Appended last under the root. */
 	snprintf(spec, sizeof spec, "{\"name\":\"e\",\"command\":[\"%s\","
 	    "\"sleep\"]}", h->child);
-	CTL(h, 0, &out, &err, "--json", "add-child", "", spec);
+	HT_CTL(h, 0, &out, &err, "--json", "add-child", "", spec);
 	j = cJSON_Parse(out);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "path")->valuestring, "e");
 	assert_int_equal((int)ht_num(j, "pid"), (int)ht_pid(h, "e"));
 	cJSON_Delete(j);
-	CTL(h, 0, &out, &err, "--json", "status");
+	HT_CTL(h, 0, &out, &err, "--json", "status");
 	assert_true(strstr(out, "\"path\":\"talk\"") <
 	    strstr(out, "\"path\":\"e\""));
 
 	/* A bad child config: herdd's errors. */
-	CTL(h, 1, &out, &err, "add-child", "grp", "{\"name\":\"x\"}");
-	CONTAINS(err, "command");
-	CTL(h, 1, &out, &err, "--json", "add-child", "grp",
+	HT_CTL(h, 1, &out, &err, "add-child", "grp", "{\"name\":\"x\"}");
+	HT_CONTAINS(err, "command");
+	HT_CTL(h, 1, &out, &err, "--json", "add-child", "grp",
 	    "{\"name\":\"x\",\"restart\":\"sometimes\"}");
-	CONTAINS(out, "\"code\":\"bad_request\"");
-	CTL(h, 3, &out, &err, "add-child", "nope", spec);
-	CTL(h, 2, &out, &err, "add-child", "grp", "{not json");
-	CTL(h, 2, &out, &err, "add-child", "grp", "[1]");
+	HT_CONTAINS(out, "\"code\":\"bad_request\"");
+	HT_CTL(h, 3, &out, &err, "add-child", "nope", spec);
+	HT_CTL(h, 2, &out, &err, "add-child", "grp", "{not json");
+	HT_CTL(h, 2, &out, &err, "add-child", "grp", "[1]");
 }
 
 static void
@@ -456,15 +441,15 @@ test_integ_protocol_spawn(void **state)
 	pid_t p1;
 	cJSON *j;
 
-	CTL(h, 0, &out, &err, "spawn", "pool", f1);
-	CONTAINS(out, "spawned pool/1 (pid ");
+	HT_CTL(h, 0, &out, &err, "spawn", "pool", f1);
+	HT_CONTAINS(out, "spawned pool/1 (pid ");
 	p1 = ht_pid(h, "pool/1");
 	/* The instance got its argument. */
 	s = ht_read_file(h, f1);
 	assert_non_null(s);
 	assert_int_equal(atoi(s), (int)p1);
 
-	CTL(h, 0, &out, &err, "--json", "spawn", "pool", "--", f2);
+	HT_CTL(h, 0, &out, &err, "--json", "spawn", "pool", "--", f2);
 	j = cJSON_Parse(out);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "path")->valuestring,
@@ -480,14 +465,14 @@ test_integ_protocol_spawn(void **state)
 		char pid[32];
 
 		snprintf(pid, sizeof pid, "%d", (int)p1);
-		CTL(h, 0, &out, &err, "terminate", "--pid", pid);
-		CONTAINS(out, "terminated pool/1");
+		HT_CTL(h, 0, &out, &err, "terminate", "--pid", pid);
+		HT_CONTAINS(out, "terminated pool/1");
 		assert_true(ht_wait_gone(p1, HT_T));
 		assert_false(ht_status(h, "pool/1").found);
-		CTL(h, 3, &out, &err, "terminate", "--pid", pid);
+		HT_CTL(h, 3, &out, &err, "terminate", "--pid", pid);
 	}
-	CTL(h, 4, &out, &err, "spawn", "grp");
-	CTL(h, 3, &out, &err, "spawn", "nope");
+	HT_CTL(h, 4, &out, &err, "spawn", "grp");
+	HT_CTL(h, 3, &out, &err, "spawn", "nope");
 }
 
 /* Waits until FILE holds "\n"-terminated line LINE (or fails). */
@@ -544,27 +529,27 @@ test_integ_protocol_logs(void **state)
 	/* print-lines is started once its 30 lines are in the pipe. */
 	assert_non_null(ht_wait_file(h, ht_path(h, "log/talk.stdout.log"),
 	    "line 00030\n", ht_ms(10000)));
-	CTL(h, 0, &out, &err, "logs", "talk", "-n", "3");
+	HT_CTL(h, 0, &out, &err, "logs", "talk", "-n", "3");
 	assert_string_equal(out, "line 00028\nline 00029\nline 00030\n");
-	CTL(h, 0, &out, &err, "logs", "talk");
+	HT_CTL(h, 0, &out, &err, "logs", "talk");
 	assert_string_equal(out, "line 00021\nline 00022\nline 00023\n"
 	    "line 00024\nline 00025\nline 00026\nline 00027\nline 00028\n"
 	    "line 00029\nline 00030\n");
-	CTL(h, 0, &out, &err, "logs", "-n", "0", "talk");
+	HT_CTL(h, 0, &out, &err, "logs", "-n", "0", "talk");
 	assert_string_equal(out, "");
-	CTL(h, 0, &out, &err, "--json", "logs", "--lines", "1", "talk");
+	HT_CTL(h, 0, &out, &err, "--json", "logs", "--lines", "1", "talk");
 	assert_string_equal(out, "{\"path\":\"talk\",\"stream\":\"stdout\","
 	    "\"line\":\"line 00030\"}\n");
 	/* Nothing written yet: no lines, no error. */
-	CTL(h, 0, &out, &err, "logs", "--stderr", "a");
+	HT_CTL(h, 0, &out, &err, "logs", "--stderr", "a");
 	assert_string_equal(out, "");
 
-	CTL(h, 1, &out, &err, "logs", "--stderr", "talk"); /* not captured */
+	HT_CTL(h, 1, &out, &err, "logs", "--stderr", "talk"); /* not captured */
 	snprintf(want, sizeof want, "stderr of talk is not captured");
-	CONTAINS(err, want);
-	CTL(h, 1, &out, &err, "logs", "grp");              /* a supervisor */
-	CTL(h, 3, &out, &err, "logs", "nope");
-	CTL(h, 2, &out, &err, "logs", "talk", "-n", "x");
+	HT_CONTAINS(err, want);
+	HT_CTL(h, 1, &out, &err, "logs", "grp");              /* a supervisor */
+	HT_CTL(h, 3, &out, &err, "logs", "nope");
+	HT_CTL(h, 2, &out, &err, "logs", "talk", "-n", "x");
 }
 
 /* logs -f sees every line once, in order, across rotations, and stops on

@@ -90,25 +90,6 @@ str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* "path path ..." of status, in its order. */
-static const char *
-status_order(struct ht *h)
-{
-	static char buf[4096];
-	cJSON *res = ht_result(h, "status", NULL), *o;
-
-	buf[0] = '\0';
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(res,
-	    "children")) {
-		assert_true(strlen(buf) + strlen(str(o, "path")) + 2 <
-		    sizeof buf);
-		if (buf[0] != '\0')
-			strcat(buf, " ");
-		strcat(buf, str(o, "path"));
-	}
-	return buf;
-}
-
 /* "PATH CHANGE[ (FIELDS)][ ok|failed], ..." of a reload or diff result's
  * list KEY, in herdd's order. */
 static const char *
@@ -169,7 +150,7 @@ assert_unchanged(struct ht *h, const struct pids *before)
 	assert_int_equal(now.y, before->y);
 	assert_int_equal(now.old, before->old);
 	assert_int_equal(now.z, before->z);
-	assert_string_equal(status_order(h), "a db grp grp/x grp/y old z");
+	assert_string_equal(ht_status_order(h), "a db grp grp/x grp/y old z");
 }
 
 /* Added, removed and changed children, and a nested supervisor's
@@ -185,7 +166,7 @@ test_integ_reload_applies_changes(void **state)
 	const char *args;
 	cJSON *res;
 
-	assert_string_equal(status_order(h), "a db grp grp/x grp/y old z");
+	assert_string_equal(ht_status_order(h), "a db grp grp/x grp/y old z");
 	args = ht_read_file(h, ht_path(h, "db.args"));
 	assert_non_null(args);
 	assert_string_equal(args, "v1\n");
@@ -201,7 +182,7 @@ test_integ_reload_applies_changes(void **state)
 	assert_string_equal(str(res, "config"), h->conf);
 	ht_wait_event(h, "config.reloaded", NULL, HT_T);
 
-	assert_string_equal(status_order(h), "a b db grp grp/x grp/y z");
+	assert_string_equal(ht_status_order(h), "a b db grp grp/x grp/y z");
 	assert_int_equal(ht_pid(h, "a"), p.a);
 	assert_int_equal(ht_pid(h, "grp/x"), p.x);
 	assert_int_equal(ht_pid(h, "grp/y"), p.y);
@@ -312,7 +293,7 @@ test_integ_reload_sighup(void **state)
 	assert_int_equal(ht_pid(h, "db"), p.db);
 	assert_int_equal(ht_pid(h, "grp/x"), p.x);
 	assert_int_equal(ht_pid(h, "old"), p.old);
-	assert_string_equal(status_order(h),
+	assert_string_equal(ht_status_order(h),
 	    "a db grp grp/x grp/y old z c");
 }
 
@@ -499,7 +480,7 @@ test_integ_reload_keeps_runtime_children(void **state)
 	assert_int_equal(ht_pid(h, "a"), p.a);
 	assert_int_equal(ht_pid(h, "grp/x"), p.x);
 	assert_int_equal(ht_pid(h, "old"), p.old);
-	assert_string_equal(status_order(h), "a db grp grp/x grp/y grp/c old z");
+	assert_string_equal(ht_status_order(h), "a db grp grp/x grp/y grp/c old z");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)

@@ -19,22 +19,6 @@
 	"{'name':'grp','type':'supervisor','children':[" \
 	"{'name':'b','command':['@CHILD@','sleep']}]}]}}"
 
-/* Runs herdctl ARGS, which must exit EXPECT. */
-#define CTL(h, expect, out, err, ...) do { \
-	int code_ = ht_herdctl(h, out, err, __VA_ARGS__, NULL); \
-	if (code_ != (expect)) { \
-		ht_dump_events(h); \
-		fail_msg("herdctl " #__VA_ARGS__ " exited %d, not %d\n" \
-		    "stdout: %s\nstderr: %s", code_, (expect), *(out), \
-		    *(err)); \
-	} \
-} while (0)
-
-#define CONTAINS(s, sub) do { \
-	if (strstr((s), (sub)) == NULL) \
-		fail_msg("\"%s\" not in: %s", (sub), (s)); \
-} while (0)
-
 static struct ht *
 boot(void **state)
 {
@@ -57,27 +41,6 @@ sleeper(struct ht *h, const char *name, char *spec)
 	return spec;
 }
 
-/* "path path ..." of status, in its order. */
-static const char *
-status_order(struct ht *h)
-{
-	static char buf[4096];
-	cJSON *res = ht_result(h, "status", NULL), *o, *p;
-
-	buf[0] = '\0';
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(res,
-	    "children")) {
-		p = cJSON_GetObjectItemCaseSensitive(o, "path");
-		assert_true(cJSON_IsString(p));
-		assert_true(strlen(buf) + strlen(p->valuestring) + 2 <
-		    sizeof buf);
-		if (buf[0] != '\0')
-			strcat(buf, " ");
-		strcat(buf, p->valuestring);
-	}
-	return buf;
-}
-
 /* add-child appends last (root and nested) and starts the child; its
  * supervisor stops it first. */
 static void
@@ -90,21 +53,21 @@ test_integ_runtime_add_appended_last(void **state)
 	pid_t c, x;
 	cJSON *ev;
 
-	CTL(h, 0, &out, &err, "add-child", "", sleeper(h, "c", spec));
-	CONTAINS(out, "added c (pid ");
+	HT_CTL(h, 0, &out, &err, "add-child", "", sleeper(h, "c", spec));
+	HT_CONTAINS(out, "added c (pid ");
 	c = ht_pid(h, "c");
 	assert_int_equal(atoi(strstr(out, "(pid ") + 5), (int)c);
 	assert_string_equal(ht_status(h, "c").state, "running");
-	CTL(h, 0, &out, &err, "add-child", "grp", sleeper(h, "x", spec));
-	CONTAINS(out, "added grp/x (pid ");
+	HT_CTL(h, 0, &out, &err, "add-child", "grp", sleeper(h, "x", spec));
+	HT_CONTAINS(out, "added grp/x (pid ");
 	x = ht_pid(h, "grp/x");
 	assert_true(x > 0);
-	assert_string_equal(status_order(h), "a grp grp/b grp/x c");
+	assert_string_equal(ht_status_order(h), "a grp grp/b grp/x c");
 
 	/* grp stops its children in reverse start order: x first */
 	ht_sync_events(h);
 	from = ht_last_seq(h);
-	CTL(h, 0, &out, &err, "stop", "grp");
+	HT_CTL(h, 0, &out, &err, "stop", "grp");
 	ev = ht_wait_event(h, "child.stopped", "grp", HT_T);
 	trace = ht_trace(h, from, (long long)ht_num(ev, "seq"), "child.");
 	assert_string_equal(trace, "child.stopping grp, "
@@ -125,25 +88,25 @@ test_integ_runtime_add_name_taken(void **state)
 	char started[1024], present[1024];
 	pid_t a = ht_pid(h, "a");
 
-	CTL(h, 4, &out, &err, "add-child", "", sleeper(h, "a", spec));
-	CONTAINS(err, "already started");
+	HT_CTL(h, 4, &out, &err, "add-child", "", sleeper(h, "a", spec));
+	HT_CONTAINS(err, "already started");
 	snprintf(started, sizeof started, "%s", err);
-	CTL(h, 4, &out, &err, "--json", "add-child", "",
+	HT_CTL(h, 4, &out, &err, "--json", "add-child", "",
 	    sleeper(h, "a", spec));
-	CONTAINS(out, "\"code\":\"already_started\"");
+	HT_CONTAINS(out, "\"code\":\"already_started\"");
 	assert_int_equal(ht_pid(h, "a"), a);
 
-	CTL(h, 0, &out, &err, "stop", "a");
+	HT_CTL(h, 0, &out, &err, "stop", "a");
 	assert_true(ht_wait_gone(a, HT_T));
-	CTL(h, 4, &out, &err, "add-child", "", sleeper(h, "a", spec));
-	CONTAINS(err, "already present");
+	HT_CTL(h, 4, &out, &err, "add-child", "", sleeper(h, "a", spec));
+	HT_CONTAINS(err, "already present");
 	snprintf(present, sizeof present, "%s", err);
-	CTL(h, 4, &out, &err, "--json", "add-child", "",
+	HT_CTL(h, 4, &out, &err, "--json", "add-child", "",
 	    sleeper(h, "a", spec));
-	CONTAINS(out, "\"code\":\"already_present\"");
+	HT_CONTAINS(out, "\"code\":\"already_present\"");
 	assert_string_not_equal(started, present);
 	assert_string_equal(ht_status(h, "a").state, "stopped");
-	assert_string_equal(status_order(h), "a grp grp/b");
+	assert_string_equal(ht_status_order(h), "a grp grp/b");
 }
 
 /* restart without --force of a running child: exit 4 "running"; of a
@@ -155,16 +118,16 @@ test_integ_runtime_restart_running(void **state)
 	const char *out, *err;
 	pid_t a = ht_pid(h, "a");
 
-	CTL(h, 4, &out, &err, "restart", "a");
-	CONTAINS(err, "running");
-	CTL(h, 4, &out, &err, "--json", "restart", "a");
-	CONTAINS(out, "\"code\":\"running\"");
+	HT_CTL(h, 4, &out, &err, "restart", "a");
+	HT_CONTAINS(err, "running");
+	HT_CTL(h, 4, &out, &err, "--json", "restart", "a");
+	HT_CONTAINS(out, "\"code\":\"running\"");
 	assert_int_equal(ht_pid(h, "a"), a);
 	assert_string_equal(ht_status(h, "a").state, "running");
 
-	CTL(h, 0, &out, &err, "stop", "a");
-	CTL(h, 0, &out, &err, "restart", "a");
-	CONTAINS(out, "restarted a (pid ");
+	HT_CTL(h, 0, &out, &err, "stop", "a");
+	HT_CTL(h, 0, &out, &err, "restart", "a");
+	HT_CONTAINS(out, "restarted a (pid ");
 	assert_int_not_equal(ht_pid(h, "a"), a);
 	assert_string_equal(ht_status(h, "a").state, "running");
 	assert_int_equal(ht_status(h, "a").restarts, 0);
@@ -180,26 +143,26 @@ test_integ_runtime_delete(void **state)
 	const char *out, *err;
 	pid_t a = ht_pid(h, "a"), c;
 
-	CTL(h, 0, &out, &err, "add-child", "", sleeper(h, "c", spec));
+	HT_CTL(h, 0, &out, &err, "add-child", "", sleeper(h, "c", spec));
 	c = ht_pid(h, "c");
-	CTL(h, 4, &out, &err, "delete", "a");
-	CONTAINS(err, "running");
-	CTL(h, 4, &out, &err, "delete", "c");
-	assert_string_equal(status_order(h), "a grp grp/b c");
+	HT_CTL(h, 4, &out, &err, "delete", "a");
+	HT_CONTAINS(err, "running");
+	HT_CTL(h, 4, &out, &err, "delete", "c");
+	assert_string_equal(ht_status_order(h), "a grp grp/b c");
 
-	CTL(h, 0, &out, &err, "stop", "a");
-	CTL(h, 0, &out, &err, "stop", "c");
+	HT_CTL(h, 0, &out, &err, "stop", "a");
+	HT_CTL(h, 0, &out, &err, "stop", "c");
 	assert_true(ht_wait_gone(a, HT_T));
 	assert_true(ht_wait_gone(c, HT_T));
-	CTL(h, 0, &out, &err, "delete", "c");
-	CONTAINS(out, "deleted c");
-	CTL(h, 0, &out, &err, "delete", "a");
-	CONTAINS(out, "deleted a");
-	assert_string_equal(status_order(h), "grp grp/b");
+	HT_CTL(h, 0, &out, &err, "delete", "c");
+	HT_CONTAINS(out, "deleted c");
+	HT_CTL(h, 0, &out, &err, "delete", "a");
+	HT_CONTAINS(out, "deleted a");
+	assert_string_equal(ht_status_order(h), "grp grp/b");
 	ht_wait_event(h, "child.deleted", "c", HT_T);
 	ht_wait_event(h, "child.deleted", "a", HT_T);
-	CTL(h, 3, &out, &err, "delete", "a");
-	CTL(h, 3, &out, &err, "start", "a");
+	HT_CTL(h, 3, &out, &err, "delete", "a");
+	HT_CTL(h, 3, &out, &err, "start", "a");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
