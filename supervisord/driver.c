@@ -30,6 +30,8 @@ struct drv {
 	struct herdd *h;
 	struct child *c;
 	struct event *timer;
+	struct event *exit_ev;   /* on pidfd: readable when the child ends */
+	int pidfd;               /* -1: left to the SIGCHLD sweep */
 	enum timer_kind timer_kind;
 	unsigned retry_gen;
 	struct ready *ready;
@@ -38,6 +40,8 @@ struct drv {
 };
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
+static void watch_exit(struct drv *d, int pidfd);
+static void unwatch_exit(struct drv *d);
 
 static struct drv *
 drv_get(struct herdd *h, struct child *c)
@@ -48,6 +52,7 @@ drv_get(struct herdd *h, struct child *c)
 		d = xcalloc(1, sizeof *d);
 		d->h = h;
 		d->c = c;
+		d->pidfd = -1;
 		c->drv = d;
 	}
 	return d;
@@ -246,7 +251,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	struct spawn_req req;
 	char exe[4096], name[32], *notify = NULL, **env, **argv;
 	char *watchdog_env = NULL;
-	int ready_fd = -1, out_fd = -1, err_fd = -1, rc;
+	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
 
 	memset(&req, 0, sizeof req);
@@ -311,7 +316,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.fds[2] = err_fd;
 	req.extra_fd = ready_fd;
 	req.extra_target = spec->ready_fd;
-	rc = spawn_process(&req, &pid, cause, len);
+	rc = spawn_process(&req, &pid, &pidfd, cause, len);
 	free(env);
 	if (argv != spec->argv)
 		free(argv);
@@ -335,6 +340,7 @@ done:
 	}
 	c->pid = pid;
 	pidmap_put(h->pids, pid, c);
+	watch_exit(d, pidfd);
 	if (spec->ready == CONF_READY_EXEC)
 		return 1;
 	if (spec->ready_timeout_ms > 0)
@@ -436,6 +442,11 @@ op_release(void *ctx, struct child *c)
 		pidmap_del(h->pids, c->pid);
 	if (d == NULL)
 		return;
+	if (c->pid > 0 && d->pidfd >= 0)
+		h->unwatched++; /* not expected: the sweep still reaps it */
+	unwatch_exit(d);
+	if (d->exit_ev != NULL)
+		event_free(d->exit_ev);
 	if (d->timer != NULL)
 		event_free(d->timer);
 	ready_destroy(d->ready);
@@ -460,6 +471,90 @@ const struct engine_ops driver_ops = {
 
 /* ---- reaping ---- */
 
+/*
+ * Each child comes with a pidfd when the kernel gives one, watched by the
+ * loop: its end names it, so reaping costs the same with 10 or 10,000
+ * children. waitid(P_ALL) instead walks every child of herdd in the kernel
+ * (measured: 0.33 ms per call with 10,000 children), so it is only the
+ * fallback, run on SIGCHLD while some child has no pidfd (out of fds).
+ */
+
+static void exit_cb(evutil_socket_t fd, short what, void *arg);
+
+static void
+watch_exit(struct drv *d, int pidfd)
+{
+	d->pidfd = pidfd;
+	if (pidfd < 0) {
+		d->h->unwatched++;
+		return;
+	}
+	if (d->exit_ev == NULL)
+		d->exit_ev = event_new(d->h->base, pidfd, EV_READ | EV_PERSIST,
+		    exit_cb, d);
+	else
+		event_assign(d->exit_ev, d->h->base, pidfd,
+		    EV_READ | EV_PERSIST, exit_cb, d);
+	event_add(d->exit_ev, NULL);
+}
+
+static void
+unwatch_exit(struct drv *d)
+{
+	if (d->pidfd < 0)
+		return;
+	event_del(d->exit_ev);
+	close(d->pidfd);
+	d->pidfd = -1;
+}
+
+/*
+ * pid has ended (a zombie, not yet reaped): ends what is left of its
+ * process group, reaps it and tells the engine.
+ */
+static void
+reap_one(struct herdd *h, pid_t pid)
+{
+	struct child *c = pidmap_get(h->pids, pid);
+	struct drv *d;
+	int status;
+
+	/* While the leader is a zombie its group id cannot be reused: end
+	 * what is left of the group now (rule 3). */
+	if (c != NULL)
+		killpg(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (c == NULL)
+		return;
+	pidmap_del(h->pids, pid);
+	d = c->drv;
+	if (d != NULL) {
+		if (d->pidfd < 0)
+			h->unwatched--;
+		unwatch_exit(d);
+		if (d->timer_kind == T_READY)
+			timer_cancel(d);
+		ready_destroy(d->ready);
+		d->ready = NULL;
+	}
+	engine_child_exited(&h->engine, c, status);
+}
+
+static void
+exit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drv *d = arg;
+	pid_t pid = d->c->pid;
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+	    si.si_pid == 0)
+		return;
+	reap_one(d->h, pid);
+}
+
 /* At most this many children are reaped per loop turn: in a restart storm
  * new exits keep coming, and the control socket must get its turn. */
 #define REAP_BATCH 64
@@ -468,11 +563,8 @@ const struct engine_ops driver_ops = {
 static int
 reap_batch(struct herdd *h)
 {
-	struct child *c;
-	struct drv *d;
 	siginfo_t si;
-	pid_t pid;
-	int status, n;
+	int n;
 
 	for (n = 0; n < REAP_BATCH; n++) {
 		memset(&si, 0, sizeof si);
@@ -481,27 +573,9 @@ reap_batch(struct herdd *h)
 				continue;
 			return 0;
 		}
-		pid = si.si_pid;
-		if (pid == 0)
+		if (si.si_pid == 0)
 			return 0;
-		c = pidmap_get(h->pids, pid);
-		/* While the leader is a zombie its group id cannot be reused:
-		 * end what is left of the group now (rule 3). */
-		if (c != NULL)
-			killpg(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		if (c == NULL)
-			continue;
-		pidmap_del(h->pids, pid);
-		d = c->drv;
-		if (d != NULL) {
-			if (d->timer_kind == T_READY)
-				timer_cancel(d);
-			ready_destroy(d->ready);
-			d->ready = NULL;
-		}
-		engine_child_exited(&h->engine, c, status);
+		reap_one(h, si.si_pid);
 	}
 	return 1;
 }
@@ -524,6 +598,8 @@ driver_reap(struct herdd *h)
 {
 	static const struct timeval now = { 0, 0 };
 
+	if (h->unwatched == 0)
+		return; /* every child's pidfd reports its own end */
 	if (h->reap_ev == NULL)
 		h->reap_ev = evtimer_new(h->base, reap_cb, h);
 	evtimer_add(h->reap_ev, &now);

@@ -276,6 +276,8 @@ struct herdd {
 	struct guard *guard;
 	struct sdnotify *sd;       /* NULL unless run by a service manager */
 	struct event *reap_ev;     /* reaps in batches, between other events */
+	size_t unwatched;          /* running children without a pidfd: a
+	                              SIGCHLD makes the reaper sweep for them */
 	char **environ_base;       /* herdd's environment at start, borrowed */
 	const char *run_dir_arg;   /* --run-dir, --log-dir: over every config
 	                              loaded, reloads too */
@@ -292,8 +294,8 @@ struct herdd {
 
 extern const struct engine_ops driver_ops;
 
-/* Reaps exited children and reports them to the engine, in batches
- * interleaved with the loop's other events (SIGCHLD). */
+/* Sweeps for exited children that have no pidfd and reports them to the
+ * engine, in batches interleaved with the loop's other events (SIGCHLD). */
 void driver_reap(struct herdd *h);
 /* c's spec changed (reload): forget what was derived from the old one. */
 void driver_respec(struct child *c);
@@ -338,12 +340,15 @@ struct spawn_req {
 
 /*
  * Starts a process for r in its own process group, with SIGKILL as its
- * parent-death signal. Returns 0 with *pid set. Returns -1 with cause
- * filled when a step before exec (or exec itself) failed; that process
- * has been reaped already.
+ * parent-death signal. Returns 0 with *pid set, and *pidfd (if not NULL) a
+ * pidfd for it or -1 when none could be had. Returns -1 with cause filled
+ * when a step before exec (or exec itself) failed; that process has been
+ * reaped already.
  */
-int spawn_process(const struct spawn_req *r, pid_t *pid, char *cause,
-    size_t len);
+int spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
+    char *cause, size_t len);
+/* Once, before herdd opens anything else: reserves the low fd slots. */
+void spawn_init(void);
 
 /* Finds FILE in PATH_ENV (execvp's rules); 0 with out filled, or -1. */
 int spawn_resolve(const char *file, const char *path_env, char *out,

@@ -227,6 +227,7 @@ main(int argc, char **argv)
 	h.notify_dir = xprintf("%s/notify", h.conf->run_dir);
 	if (mkdir_p(h.notify_dir, 0700) == -1)
 		fatal("cannot create %s", h.notify_dir);
+	spawn_init();
 	raise_nofile(&h);
 
 	h.base = event_base_new();

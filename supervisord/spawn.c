@@ -1,10 +1,19 @@
 /*
  * The only place herdd creates processes. clone(CLONE_VM|CLONE_VFORK) gives
- * posix_spawn's cost (independent of herdd's size) while letting the child
- * do what posix_spawn cannot: its own process group, the parent-death
+ * posix_spawn's cost (independent of herdd's memory) while letting the
+ * child do what posix_spawn cannot: its own process group, the parent-death
  * signal, user and group, umask. Between clone and exec the child shares
  * herdd's memory and runs only async-signal-safe calls; it reports a failed
  * step through the shared request before _exit.
+ *
+ * Nor does the cost grow with herdd's open files. A plain clone copies the
+ * whole descriptor table into the child (one reference per fd taken, then
+ * dropped again by exec's close-on-exec: measured 1.5 ms more per spawn
+ * with 10,000 fds open). So the child starts on herdd's table
+ * (CLONE_FILES) and, before it touches any fd, takes a private copy of
+ * only the few lowest ones (close_range with CLOSE_RANGE_UNSHARE). The fds
+ * it needs are first placed in reserved low slots. With that, each child
+ * can also come with a pidfd (CLONE_PIDFD) for the reaper at no cost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +33,14 @@
 
 #define SPAWN_STACK (64 * 1024)
 #define FD_FLOOR 16 /* sources are moved above this before dup2 */
+#define NSLOTS 4    /* stdin, stdout, stderr, the readiness fd */
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 
 /* Signals herdd catches or ignores; the child puts them back to default
  * before it unblocks signals, so no herdd handler runs in it. */
@@ -33,8 +51,19 @@ static const int reset_signals[] = {
 
 static _Alignas(16) char spawn_stack[SPAWN_STACK];
 
+/* Set by spawn_init when the kernel can unshare part of a table: the slots
+ * the child's fds travel in, and how many low fds the child copies. */
+static struct {
+	int on;
+	int devnull;
+	int slot[NSLOTS];
+	unsigned keep;
+	int pidfd;     /* CLONE_PIDFD works */
+} shared;
+
 struct spawn_shared {
 	const struct spawn_req *req;
+	int src[NSLOTS];   /* r->fds and extra_fd, or their slots */
 	pid_t parent;
 	volatile int err;
 	volatile const char *step;
@@ -58,8 +87,14 @@ child_main(void *arg)
 	const struct spawn_req *r = sh->req;
 	struct sigaction dfl;
 	sigset_t none;
-	int src[4], dst[4], n = 0, i, fd;
+	int src[NSLOTS], dst[NSLOTS], n = 0, i, fd;
 	size_t k;
+
+	/* Still on herdd's own table (CLONE_FILES): nothing may touch an fd
+	 * before this takes the child's private copy of the lowest ones. */
+	if (shared.on && syscall(SYS_close_range, shared.keep, ~0U,
+	    CLOSE_RANGE_UNSHARE) == -1)
+		return fail(sh, "close_range");
 
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
@@ -69,17 +104,27 @@ child_main(void *arg)
 	if (setpgid(0, 0) == -1)
 		return fail(sh, "setpgid");
 
+	/* The child's own file limit first: the fd moves below need it. */
+	if (r->nofile >= 0) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = (rlim_t)r->nofile;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	for (i = 0; i < 3; i++) {
-		src[n] = r->fds[i];
+		src[n] = sh->src[i];
 		dst[n++] = i;
 	}
-	if (r->extra_fd >= 0) {
-		src[n] = r->extra_fd;
+	if (sh->src[3] >= 0) {
+		src[n] = sh->src[3];
 		dst[n++] = r->extra_target;
 	}
 	/* Lift every source above the targets so no dup2 clobbers one. */
 	for (i = 0; i < n; i++) {
-		if (src[i] < 0) {
+		if (src[i] < 0 && shared.on) {
+			fd = shared.devnull; /* in the copied low fds */
+		} else if (src[i] < 0) {
 			fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 			if (fd == -1)
 				return fail(sh, "open /dev/null");
@@ -98,13 +143,6 @@ child_main(void *arg)
 		if (dup2(src[i], dst[i]) == -1)
 			return fail(sh, "dup2");
 
-	if (r->nofile >= 0) {
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-			rl.rlim_cur = (rlim_t)r->nofile;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
 	if (r->umask >= 0)
 		umask((mode_t)r->umask);
 	if (r->cwd != NULL && chdir(r->cwd) == -1)
@@ -130,22 +168,107 @@ child_main(void *arg)
 	return fail(sh, "exec");
 }
 
+/*
+ * Reserves the low slots and checks that the kernel can unshare a table
+ * partly (Linux 5.9) and give pidfds (5.2). Called once, early, so the
+ * slots are among the lowest fds. Without it spawning still works, only
+ * with the copy of every fd.
+ */
+void
+spawn_init(void)
+{
+	unsigned top = 0;
+	int i;
+
+	shared.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (shared.devnull == -1)
+		return;
+	if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) == -1)
+		return;
+	for (i = 0; i < NSLOTS; i++) {
+		shared.slot[i] = fcntl(shared.devnull, F_DUPFD_CLOEXEC, 0);
+		if (shared.slot[i] == -1)
+			return;
+		if ((unsigned)shared.slot[i] > top)
+			top = (unsigned)shared.slot[i];
+	}
+	if ((unsigned)shared.devnull > top)
+		top = (unsigned)shared.devnull;
+	shared.keep = top + 1;
+	shared.on = 1;
+	shared.pidfd = 1; /* until the kernel says otherwise */
+}
+
+/* Puts the request's fds in the slots (or, without slots, uses them as
+ * they are); spawn_unslot gives the slots back to /dev/null so herdd
+ * holds no pipe end of the child's. */
+static int
+spawn_slot(const struct spawn_req *r, int *src)
+{
+	int i, fd;
+
+	for (i = 0; i < NSLOTS; i++) {
+		fd = i < 3 ? r->fds[i] : r->extra_fd;
+		if (fd >= 0 && shared.on) {
+			if (dup3(fd, shared.slot[i], O_CLOEXEC) == -1)
+				return -1;
+			fd = shared.slot[i];
+		}
+		src[i] = fd;
+	}
+	return 0;
+}
+
+static void
+spawn_unslot(const int *src)
+{
+	int i;
+
+	for (i = 0; shared.on && i < NSLOTS; i++)
+		if (src[i] >= 0)
+			dup3(shared.devnull, shared.slot[i], O_CLOEXEC);
+}
+
 int
-spawn_process(const struct spawn_req *r, pid_t *pid, char *cause,
-    size_t len)
+spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
+    char *cause, size_t len)
 {
 	struct spawn_shared sh;
 	sigset_t all, old;
+	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD, fd = -1;
+	const char *what, *arg;
 	pid_t p;
 
 	memset(&sh, 0, sizeof sh);
 	sh.req = r;
 	sh.parent = getpid();
+	if (pidfd != NULL)
+		*pidfd = -1;
+	if (spawn_slot(r, sh.src) == -1) {
+		snprintf(cause, len, "dup3: %s", strerror(errno));
+		spawn_unslot(sh.src);
+		return -1;
+	}
+	if (shared.on)
+		flags |= CLONE_FILES;
+	if (shared.on && shared.pidfd && pidfd != NULL)
+		flags |= CLONE_PIDFD;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	p = clone(child_main, spawn_stack + sizeof spawn_stack,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &sh);
+	for (;;) {
+		p = clone(child_main, spawn_stack + sizeof spawn_stack, flags,
+		    &sh, &fd);
+		if (p != -1 || !(flags & CLONE_PIDFD))
+			break;
+		/* No pidfd (out of fds, or an old kernel): the reaper's
+		 * sweep finds this one. */
+		if (errno == EINVAL)
+			shared.pidfd = 0;
+		flags &= ~CLONE_PIDFD;
+		fd = -1;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	spawn_unslot(sh.src);
 	if (p == -1) {
 		snprintf(cause, len, "clone: %s", strerror(errno));
 		return -1;
@@ -155,13 +278,18 @@ spawn_process(const struct spawn_req *r, pid_t *pid, char *cause,
 		/* The child has exited already (CLONE_VFORK): reap it here. */
 		while (waitpid(p, NULL, 0) == -1 && errno == EINTR)
 			;
+		if (fd != -1)
+			close(fd);
 		*pid = 0;
-		snprintf(cause, len, "%s %s: %s", (const char *)sh.step,
-		    strcmp((const char *)sh.step, "exec") == 0 ? r->path :
-		    r->cwd && strcmp((const char *)sh.step, "chdir") == 0 ?
-		    r->cwd : "", strerror(sh.err));
+		what = (const char *)sh.step;
+		arg = strcmp(what, "exec") == 0 ? r->path :
+		    strcmp(what, "chdir") == 0 && r->cwd ? r->cwd : NULL;
+		snprintf(cause, len, "%s%s%s: %s", what, arg ? " " : "",
+		    arg ? arg : "", strerror(sh.err));
 		return -1;
 	}
+	if (pidfd != NULL)
+		*pidfd = fd;
 	return 0;
 }
 

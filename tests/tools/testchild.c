@@ -1,5 +1,6 @@
 /* testchild: a child process with scripted behaviour for herd's integration
  * tests (see usage() for the modes). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -46,6 +47,8 @@ usage(void)
 	    "  stamp FILE                 append \"pid mono_ns\" to FILE, "
 	    "pause\n"
 	    "  argv FILE [ARG...]         the ARGs to FILE, one a line, "
+	    "pause\n"
+	    "  fds FILE                   its open fds to FILE (\"0 1 2\"), "
 	    "pause\n"
 	    "Environment: TC_READY_FD=N writes a newline to fd N once set "
 	    "up;\nTC_ENV_FILE=F writes $NOTIFY_SOCKET to F at start.\n");
@@ -166,6 +169,38 @@ write_args(const char *path, char **args)
 	}
 	write_file(path, buf);
 	free(buf);
+}
+
+/* Writes the numbers of this process's open fds, ascending, to path. */
+static void
+write_fds(const char *path)
+{
+	char buf[4096] = "", num[16];
+	int fd, open_fds[256], n = 0, i, j, t;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d == NULL) {
+		perror("/proc/self/fd");
+		exit(111);
+	}
+	fd = dirfd(d);
+	while ((e = readdir(d)) != NULL && n < 256)
+		if (e->d_name[0] != '.' && atoi(e->d_name) != fd)
+			open_fds[n++] = atoi(e->d_name);
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && open_fds[j - 1] > open_fds[j]; j--) {
+			t = open_fds[j];
+			open_fds[j] = open_fds[j - 1];
+			open_fds[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		snprintf(num, sizeof num, i ? " %d" : "%d", open_fds[i]);
+		strcat(buf, num);
+	}
+	strcat(buf, "\n");
+	write_file(path, buf);
 }
 
 /* Creates path; returns 1 if it was absent. */
@@ -374,6 +409,9 @@ main(int argc, char **argv)
 		pause_forever();
 	} else if (strcmp(mode, "stamp") == 0 && argc == 3) {
 		stamp(argv[2]);
+		pause_forever();
+	} else if (strcmp(mode, "fds") == 0 && argc == 3) {
+		write_fds(argv[2]);
 		pause_forever();
 	} else if (strcmp(mode, "argv") == 0 && argc >= 3) {
 		write_args(argv[2], argv + 3);
