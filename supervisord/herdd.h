@@ -58,6 +58,8 @@ struct child {
 	int pending_class;       /* the queued exit's reason class */
 	int held;                /* stopped by command during a plan: the plan
 	                            must not start it again */
+	size_t index;            /* where it last was in its parent's children:
+	                            a hint, checked by tree_index */
 	int start_fail_pending;  /* killed for not being ready in time */
 	int watchdog_fired;      /* killed for missing its watchdog pings */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
@@ -143,7 +145,7 @@ void tree_sup_reset(struct sup *s);
 /* Finds the node at PATH ("api/web") under root; NULL if none. */
 struct child *tree_find(struct child *root, const char *path);
 /* Position of c among its siblings. */
-size_t tree_index(const struct child *c);
+size_t tree_index(struct child *c);
 /* Removes c from its supervisor and frees it. */
 void tree_remove(struct child *c);
 /* A stopped node for spec (borrowed) under s, named name (NULL: the

@@ -39,6 +39,7 @@ sup_append(struct sup *s, struct child *c)
 		s->children = xreallocarray(s->children, s->cap,
 		    sizeof *s->children);
 	}
+	c->index = s->n;
 	s->children[s->n++] = c;
 }
 
@@ -161,13 +162,20 @@ tree_find(struct child *root, const char *path)
 }
 
 size_t
-tree_index(const struct child *c)
+tree_index(struct child *c)
 {
+	const struct sup *s = c->parent;
 	size_t i;
 
-	for (i = 0; i < c->parent->n; i++)
-		if (c->parent->children[i] == c)
+	/* O(1) on every restart; a removal or a reload that moved siblings
+	 * costs one search, which refreshes the hint. */
+	if (c->index < s->n && s->children[c->index] == c)
+		return c->index;
+	for (i = 0; i < s->n; i++)
+		if (s->children[i] == c) {
+			c->index = i;
 			return i;
+		}
 	return PLAN_END;
 }
 
