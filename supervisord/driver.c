@@ -242,6 +242,61 @@ output_fd(struct herdd *h, enum conf_output mode, struct logfile *f,
 	}
 }
 
+/*
+ * A start that failed on a limit says which limit, and what it is, so the
+ * fix (LimitNOFILE=, output to null, the pids cgroup...) is plain.
+ */
+static void
+limit_hint(int err, char *cause, size_t len)
+{
+	size_t n = strlen(cause);
+	struct rlimit rl;
+
+	if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(cause + n, len - n, " (herdd's limit of %llu open "
+		    "files is reached: it holds 2 per child with log capture "
+		    "and 1 per running child; raise LimitNOFILE or send "
+		    "output to null)", (unsigned long long)rl.rlim_cur);
+	else if (err == ENFILE)
+		snprintf(cause + n, len - n, " (the system's file table is "
+		    "full: fs.file-max)");
+	else if (err == EAGAIN)
+		snprintf(cause + n, len - n, " (a process limit is reached: "
+		    "RLIMIT_NPROC, kernel.pid_max, kernel.threads-max or the "
+		    "cgroup's pids.max)");
+}
+
+static void
+count_fds(struct child *c, void *arg)
+{
+	size_t *need = arg;
+
+	if (c->type != CONF_WORKER)
+		return;
+	*need += 1 + (c->spec->out == CONF_OUT_LOG) +
+	    (c->spec->err == CONF_OUT_LOG);
+}
+
+/*
+ * Says at boot when the configured fleet cannot fit in herdd's file limit,
+ * rather than letting starts fail one by one later.
+ */
+void
+driver_check_limits(struct herdd *h)
+{
+	struct rlimit rl;
+	size_t need = 64; /* herdd's own: sockets, logs, loop */
+
+	tree_walk(h->root, count_fds, &need);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	    && need > rl.rlim_cur)
+		log_warn("the fleet needs about %zu open files in herdd (2 per "
+		    "child with log capture, 1 per running child) but its "
+		    "limit is %llu: some children will fail to start; raise "
+		    "LimitNOFILE (hard limit) or send output to null", need,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static int
 op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 {
@@ -291,7 +346,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		    h->conf->log_max_bytes, h->conf->log_backups);
 	if (output_fd(h, spec->out, d->out, 1, &out_fd) == -1 ||
 	    output_fd(h, spec->err, d->err, 2, &err_fd) == -1) {
-		snprintf(cause, len, "output pipe: %s", strerror(errno));
+		int err = errno;
+		snprintf(cause, len, "output pipe: %s", strerror(err));
+		limit_hint(err, cause, len);
 		rc = -1;
 		goto done;
 	}
@@ -317,13 +374,15 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.extra_fd = ready_fd;
 	req.extra_target = spec->ready_fd;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
-	free(env);
-	if (argv != spec->argv)
-		free(argv);
+	if (rc == -1)
+		limit_hint(errno, cause, len);
 	if (rc == -1 && errno == ENOENT) {
 		free(d->exe); /* look it up again next time */
 		d->exe = NULL;
 	}
+	free(env);
+	if (argv != spec->argv)
+		free(argv);
 done:
 	if (out_fd > 2)
 		close(out_fd);

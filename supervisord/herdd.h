@@ -299,6 +299,8 @@ extern const struct engine_ops driver_ops;
 /* Sweeps for exited children that have no pidfd and reports them to the
  * engine, in batches interleaved with the loop's other events (SIGCHLD). */
 void driver_reap(struct herdd *h);
+/* Warns when the configured children need more fds than herdd may open. */
+void driver_check_limits(struct herdd *h);
 /* c's spec changed (reload): forget what was derived from the old one. */
 void driver_respec(struct child *c);
 
@@ -344,8 +346,8 @@ struct spawn_req {
  * Starts a process for r in its own process group, with SIGKILL as its
  * parent-death signal. Returns 0 with *pid set, and *pidfd (if not NULL) a
  * pidfd for it or -1 when none could be had. Returns -1 with cause filled
- * when a step before exec (or exec itself) failed; that process has been
- * reaped already.
+ * when a step before exec (or exec itself) failed, errno set to that
+ * step's error; that process has been reaped already.
  */
 int spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
     char *cause, size_t len);

@@ -262,6 +262,7 @@ main(int argc, char **argv)
 
 	log_info("herdd %s starting (pid %d, config %s, run_dir %s)",
 	    HERD_VERSION, (int)getpid(), path, h.conf->run_dir);
+	driver_check_limits(&h);
 	engine_boot(&h.engine);
 	if (!h.finished)
 		event_base_dispatch(h.base);

@@ -235,7 +235,7 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 {
 	struct spawn_shared sh;
 	sigset_t all, old;
-	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD, fd = -1;
+	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD, fd = -1, err;
 	const char *what, *arg;
 	pid_t p;
 
@@ -267,10 +267,12 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 		flags &= ~CLONE_PIDFD;
 		fd = -1;
 	}
+	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	spawn_unslot(sh.src);
 	if (p == -1) {
-		snprintf(cause, len, "clone: %s", strerror(errno));
+		snprintf(cause, len, "clone: %s", strerror(err));
+		errno = err;
 		return -1;
 	}
 	*pid = p;
@@ -286,6 +288,7 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 		    strcmp(what, "chdir") == 0 && r->cwd ? r->cwd : NULL;
 		snprintf(cause, len, "%s%s%s: %s", what, arg ? " " : "",
 		    arg ? arg : "", strerror(sh.err));
+		errno = sh.err;
 		return -1;
 	}
 	if (pidfd != NULL)

@@ -116,6 +116,40 @@ test_integ_reap_without_pidfd(void **state)
 	assert_string_equal(ht_status(h, "b").state, "running");
 }
 
+/* A start that fails on herdd's file limit says so, with the limit; herdd
+ * and its other children carry on. */
+static void
+test_integ_reap_file_limit_named(void **state)
+{
+	struct ht *h = *state;
+	struct rlimit old, tight;
+	char args[4200];
+	const cJSON *err;
+	cJSON *reply;
+	pid_t a;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep'],"
+	    "'stdout':'null','stderr':'null'}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	a = ht_pid(h, "a");
+	assert_int_equal(prlimit(h->pid, RLIMIT_NOFILE, NULL, &old), 0);
+	tight = old;
+	tight.rlim_cur = 3;
+	assert_int_equal(prlimit(h->pid, RLIMIT_NOFILE, &tight, NULL), 0);
+	snprintf(args, sizeof args, "{'supervisor':'','child':{'name':'x',"
+	    "'restart':'temporary','command':['%s','sleep']}}", h->child);
+	reply = ht_request(h, "add_child", args);
+	assert_non_null(ht_error_code(reply));
+	err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	HT_CONTAINS(cJSON_GetObjectItemCaseSensitive(err, "message")->
+	    valuestring, "output pipe: Too many open files (herdd's limit of 3 "
+	    "open files is reached");
+	assert_int_equal(prlimit(h->pid, RLIMIT_NOFILE, &old, NULL), 0);
+	assert_int_equal(ht_pid(h, "a"), a);
+	assert_string_equal(ht_status(h, "a").state, "running");
+}
+
 int
 main(void)
 {
@@ -125,6 +159,8 @@ main(void)
 		    ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_reap_without_pidfd,
 		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_reap_file_limit_named, ht_setup, ht_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
