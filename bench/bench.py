@@ -744,8 +744,6 @@ class Bench:
                 main = s == first
                 if not main and n not in self.n_restart:
                     continue
-                if isinstance(peer, Herd) and not main and n != self.n_big:
-                    continue  # log capture: one line, at the big fleet
                 if self.a.quick and not main and not isinstance(peer, Herd):
                     continue  # quick: each peer's defaults only
                 inst, started, ms, ready, note = self.launch(peer, s, n)

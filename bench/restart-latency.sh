@@ -8,7 +8,8 @@ N=${1:-100}
 SAMPLES=${2:-200}
 B=${3:-build}
 cd "$(dirname "$0")/.."
-cc -O2 -o "$B/bench-stamp" bench/stamp.c
+cc -O2 -static -o "$B/bench-stamp" bench/stamp.c ||
+	cc -O2 -o "$B/bench-stamp" bench/stamp.c
 cc -O2 -o "$B/bench-restart" bench/restart.c
 dir=$(mktemp -d /tmp/herd-bench.XXXXXX)
 mkfifo "$dir/stamps"
