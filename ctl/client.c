@@ -314,8 +314,9 @@ bad:
  * reply. Returns call->exit; CALL is filled either way and the caller
  * clears it with call_clear.
  */
-int
-client_call(struct client *c, const char *op, cJSON *args, struct call *call)
+static int
+client_call_flags(struct client *c, const char *op, cJSON *args,
+    struct call *call, int flags)
 {
 	uint64_t id = c->next_id++;
 	cJSON *req = ipc_request_new(id, op, args);
@@ -324,12 +325,8 @@ client_call(struct client *c, const char *op, cJSON *args, struct call *call)
 	size_t len = 0;
 	int rv;
 
-	{
-		int want_raw = call->want_raw;
-
-		memset(call, 0, sizeof *call);
-		call->want_raw = want_raw;
-	}
+	memset(call, 0, sizeof *call);
+	call->want_raw = (flags & CLIENT_RAW) != 0;
 	cJSON_Delete(req);
 	rv = nng_send(c->sock, s, strlen(s), 0);
 	free(s);
@@ -352,6 +349,12 @@ client_call(struct client *c, const char *op, cJSON *args, struct call *call)
 		call->cause = ipc_printf("lost herdd at %s: %s", c->url + 6,
 		    nng_strerror(rv));
 	return call->exit;
+}
+
+int
+client_call(struct client *c, const char *op, cJSON *args, struct call *call)
+{
+	return client_call_flags(c, op, args, call, 0);
 }
 
 /* Prints CALL's error: the reply on stdout with --json, else a message. */
@@ -387,12 +390,11 @@ client_run(const struct ctl *ctl, const char *op, cJSON *args,
 	struct client *c;
 
 	memset(call, 0, sizeof *call);
-	call->want_raw = (flags & CLIENT_RAW) != 0;
 	if ((c = client_open(ctl, &call->cause)) == NULL) {
 		cJSON_Delete(args);
 		call->exit = IPC_EXIT_UNREACHABLE;
 	} else {
-		client_call(c, op, args, call);
+		client_call_flags(c, op, args, call, flags);
 		client_close(c);
 	}
 	if (!(flags & CLIENT_QUIET))

@@ -64,7 +64,8 @@ struct call {
 	cJSON *result; /* borrowed from reply, set when ok is true */
 	int exit;      /* IPC_EXIT_* */
 	char *cause;   /* owned */
-	int want_raw;  /* in: a successful result may come back as text only */
+	int want_raw;  /* CLIENT_RAW was asked: a successful result may come
+	                  back as text only */
 	char *raw;     /* owned: the result's JSON text, when want_raw and
 	                  herdd's reply allowed it (then result is NULL) */
 };
