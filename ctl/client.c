@@ -26,14 +26,12 @@ struct client {
 	int gone;
 };
 
-/* A synchronous nng_dial run on its own thread, so that the caller can
- * give up after its own timeout rather than nng's 10 s handshake limit. */
+/* A synchronous nng_dial and the nng timer that gives up on it after the
+ * caller's timeout rather than nng's 10 s handshake limit. */
 struct dial {
 	nng_dialer dialer;
-	int rv;
-	int done;
-	pthread_mutex_t mtx;
-	pthread_cond_t cv;
+	nng_aio *timer;
+	int expired; /* read after nng_aio_stop(timer) */
 };
 
 
@@ -63,18 +61,17 @@ deadline_after(int ms)
 	return ts;
 }
 
-static void *
-dial_thread(void *arg)
+/* Called by nng on one of its threads when the dial's time is up, or when
+ * the timer is stopped first. Closing the dialer aborts the pending dial. */
+static void
+dial_expired_cb(void *arg)
 {
 	struct dial *d = arg;
-	int rv = nng_dialer_start(d->dialer, 0);
 
-	pthread_mutex_lock(&d->mtx);
-	d->rv = rv;
-	d->done = 1;
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->mtx);
-	return NULL;
+	if (nng_aio_result(d->timer) != 0)
+		return;
+	d->expired = 1;
+	nng_dialer_close(d->dialer);
 }
 
 /*
@@ -86,11 +83,9 @@ dial_thread(void *arg)
 int
 client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 {
-	struct dial d = { .rv = 0 };
-	struct timespec until;
+	struct dial d = { .expired = 0 };
 	struct stat sb;
-	pthread_t t;
-	int rv, aborted, timedout = 0;
+	int rv;
 
 	*cause = NULL;
 	/* nng reports a missing file as "Connection refused"; say it right. */
@@ -108,23 +103,16 @@ client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 		*cause = ipc_printf("%s", nng_strerror(rv));
 		return -1;
 	}
-	pthread_mutex_init(&d.mtx, NULL);
-	cond_init_monotonic(&d.cv);
-	if (pthread_create(&t, NULL, dial_thread, &d) != 0)
-		abort();
-	until = deadline_after(timeout_ms);
-	pthread_mutex_lock(&d.mtx);
-	while (!d.done && !timedout)
-		timedout = pthread_cond_timedwait(&d.cv, &d.mtx, &until) ==
-		    ETIMEDOUT;
-	aborted = !d.done;
-	pthread_mutex_unlock(&d.mtx);
-	if (aborted)
-		nng_dialer_close(d.dialer); /* aborts the pending dial */
-	pthread_join(t, NULL);
-	pthread_cond_destroy(&d.cv);
-	pthread_mutex_destroy(&d.mtx);
-	if (aborted) {
+	if ((rv = nng_aio_alloc(&d.timer, dial_expired_cb, &d)) != 0) {
+		nng_dialer_close(d.dialer);
+		*cause = ipc_printf("%s", nng_strerror(rv));
+		return -1;
+	}
+	nng_sleep_aio(timeout_ms, d.timer);
+	rv = nng_dialer_start(d.dialer, 0);
+	nng_aio_stop(d.timer); /* waits for dial_expired_cb */
+	nng_aio_free(d.timer);
+	if (d.expired) {
 		char buf[32];
 
 		duration_format(buf, sizeof buf, timeout_ms);
@@ -132,9 +120,9 @@ client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 		    buf);
 		return -1;
 	}
-	if (d.rv != 0) {
+	if (rv != 0) {
 		nng_dialer_close(d.dialer);
-		*cause = ipc_printf("%s", nng_strerror(d.rv));
+		*cause = ipc_printf("%s", nng_strerror(rv));
 		return -1;
 	}
 	return 0;
@@ -382,20 +370,26 @@ call_clear(struct call *call)
  * Connects, sends OP with ARGS (taken), waits for the reply and
  * disconnects. Reports any error unless FLAGS has CLIENT_QUIET. Returns
  * the exit code; the caller clears CALL with call_clear.
+ * With CLIENT_LAST, a normal build (CTL_TEARDOWN 0) runs nng on the
+ * current CPU and leaves the connection open for herdctl's exit to drop.
  */
 int
 client_run(const struct ctl *ctl, const char *op, cJSON *args,
     struct call *call, int flags)
 {
+	int last = !CTL_TEARDOWN && (flags & CLIENT_LAST);
 	struct client *c;
 
 	memset(call, 0, sizeof *call);
+	if (last)
+		threads_pin();
 	if ((c = client_open(ctl, &call->cause)) == NULL) {
 		cJSON_Delete(args);
 		call->exit = IPC_EXIT_UNREACHABLE;
 	} else {
 		client_call_flags(c, op, args, call, flags);
-		client_close(c);
+		if (!last)
+			client_close(c);
 	}
 	if (!(flags & CLIENT_QUIET))
 		call_report(ctl, call);

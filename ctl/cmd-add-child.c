@@ -54,7 +54,7 @@ cmd_add_child_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "supervisor", sup);
 	cJSON_AddItemToObject(args, "child", child);
-	if ((rv = client_run(ctl, "add_child", args, &call, 0)) ==
+	if ((rv = client_run(ctl, "add_child", args, &call, CLIENT_LAST)) ==
 	    IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(call.result);

@@ -22,7 +22,8 @@ cmd_ping_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 
 	if (cmd_args(self, argc, argv, 0, 0) < 0)
 		return IPC_EXIT_USAGE;
-	if ((rv = client_run(ctl, "ping", NULL, &call, 0)) == IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "ping", NULL, &call, CLIENT_LAST)) ==
+	    IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(call.result);
 		else

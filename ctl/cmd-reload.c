@@ -130,7 +130,8 @@ cmd_reload_run(const struct ctl *ctl, const char *op)
 	struct call call;
 	int rv;
 
-	rv = client_run(ctl, op, cJSON_CreateObject(), &call, CLIENT_QUIET);
+	rv = client_run(ctl, op, cJSON_CreateObject(), &call,
+	    CLIENT_QUIET | CLIENT_LAST);
 	if (rv == IPC_EXIT_OK)
 		rv = cmd_reload_print(ctl, call.result);
 	else

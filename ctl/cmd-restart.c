@@ -47,7 +47,8 @@ cmd_restart_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[optind]);
 	cJSON_AddBoolToObject(args, "force", force);
-	if ((rv = client_run(ctl, "restart", args, &call, 0)) == IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "restart", args, &call,
+	    CLIENT_LAST)) == IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(call.result);
 		else {

@@ -62,7 +62,8 @@ cmd_signal_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);
 	cJSON_AddItemToObject(args, "signal", sig);
-	if ((rv = client_run(ctl, "signal", args, &call, 0)) == IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "signal", args, &call,
+	    CLIENT_LAST)) == IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(call.result);
 		else {

@@ -51,7 +51,8 @@ cmd_spawn_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 			continue;
 		cJSON_AddItemToArray(arr, cJSON_CreateString(argv[i]));
 	}
-	if ((rv = client_run(ctl, "spawn", args, &call, 0)) == IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "spawn", args, &call,
+	    CLIENT_LAST)) == IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(call.result);
 		else {

@@ -155,8 +155,8 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	if ((i = cmd_args(self, argc, argv, 0, -1)) < 0)
 		return IPC_EXIT_USAGE;
 	/* --json of everything: herdd's text as it came, unparsed */
-	if ((rv = client_run(ctl, "status", NULL, &call, ctl->json &&
-	    i == argc ? CLIENT_RAW : 0)) != IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "status", NULL, &call, CLIENT_LAST |
+	    (ctl->json && i == argc ? CLIENT_RAW : 0))) != IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
 	}

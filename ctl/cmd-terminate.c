@@ -49,8 +49,8 @@ cmd_terminate_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		cJSON_AddNumberToObject(args, "pid", (double)pid);
 	else
 		cJSON_AddStringToObject(args, "name", argv[optind]);
-	if ((rv = client_run(ctl, "terminate", args, &call, 0)) ==
-	    IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "terminate", args, &call,
+	    CLIENT_LAST)) == IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(call.result);
 		else

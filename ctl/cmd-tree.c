@@ -139,7 +139,8 @@ cmd_tree_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	}
 	if (optind != argc)
 		return cmd_usage(self);
-	if ((rv = client_run(ctl, "status", NULL, &call, 0)) != IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "status", NULL, &call,
+	    CLIENT_LAST)) != IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
 	}

@@ -26,8 +26,8 @@ cmd_version_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 
 	if (cmd_args(self, argc, argv, 0, 0) < 0)
 		return IPC_EXIT_USAGE;
-	if (client_run(ctl, "version", NULL, &call, CLIENT_QUIET) ==
-	    IPC_EXIT_OK)
+	if (client_run(ctl, "version", NULL, &call,
+	    CLIENT_QUIET | CLIENT_LAST) == IPC_EXIT_OK)
 		herdd = output_string(call.result, "version", "unknown");
 	if (ctl->json) {
 		j = cJSON_CreateObject();

@@ -182,7 +182,8 @@ cmd_child_op(struct ctl *ctl, const struct cmd_entry *entry, int argc,
 		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);
-	if ((rv = client_run(ctl, op, args, &call, 0)) != IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, op, args, &call, CLIENT_LAST)) !=
+	    IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
 	}

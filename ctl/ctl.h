@@ -13,6 +13,25 @@
 #define CTL_DEFAULT_RUN_DIR "/run/herd"
 #define CTL_DEFAULT_TIMEOUT_MS 30000
 
+/*
+ * Whether herdctl closes its nng sockets and stops nng's threads before it
+ * exits. A normal build does not: once the output is flushed, _exit(2)
+ * drops the connection to herdd as nng_close would, about 1 ms sooner
+ * (nng_close and nng_fini wait for a dozen threads), and client_run leaves
+ * a CLIENT_LAST connection open for it. AddressSanitizer builds (make
+ * asan-test) tear everything down, so that LeakSanitizer checks herdctl.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define CTL_TEARDOWN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CTL_TEARDOWN 1
+#endif
+#endif
+#ifndef CTL_TEARDOWN
+#define CTL_TEARDOWN 0
+#endif
+
 /* Global options, shared by every command. */
 struct ctl {
 	const char *run_dir;
@@ -72,6 +91,8 @@ struct call {
 
 #define CLIENT_QUIET 0x1 /* client_run: do not report errors */
 #define CLIENT_RAW 0x2   /* client_run: want_raw */
+#define CLIENT_LAST 0x4  /* client_run: the command's last use of nng, and
+                            it returns soon after (see CTL_TEARDOWN) */
 
 int client_dial(nng_socket, const char *url, int timeout_ms, char **cause);
 struct client *client_open(const struct ctl *, char **cause);
@@ -100,6 +121,9 @@ enum follow_status follow_next(struct follow *, cJSON **ev,
     int64_t deadline_ms, int *exit);
 struct client *follow_client(struct follow *);
 void follow_close(struct follow *);
+
+/* threads.c */
+void threads_pin(void);
 
 /* duration.c */
 int duration_parse(const char *s, int *ms);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -105,10 +106,14 @@ main(int argc, char **argv)
 	snprintf(argv0, sizeof argv0, "herdctl %s", entry->name);
 	argv[0] = argv0;
 	rv = entry->exec(&ctl, entry, argc, argv);
-	nng_fini(); /* stops nng's threads: leak checkers see a clean exit */
 	if (fflush(stdout) != 0 && errno != EPIPE && rv == IPC_EXIT_OK) {
 		output_warnx("stdout: %s", strerror(errno));
 		rv = IPC_EXIT_FAILED;
 	}
+	if (!CTL_TEARDOWN) {
+		fflush(stderr);
+		_exit(rv); /* the kernel drops nng's threads and connections */
+	}
+	nng_fini(); /* stops nng's threads: leak checkers see a clean exit */
 	return rv;
 }

@@ -444,8 +444,9 @@ test_integ_protocol_spawn(void **state)
 	HT_CTL(h, 0, &out, &err, "spawn", "pool", f1);
 	HT_CONTAINS(out, "spawned pool/1 (pid ");
 	p1 = ht_pid(h, "pool/1");
-	/* The instance got its argument. */
-	s = ht_read_file(h, f1);
+	/* The instance got its argument (it writes the file once running:
+	 * spawn's answer can come first). */
+	s = ht_wait_file(h, f1, "\n", HT_T);
 	assert_non_null(s);
 	assert_int_equal(atoi(s), (int)p1);
 
