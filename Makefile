@@ -59,6 +59,15 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CTL_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null) \
 	-Wl,-Bstatic -lnng -lmbedtls -lmbedx509 -lmbedcrypto -Wl,-Bdynamic \
 	-lpthread -Wl,--wrap=sysconf
+# herdd links the same archives and libevent's core statically: of its
+# 1.9 MiB PSS with 10 children, 1.1 MiB were the pages these shared
+# libraries map for herdd alone (relocated data, fault-around); linked in,
+# only the code herdd runs is touched (measured: 0.9 MiB PSS). The price:
+# an mbedTLS or nng security update needs herd rebuilt (Debian's
+# Built-Using), as with herdctl.
+HERDD_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null) \
+	-Wl,-Bstatic -lnng -lmbedtls -lmbedx509 -lmbedcrypto -levent_core \
+	-Wl,-Bdynamic -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -106,7 +115,7 @@ $(B)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(HERDD): $(B)/supervisord/main.o $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(HERDD_LIBS)
 
 $(HERDCTL): $(B)/ctl/main.o $(CTL_OBJ) $(IPC_OBJ) $(CONF_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
