@@ -9,8 +9,10 @@
 struct event_base;
 struct guard;
 
-/* A guard that checks its listeners every interval_ms. */
-struct guard *guard_create(struct event_base *base, unsigned interval_ms);
+/* A guard whose checks run on base after connections (see guard.c).
+ * Destroy it after the sockets it guards are closed: their listeners'
+ * threads report connections to it. */
+struct guard *guard_create(struct event_base *base);
 void guard_destroy(struct guard *g);
 
 /* nng_listen(s, url) and keep that listener alive; open_peer opens a socket

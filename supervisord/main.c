@@ -23,7 +23,6 @@
 #include "util.h"
 
 #define EVENT_RING 4096
-#define GUARD_INTERVAL_MS 1000
 
 extern char **environ;
 
@@ -247,7 +246,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 4; i++)
 		event_add(sigs[i], NULL);
 
-	h.guard = guard_create(h.base, GUARD_INTERVAL_MS);
+	h.guard = guard_create(h.base);
 	h.events = events_create(h.guard, h.conf->run_dir,
 	    h.conf->control.event_ring ? h.conf->control.event_ring :
 	    EVENT_RING, cause, sizeof cause);

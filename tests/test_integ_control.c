@@ -1,5 +1,6 @@
 /* Integration tests of the control plane end to end: the real herdctl, the
  * listener guard against nng bug #1518, and the run_dir lock. */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +108,55 @@ test_integ_control_python_connect_close_keeps_serving(void **state)
 	    control_path(h));
 	if (ht_run(h, argv, ht_ms(5000), NULL, &err) != 0)
 		fail_msg("python3 failed: %s", err);
+	assert_status_answers(h);
+}
+
+/* The voluntary context switches of all of PID's threads so far. */
+static long
+ctx_switches(pid_t pid)
+{
+	char path[320], line[128];
+	struct dirent *d;
+	long n = 0, v;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)pid,
+		    d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+				n += v;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Once nobody has connected for a while, herdd does not wake up at all;
+ * a connect-and-close then still gets the listener repaired. */
+static void
+test_integ_control_quiet_then_connect_close(void **state)
+{
+	struct ht *h = boot(state);
+	long woke;
+	int i;
+
+	sleep(6); /* the guard stops checking 5 s after the last connection */
+	woke = ctx_switches(h->pid);
+	sleep(2);
+	woke = ctx_switches(h->pid) - woke;
+	if (woke != 0)
+		fail_msg("idle herdd woke up %ld times in 2 s", woke);
+	for (i = 0; i < 3; i++)
+		connect_close(control_path(h));
 	assert_status_answers(h);
 }
 
@@ -279,6 +329,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_python_connect_close_keeps_serving,
 		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_quiet_then_connect_close, ht_setup,
+		    ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_second_herdd_refused, ht_setup,
 		    ht_teardown),
