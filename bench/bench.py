@@ -624,9 +624,10 @@ class Bench:
         self.settle = 0.5 if q else 1.0          # s after start-up
         self.idle_s = 10 if q else 60
         # s of quiet before the idle count starts, for every peer: the
-        # launcher's last status call is still being served just before it
-        # (herdd's listener guard checks for 5 s after a connection)
-        self.idle_quiet = 6
+        # start-up check's connection still has timers running (herdd's
+        # listener guard checks for 5 s after a connection; nng's expiry
+        # thread wakes at the 10 s handshake deadline it armed)
+        self.idle_quiet = 12
         self.calls = 10 if q else 50
         self.ctl_budget = 1 if q else 4         # s of status calls per run
         self.storm_s = 5 if q else 30

@@ -554,6 +554,7 @@ watch_exit(struct drv *d, int pidfd)
 	else
 		event_assign(d->exit_ev, d->h->base, pidfd,
 		    EV_READ | EV_PERSIST, exit_cb, d);
+	event_priority_set(d->exit_ev, PRIO_CHILD_END);
 	event_add(d->exit_ev, NULL);
 }
 
@@ -614,9 +615,9 @@ exit_cb(evutil_socket_t fd, short what, void *arg)
 	reap_one(d->h, pid);
 }
 
-/* At most this many children are reaped per loop turn: in a restart storm
+/* At most this many children are reaped per sweep: in a restart storm
  * new exits keep coming, and the control socket must get its turn. */
-#define REAP_BATCH 64
+#define REAP_BATCH LOOP_BATCH
 
 /* Returns 1 if the batch ended with children possibly left to reap. */
 static int

@@ -264,6 +264,13 @@ struct control;
 struct guard;
 struct sdnotify;
 
+/* Event priorities: every event is made at the default (the middle one)
+ * but children's ends, which go last (main.c, loop_create). */
+#define PRIO_COUNT 3
+#define PRIO_CHILD_END 2
+/* Children's ends handled before the loop polls again. */
+#define LOOP_BATCH 64
+
 /* The daemon: one of these, made in main. */
 struct herdd {
 	struct event_base *base;
