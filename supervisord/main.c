@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <nng/nng.h>
 
 #include "events.h"
 #include "guard.h"
@@ -309,5 +310,6 @@ main(int argc, char **argv)
 	lock_release(lockfd, h.conf->run_dir);
 	free(h.notify_dir);
 	conf_free(h.conf);
+	nng_fini(); /* joins nng's threads: nothing of herdd's outlives main */
 	return h.exit_code;
 }
