@@ -627,7 +627,7 @@ class Bench:
         # start-up check's connection still has timers running (herdd's
         # listener guard checks for 5 s after a connection; nng's expiry
         # thread wakes at the 10 s handshake deadline it armed)
-        self.idle_quiet = 12
+        self.idle_quiet = idle_quiet(q)
         self.calls = 10 if q else 50
         self.ctl_budget = 1 if q else 4         # s of status calls per run
         self.storm_s = 5 if q else 30
@@ -855,6 +855,11 @@ class Bench:
         log("total %.0f s" % (time.monotonic() - t0))
 
 
+def idle_quiet(quick):
+    """s of quiet before the idle count (quick: none, to stay in 2 min)."""
+    return 0 if quick else 12
+
+
 def machine(out, quick):
     def sh(cmd):
         try:
@@ -881,6 +886,7 @@ def machine(out, quick):
             "python3 (supervisord)": sh("/usr/bin/python3 --version"),
         },
         "load_before": sh("cat /proc/loadavg"),
+        "idle_quiet_s": idle_quiet(quick),
     }
     with open(os.path.join(out, "machine.json"), "w") as f:
         json.dump(info, f, indent=1)

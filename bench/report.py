@@ -401,9 +401,10 @@ class Report:
         if self.idle:
             page.append("Idle: utime+stime ticks (1 tick = 1/%s s) summed over the supervisor's "
                         "processes, and their context switches (every thread), over %s s with %s "
-                        "children up and nothing happening, counted from 12 s after the start-up check "
+                        "children up and nothing happening, counted from %s s after the start-up check "
                         "(the same for every supervisor).\n" % (
-                            self.idle[0]["clk_tck"], self.idle[0]["seconds"], self.idle[0]["children"]))
+                            self.idle[0]["clk_tck"], self.idle[0]["seconds"], self.idle[0]["children"],
+                            self.machine.get("idle_quiet_s", 0)))
         page.append("## Settings\n")
         page.append("\n".join(settings) + "\n")
         page.append("Row 4 (one_for_all): only herd and the bare loop have it; supervisord's groups, "
