@@ -32,6 +32,8 @@ struct drv {
 	struct event *timer;
 	struct event *exit_ev;   /* on pidfd: readable when the child ends */
 	int pidfd;               /* -1: left to the SIGCHLD sweep */
+	int ended;               /* on h->ended */
+	struct drv *next_ended;
 	enum timer_kind timer_kind;
 	unsigned retry_gen;
 	struct ready *ready;
@@ -42,6 +44,8 @@ struct drv {
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
 static void watch_exit(struct drv *d, int pidfd);
 static void unwatch_exit(struct drv *d);
+static void ended_drop(struct herdd *h, struct drv *d);
+static void reap_cb(evutil_socket_t fd, short what, void *arg);
 
 static struct drv *
 drv_get(struct herdd *h, struct child *c)
@@ -503,6 +507,7 @@ op_release(void *ctx, struct child *c)
 		return;
 	if (c->pid > 0 && d->pidfd >= 0)
 		h->unwatched++; /* not expected: the sweep still reaps it */
+	ended_drop(h, d);
 	unwatch_exit(d);
 	if (d->exit_ev != NULL)
 		event_free(d->exit_ev);
@@ -536,7 +541,16 @@ const struct engine_ops driver_ops = {
  * children. waitid(P_ALL) instead walks every child of herdd in the kernel
  * (measured: 0.33 ms per call with 10,000 children), so it is only the
  * fallback, run on SIGCHLD while some child has no pidfd (out of fds).
+ *
+ * A pidfd's callback only queues the child; the queue is reaped (and the
+ * children restarted) at most REAP_BATCH at a time from a zero timer, which
+ * runs after the loop has polled: in a restart storm hundreds of pidfds are
+ * ready at once, and the control socket gets its turn between batches
+ * (measured: status p99 0.75 s during a storm of 1,000 when one loop turn
+ * reaped them all).
  */
+
+#define REAP_BATCH 64
 
 static void exit_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -554,7 +568,6 @@ watch_exit(struct drv *d, int pidfd)
 	else
 		event_assign(d->exit_ev, d->h->base, pidfd,
 		    EV_READ | EV_PERSIST, exit_cb, d);
-	event_priority_set(d->exit_ev, PRIO_CHILD_END);
 	event_add(d->exit_ev, NULL);
 }
 
@@ -566,6 +579,29 @@ unwatch_exit(struct drv *d)
 	event_del(d->exit_ev);
 	close(d->pidfd);
 	d->pidfd = -1;
+}
+
+/* Takes d off the queue of ended children (it is being reaped or freed). */
+static void
+ended_drop(struct herdd *h, struct drv *d)
+{
+	struct drv **pp;
+
+	if (!d->ended)
+		return;
+	for (pp = &h->ended; *pp != NULL; pp = &(*pp)->next_ended)
+		if (*pp == d) {
+			*pp = d->next_ended;
+			break;
+		}
+	if (h->ended == NULL || d->next_ended == NULL) {
+		/* the tail moved: find it again (the queue is short) */
+		h->ended_tail = &h->ended;
+		while (*h->ended_tail != NULL)
+			h->ended_tail = &(*h->ended_tail)->next_ended;
+	}
+	d->ended = 0;
+	d->next_ended = NULL;
 }
 
 /*
@@ -592,6 +628,7 @@ reap_one(struct herdd *h, pid_t pid)
 	if (d != NULL) {
 		if (d->pidfd < 0)
 			h->unwatched--;
+		ended_drop(h, d);
 		unwatch_exit(d);
 		if (d->timer_kind == T_READY)
 			timer_cancel(d);
@@ -602,42 +639,67 @@ reap_one(struct herdd *h, pid_t pid)
 }
 
 static void
+arm_reap(struct herdd *h)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (h->reap_ev == NULL)
+		h->reap_ev = evtimer_new(h->base, reap_cb, h);
+	evtimer_add(h->reap_ev, &now);
+}
+
+/* The pidfd is readable: the child has ended. Queued, not reaped here. */
+static void
 exit_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct drv *d = arg;
-	pid_t pid = d->c->pid;
-	siginfo_t si;
+	struct herdd *h = d->h;
 
-	memset(&si, 0, sizeof si);
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
-	    si.si_pid == 0)
+	event_del(d->exit_ev); /* level-triggered: quiet until reaped */
+	if (d->ended)
 		return;
-	reap_one(d->h, pid);
+	d->ended = 1;
+	d->next_ended = NULL;
+	if (h->ended == NULL)
+		h->ended_tail = &h->ended;
+	*h->ended_tail = d;
+	h->ended_tail = &d->next_ended;
+	arm_reap(h);
 }
 
-/* At most this many children are reaped per sweep: in a restart storm
- * new exits keep coming, and the control socket must get its turn. */
-#define REAP_BATCH LOOP_BATCH
-
-/* Returns 1 if the batch ended with children possibly left to reap. */
+/* Reaps up to REAP_BATCH children; returns 1 if some may be left. */
 static int
 reap_batch(struct herdd *h)
 {
 	siginfo_t si;
-	int n;
+	int n = 0;
 
-	for (n = 0; n < REAP_BATCH; n++) {
+	while (h->ended != NULL && n < REAP_BATCH) {
+		struct drv *d = h->ended;
+		pid_t pid = d->c->pid;
+
+		ended_drop(h, d);
+		n++;
+		memset(&si, 0, sizeof si);
+		if (pid > 0 && waitid(P_PID, (id_t)pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0)
+			reap_one(h, pid);
+		else if (d->pidfd >= 0)
+			event_add(d->exit_ev, NULL); /* not ended after all */
+	}
+	while (h->unwatched > 0 && n < REAP_BATCH) {
 		memset(&si, 0, sizeof si);
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
 			if (errno == EINTR)
 				continue;
-			return 0;
+			break;
 		}
 		if (si.si_pid == 0)
-			return 0;
+			break;
 		reap_one(h, si.si_pid);
+		n++;
 	}
-	return 1;
+	return h->ended != NULL || n >= REAP_BATCH;
 }
 
 static void
@@ -645,22 +707,16 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct herdd *h = arg;
 
-	static const struct timeval now = { 0, 0 };
-
 	/* more may be waiting: a zero timer runs after the loop has polled,
 	 * so ready sockets get their turn between batches */
 	if (reap_batch(h))
-		evtimer_add(h->reap_ev, &now);
+		arm_reap(h);
 }
 
 void
 driver_reap(struct herdd *h)
 {
-	static const struct timeval now = { 0, 0 };
-
 	if (h->unwatched == 0)
 		return; /* every child's pidfd reports its own end */
-	if (h->reap_ev == NULL)
-		h->reap_ev = evtimer_new(h->base, reap_cb, h);
-	evtimer_add(h->reap_ev, &now);
+	arm_reap(h);
 }

@@ -264,13 +264,6 @@ struct control;
 struct guard;
 struct sdnotify;
 
-/* Event priorities: every event is made at the default (the middle one)
- * but children's ends, which go last (main.c, loop_create). */
-#define PRIO_COUNT 3
-#define PRIO_CHILD_END 2
-/* Children's ends handled before the loop polls again. */
-#define LOOP_BATCH 64
-
 /* The daemon: one of these, made in main. */
 struct herdd {
 	struct event_base *base;
@@ -285,6 +278,9 @@ struct herdd {
 	struct guard *guard;
 	struct sdnotify *sd;       /* NULL unless run by a service manager */
 	struct event *reap_ev;     /* reaps in batches, between other events */
+	struct drv *ended;         /* children whose pidfd said they ended, in
+	                              order, not yet reaped */
+	struct drv **ended_tail;
 	size_t unwatched;          /* running children without a pidfd: a
 	                              SIGCHLD makes the reaper sweep for them */
 	char **environ_base;       /* herdd's environment at start, borrowed */

@@ -99,29 +99,6 @@ raise_nofile(struct herdd *h)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/*
- * The event loop, with children's ends at the lowest priority and a limit
- * on how many of them run before the loop polls again: in a restart storm
- * hundreds of pidfds are ready at once, and each end restarts its child
- * (a spawn); the control socket, at the default priority, is served
- * between batches instead of after all of them.
- */
-static struct event_base *
-loop_create(void)
-{
-	struct event_config *cfg = event_config_new();
-	struct event_base *base;
-
-	if (cfg == NULL ||
-	    event_config_set_max_dispatch_interval(cfg, NULL, LOOP_BATCH,
-	    PRIO_CHILD_END) == -1 ||
-	    (base = event_base_new_with_config(cfg)) == NULL ||
-	    event_base_priority_init(base, PRIO_COUNT) == -1)
-		fatalx("cannot create the event loop");
-	event_config_free(cfg);
-	return base;
-}
-
 static void
 sigchld_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -253,7 +230,9 @@ main(int argc, char **argv)
 	spawn_init();
 	raise_nofile(&h);
 
-	h.base = loop_create();
+	h.base = event_base_new();
+	if (h.base == NULL)
+		fatalx("event_base_new failed");
 	h.sd = sdnotify_create(h.base, &h); /* before environ is taken */
 	h.pids = &pids;
 	h.environ_base = environ;
