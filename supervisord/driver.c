@@ -378,8 +378,8 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.extra_fd = ready_fd;
 	req.extra_target = spec->ready_fd;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
-	if (rc == -1)
-		limit_hint(errno, cause, len);
+	if (rc == -1 && errno == EAGAIN)
+		limit_hint(errno, cause, len); /* fork or setuid: processes */
 	if (rc == -1 && errno == ENOENT) {
 		free(d->exe); /* look it up again next time */
 		d->exe = NULL;
@@ -621,8 +621,13 @@ reap_one(struct herdd *h, pid_t pid)
 		killpg(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (c == NULL)
+	if (c == NULL) {
+		/* only the sweep finds these: a child released while running
+		 * (counted then) or one without pidfd (counted at spawn) */
+		if (h->unwatched > 0)
+			h->unwatched--;
 		return;
+	}
 	pidmap_del(h->pids, pid);
 	d = c->drv;
 	if (d != NULL) {

@@ -78,6 +78,19 @@ fail(struct spawn_shared *sh, const char *step)
 	_exit(127);
 }
 
+/* Gives the child the file limit herdd started with. */
+__attribute__((no_sanitize("address", "undefined")))
+static void
+child_nofile(const struct spawn_req *r)
+{
+	struct rlimit rl;
+
+	if (r->nofile >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = (rlim_t)r->nofile;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* Runs in the child, on spawn_stack, sharing herdd's memory. */
 __attribute__((no_sanitize("address", "undefined")))
 static int
@@ -104,14 +117,11 @@ child_main(void *arg)
 	if (setpgid(0, 0) == -1)
 		return fail(sh, "setpgid");
 
-	/* The child's own file limit first: the fd moves below need it. */
-	if (r->nofile >= 0) {
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-			rl.rlim_cur = (rlim_t)r->nofile;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
+	/* With its own small table, the child's file limit first (the fd
+	 * moves below need fds up to FD_FLOOR); with a copy of herdd's whole
+	 * table, after the moves, as that table may reach past it. */
+	if (shared.on)
+		child_nofile(r);
 	for (i = 0; i < 3; i++) {
 		src[n] = sh->src[i];
 		dst[n++] = i;
@@ -142,6 +152,8 @@ child_main(void *arg)
 	for (i = 0; i < n; i++)
 		if (dup2(src[i], dst[i]) == -1)
 			return fail(sh, "dup2");
+	if (!shared.on)
+		child_nofile(r);
 
 	if (r->umask >= 0)
 		umask((mode_t)r->umask);
@@ -195,7 +207,7 @@ void
 spawn_init(void)
 {
 	unsigned top = 0;
-	int i;
+	int i = 0;
 
 	if (under_valgrind())
 		return;
@@ -203,11 +215,11 @@ spawn_init(void)
 	if (shared.devnull == -1)
 		return;
 	if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) == -1)
-		return;
+		goto off;
 	for (i = 0; i < NSLOTS; i++) {
 		shared.slot[i] = fcntl(shared.devnull, F_DUPFD_CLOEXEC, 0);
 		if (shared.slot[i] == -1)
-			return;
+			goto off;
 		if ((unsigned)shared.slot[i] > top)
 			top = (unsigned)shared.slot[i];
 	}
@@ -216,6 +228,11 @@ spawn_init(void)
 	shared.keep = top + 1;
 	shared.on = 1;
 	shared.pidfd = 1; /* until the kernel says otherwise */
+	return;
+off:
+	while (i-- > 0)
+		close(shared.slot[i]);
+	close(shared.devnull);
 }
 
 /* Puts the request's fds in the slots (or, without slots, uses them as
