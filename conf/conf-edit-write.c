@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,24 @@ conf_write_sync_dir(struct conf_write *w, char **cause)
 	return 0;
 }
 
+/* *cause for a file whose owner this writer cannot keep. */
+static void
+conf_write_owner_refused(const struct conf_write *w, char **cause)
+{
+	struct passwd *pw = getpwuid(w->st.st_uid);
+	struct group *gr = getgrgid(w->st.st_gid);
+	char user[64], group[64];
+
+	snprintf(user, sizeof user, "%s", pw ? pw->pw_name : "?");
+	snprintf(group, sizeof group, "%s", gr ? gr->gr_name : "?");
+	if (asprintf(cause, "%s: not written: it belongs to %s:%s (uid %u, "
+	    "gid %u) and uid %u cannot give a new file that owner, so its "
+	    "owner would change; edit it as its owner or as root", w->file,
+	    user, group, (unsigned)w->st.st_uid, (unsigned)w->st.st_gid,
+	    (unsigned)geteuid()) < 0)
+		abort();
+}
+
 /* Writes TEXT to a new file NAME with the current file's mode and owner,
  * and fsyncs it. */
 static int
@@ -163,10 +183,17 @@ conf_write_new(struct conf_write *w, const char *name, const char *text,
 	    w->lockfd >= 0 ? 0600 : 0644)) < 0)
 		return conf_write_fail(cause, "%s", name);
 	if (w->lockfd >= 0) {
-		/* Keep the owner when we may (root editing another's file). */
-		if (fchown(fd, w->st.st_uid, w->st.st_gid) != 0 &&
-		    errno != EPERM)
-			goto fail;
+		/* The new file keeps the owner and group, or is not written:
+		 * a group member who may write root's file must not make it
+		 * theirs (herdd would then run what they put in it). */
+		if (fchown(fd, w->st.st_uid, w->st.st_gid) != 0) {
+			if (errno != EPERM)
+				goto fail;
+			conf_write_owner_refused(w, cause);
+			close(fd);
+			unlink(name);
+			return -1;
+		}
 		if (fchmod(fd, w->st.st_mode & 07777) != 0)
 			goto fail;
 	}

@@ -171,6 +171,12 @@ conf_set_name(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
 		return conf_err_expected(ctx, v, "a name of 1 to 64 letters, "
 		    "digits, \"_\", \".\" or \"-\"");
+	/* names become parts of log paths: "..", "." and hidden names
+	 * would leave log_dir or alias another child's files */
+	if (s[0] == '.')
+		return conf_err_expected(ctx, v, "a name that does not start "
+		    "with \".\" (\".\" and \"..\" are refused: names "
+		    "are parts of log paths)");
 	*(char **)dst = conf_strdup(ctx, s);
 	return 0;
 }

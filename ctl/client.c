@@ -297,6 +297,39 @@ bad:
 	call->reply = NULL;
 }
 
+static int client_call_flags(struct client *c, const char *op, cJSON *args,
+    struct call *call, int flags);
+
+/*
+ * A request bigger than any limit herdd may have (IPC_REQUEST_FLOOR): asks
+ * herdd's limit first, since past it herdd's nng closes the connection
+ * without a reply. Returns 0 to send, or -1 with CALL filled (too_large).
+ */
+static int
+client_check_size(struct client *c, size_t len, struct call *call)
+{
+	struct call v;
+	const cJSON *max;
+	double limit;
+
+	if (len <= IPC_REQUEST_FLOOR)
+		return 0;
+	if (client_call_flags(c, "version", NULL, &v, 0) != IPC_EXIT_OK) {
+		call_clear(&v);
+		return 0; /* send, and see */
+	}
+	max = cJSON_GetObjectItemCaseSensitive(v.result, "max_request_bytes");
+	limit = cJSON_IsNumber(max) ? max->valuedouble : 0;
+	call_clear(&v);
+	if (limit <= 0 || (double)len <= limit)
+		return 0;
+	call->exit = ipc_exit_code(IPC_E_TOO_LARGE);
+	call->cause = ipc_printf("request too large: %zu bytes, herdd takes "
+	    "at most %.0f (control.max_request_bytes); not sent", len, limit);
+	call->reply = ipc_reply_error(0, IPC_E_TOO_LARGE, "%s", call->cause);
+	return -1;
+}
+
 /*
  * Sends one request OP with ARGS (taken, may be NULL) and waits for the
  * reply. Returns call->exit; CALL is filled either way and the caller
@@ -316,6 +349,10 @@ client_call_flags(struct client *c, const char *op, cJSON *args,
 	memset(call, 0, sizeof *call);
 	call->want_raw = (flags & CLIENT_RAW) != 0;
 	cJSON_Delete(req);
+	if (client_check_size(c, strlen(s), call) == -1) {
+		free(s);
+		return call->exit;
+	}
 	rv = nng_send(c->sock, s, strlen(s), 0);
 	free(s);
 	if (rv == 0)

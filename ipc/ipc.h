@@ -21,6 +21,9 @@
 /* Largest request herdd accepts by default (control.max_request_bytes);
  * replies and events may be larger. */
 #define IPC_REQUEST_MAX (64 * 1024)
+/* The smallest max_request_bytes a config may set: a client may send up to
+ * this without asking herdd its limit first (the version op tells it). */
+#define IPC_REQUEST_FLOOR 1024
 /* Largest reply a client accepts (status of tens of thousands of children). */
 #define IPC_REPLY_MAX (64 * 1024 * 1024)
 

@@ -31,9 +31,13 @@
 
 #define MAX_WAITERS 4096
 #define SEND_BUF 1024
-/* nng drops bigger messages without a reply (and closes the pipe); up to
- * this we read them and answer too_large. */
-#define NNG_RECV_LIMIT (16 * 1024 * 1024)
+/* nng's receive limit is the request limit plus this much for the
+ * routing header: nng allocates a message of the length its peer declares
+ * before the body arrives, so the limit bounds what one connection can
+ * pin (it was 16 MiB whatever max_request_bytes said). Past it nng closes
+ * the connection without a reply; herdctl asks for the limit first
+ * (docs/protocol.md). */
+#define ENVELOPE_BYTES 256
 
 /* ---- replies ---- */
 
@@ -358,11 +362,10 @@ peer_uid(nng_msg *msg)
 	return (int)uid;
 }
 
-static size_t
-request_limit(struct herdd *h)
+size_t
+control_request_limit(const struct control *ctl)
 {
-	return h->conf->control.max_request_bytes ?
-	    h->conf->control.max_request_bytes : IPC_REQUEST_MAX;
+	return ctl->max_request;
 }
 
 static void
@@ -377,10 +380,10 @@ handle(struct control *ctl, nng_msg *msg)
 	r.ctl = ctl;
 	r.h = ctl->h;
 	r.msg = msg;
-	if (nng_msg_len(msg) > request_limit(ctl->h)) {
+	if (nng_msg_len(msg) > ctl->max_request) {
 		reply_err(&r, IPC_E_TOO_LARGE, "request of %zu bytes exceeds "
 		    "the limit of %zu bytes", nng_msg_len(msg),
-		    request_limit(ctl->h));
+		    ctl->max_request);
 		return;
 	}
 	if (ipc_request_decode(nng_msg_body(msg), nng_msg_len(msg), &r.req,
@@ -478,7 +481,11 @@ control_create(struct herdd *h, char *cause, size_t len)
 		free(ctl);
 		return NULL;
 	}
-	nng_socket_set_size(ctl->sock, NNG_OPT_RECVMAXSZ, NNG_RECV_LIMIT);
+	/* fixed for herdd's life (a reload changes it at the next start) */
+	ctl->max_request = h->conf->control.max_request_bytes ?
+	    h->conf->control.max_request_bytes : IPC_REQUEST_MAX;
+	nng_socket_set_size(ctl->sock, NNG_OPT_RECVMAXSZ, ctl->max_request +
+	    ENVELOPE_BYTES);
 	/* raw rep0's send queue is one message deep by default: a burst of
 	 * replies would get NNG_EAGAIN (measured) */
 	nng_socket_set_int(ctl->sock, NNG_OPT_SENDBUF, SEND_BUF);

@@ -45,7 +45,12 @@ struct control {
 	unsigned long serial;
 	struct reload_wait *reload; /* a reload request waiting for its
 	                               outcome (op-config.c) */
+	size_t max_request;      /* bytes; nng's receive limit follows it */
 };
+
+/* The largest request body herdd reads (control.max_request_bytes as it
+ * was at start). */
+size_t control_request_limit(const struct control *ctl);
 
 /* One request being handled; valid during the op's call. */
 struct request {

@@ -151,47 +151,6 @@ op_now_ms(void *ctx)
 	return mono_ms();
 }
 
-static int
-env_overridden(char **env, const char *entry)
-{
-	size_t klen = strcspn(entry, "=");
-	char **p;
-
-	for (p = env; p != NULL && *p != NULL; p++)
-		if (strncmp(*p, entry, klen) == 0 && (*p)[klen] == '=')
-			return 1;
-	return 0;
-}
-
-/* herdd's environment (unless clear_env), the child's env over it, and
- * NOTIFY_SOCKET. Caller frees the array, not the strings. */
-static char **
-build_env(struct herdd *h, const struct conf_child *spec, char *notify,
-    char *watchdog)
-{
-	size_t n = 3, i = 0;
-	char **env, **p;
-
-	for (p = h->environ_base; !spec->clear_env && p && *p; p++)
-		n++;
-	for (p = spec->env; p && *p; p++)
-		n++;
-	env = xcalloc(n, sizeof *env);
-	for (p = h->environ_base; !spec->clear_env && p && *p; p++)
-		if (!env_overridden(spec->env, *p) &&
-		    (notify == NULL || strncmp(*p, "NOTIFY_SOCKET=", 14) != 0) &&
-		    (watchdog == NULL || strncmp(*p, "WATCHDOG_USEC=", 14) != 0))
-			env[i++] = *p;
-	for (p = spec->env; p && *p; p++)
-		env[i++] = *p;
-	if (notify != NULL)
-		env[i++] = notify;
-	if (watchdog != NULL)
-		env[i++] = watchdog;
-	env[i] = NULL;
-	return env;
-}
-
 static const char *
 env_get(char **env, const char *key)
 {
@@ -201,33 +160,6 @@ env_get(char **env, const char *key)
 		if (strncmp(*env, key, klen) == 0 && (*env)[klen] == '=')
 			return *env + klen + 1;
 	return NULL;
-}
-
-/* The template's argv, plus a pool instance's arguments. A shell command
- * ("/bin/sh -c CMD") gets the instance path as $0, so the arguments are
- * $1... Caller frees the array (not the strings) if it is not spec's. */
-static char **
-build_argv(struct child *c)
-{
-	char **base = c->spec->argv, **argv, **p;
-	size_t n = 0, m = 0, i = 0;
-
-	if (c->extra_argv == NULL)
-		return base;
-	for (p = base; *p; p++)
-		n++;
-	for (p = c->extra_argv; *p; p++)
-		m++;
-	argv = xcalloc(n + m + 2, sizeof *argv);
-	for (p = base; *p; p++)
-		argv[i++] = *p;
-	if (n == 3 && strcmp(base[0], "/bin/sh") == 0 &&
-	    strcmp(base[1], "-c") == 0)
-		argv[i++] = c->path;
-	for (p = c->extra_argv; *p; p++)
-		argv[i++] = *p;
-	argv[i] = NULL;
-	return argv;
 }
 
 static int
@@ -308,13 +240,14 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	const struct conf_child *spec = c->spec;
 	struct drv *d = drv_get(h, c);
 	struct spawn_req req;
+	struct child_ident *ident = NULL;
 	char exe[4096], name[32], *notify = NULL, **env, **argv;
-	char *watchdog_env = NULL;
+	char *watchdog_env = NULL, *extra[3] = { NULL, NULL, NULL };
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
 
 	memset(&req, 0, sizeof req);
-	env = build_env(h, spec, NULL, NULL);
+	env = child_env_build(h->environ_base, spec, NULL, NULL);
 	if (d->exe == NULL) {
 		const char *path = env_get(env, "PATH");
 		if (spawn_resolve(spec->argv[0], path, exe, sizeof exe) == -1) {
@@ -360,8 +293,13 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	if (spec->watchdog_ms > 0)
 		watchdog_env = xprintf("WATCHDOG_USEC=%llu",
 		    (unsigned long long)spec->watchdog_ms * 1000);
-	env = build_env(h, spec, notify, watchdog_env);
-	argv = build_argv(c);
+	/* resolved at every start, as a login would: a user's new groups
+	 * count from its next start */
+	ident = child_ident_create(spec);
+	extra[0] = notify;
+	extra[notify != NULL] = watchdog_env;
+	env = child_env_build(h->environ_base, spec, ident, extra);
+	argv = child_argv_build(c);
 	req.path = d->exe;
 	req.argv = argv;
 	req.envp = env;
@@ -370,6 +308,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.uid = spec->uid;
 	req.has_gid = spec->has_gid;
 	req.gid = spec->gid;
+	req.ngroups = child_ident_groups(ident, &req.groups);
 	req.umask = spec->umask;
 	req.nofile = h->nofile_soft;
 	req.fds[0] = -1;
@@ -396,6 +335,7 @@ done:
 		close(ready_fd);
 	free(notify);
 	free(watchdog_env);
+	child_ident_destroy(ident);
 	if (rc == -1) {
 		ready_destroy(d->ready);
 		d->ready = NULL;

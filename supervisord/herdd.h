@@ -328,6 +328,28 @@ int control_socket_mode(struct herdd *h, const char *url);
 void control_on_event(struct control *ctl, const char *topic,
     struct child *c, const char *reason);
 
+/* ---- child-env.c: what a child's process is given ---- */
+
+struct child_ident;
+/* The identity a child with a "user" gets (passwd entry: login variables
+ * and supplementary groups); NULL for a child without one. Caller frees
+ * with child_ident_destroy. */
+struct child_ident *child_ident_create(const struct conf_child *spec);
+void child_ident_destroy(struct child_ident *id);
+/* The supplementary groups to set (borrowed): their count, or -1 for
+ * "only the gid" (no user, or no passwd entry). */
+int child_ident_groups(const struct child_ident *id, const gid_t **groups);
+/* BASE (herdd's environment; unless clear_env) minus the variables meant
+ * for herdd and those set later, the identity's login variables, the
+ * child's env, then EXTRA (herdd's own additions, NULL-terminated, may be
+ * NULL), each key once. Caller frees the array, not the strings. */
+char **child_env_build(char **base, const struct conf_child *spec,
+    const struct child_ident *id, char *const *extra);
+/* The template's argv plus a pool instance's arguments (a shell command
+ * gets the instance path as $0). Caller frees the array, not the strings,
+ * when it is not spec's own. */
+char **child_argv_build(struct child *c);
+
 /* ---- spawn.c: the one door through which herdd creates processes ---- */
 
 struct spawn_req {
@@ -338,6 +360,9 @@ struct spawn_req {
 	int has_uid, has_gid;
 	uid_t uid;
 	gid_t gid;
+	const gid_t *groups;   /* supplementary groups to set (ngroups >= 0);
+	                          ngroups -1: only gid, when has_gid */
+	int ngroups;
 	int umask;             /* -1: inherit */
 	long nofile;           /* RLIMIT_NOFILE soft limit to set, -1 keep */
 	int fds[3];            /* become 0, 1, 2; -1 means /dev/null */
@@ -346,7 +371,7 @@ struct spawn_req {
 };
 
 /*
- * Starts a process for r in its own process group, with SIGKILL as its
+ * Starts a process for r in its own session, with SIGKILL as its
  * parent-death signal. Returns 0 with *pid set, and *pidfd (if not NULL) a
  * pidfd for it or -1 when none could be had. Returns -1 with cause filled
  * when a step before exec (or exec itself) failed, errno set to that

@@ -26,6 +26,8 @@ op_version(struct request *r)
 
 	cJSON_AddStringToObject(o, "version", HERD_VERSION);
 	cJSON_AddNumberToObject(o, "protocol", IPC_VERSION);
+	cJSON_AddNumberToObject(o, "max_request_bytes",
+	    (double)control_request_limit(r->ctl));
 	reply_ok(r, o);
 }
 

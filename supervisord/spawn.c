@@ -1,7 +1,7 @@
 /*
  * The only place herdd creates processes. clone(CLONE_VM|CLONE_VFORK) gives
  * posix_spawn's cost (independent of herdd's memory) while letting the
- * child do what posix_spawn cannot: its own process group, the parent-death
+ * child do what posix_spawn cannot: its own session, the parent-death
  * signal, user and group, umask. Between clone and exec the child shares
  * herdd's memory and runs only async-signal-safe calls; it reports a failed
  * step through the shared request before _exit.
@@ -114,8 +114,10 @@ child_main(void *arg)
 	for (k = 0; k < sizeof reset_signals / sizeof reset_signals[0]; k++)
 		sigaction(reset_signals[k], &dfl, NULL);
 
-	if (setpgid(0, 0) == -1)
-		return fail(sh, "setpgid");
+	/* Its own session (and so its own process group): no controlling
+	 * terminal of herdd's to write to or inject input into (TIOCSTI). */
+	if (setsid() == -1)
+		return fail(sh, "setsid");
 
 	/* With its own small table, the child's file limit first (the fd
 	 * moves below need fds up to FD_FLOOR); with a copy of herdd's whole
@@ -159,8 +161,10 @@ child_main(void *arg)
 		umask((mode_t)r->umask);
 	if (r->cwd != NULL && chdir(r->cwd) == -1)
 		return fail(sh, "chdir");
+	if (r->ngroups >= 0 && setgroups((size_t)r->ngroups, r->groups) == -1)
+		return fail(sh, "setgroups");
 	if (r->has_gid) {
-		if (setgroups(1, &r->gid) == -1)
+		if (r->ngroups < 0 && setgroups(1, &r->gid) == -1)
 			return fail(sh, "setgroups");
 		if (setgid(r->gid) == -1)
 			return fail(sh, "setgid");

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -279,6 +282,14 @@ ht_launch(struct ht *h, const char *tmpl)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
+		if (h->ctty != NULL && (setsid() == -1 ||
+		    open(h->ctty, O_RDWR) == -1))
+			_exit(126);
+		if (h->etc_group != NULL && (unshare(CLONE_NEWNS) == -1 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+		    mount(h->etc_group, "/etc/group", NULL, MS_BIND, NULL) ==
+		    -1))
+			_exit(125);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -831,6 +842,13 @@ int
 ht_run(struct ht *h, char *const argv[], int timeout_ms, const char **out,
     const char **err)
 {
+	return ht_run_as(h, -1, argv, timeout_ms, out, err);
+}
+
+int
+ht_run_as(struct ht *h, int uid, char *const argv[], int timeout_ms,
+    const char **out, const char **err)
+{
 	int64_t deadline = now_ms() + timeout_ms;
 	int po[2], pe[2], pfd, st, n, code = -1, open_fds = 2, exited = 0;
 	char *bo = NULL, *be = NULL, buf[4096];
@@ -850,6 +868,11 @@ ht_run(struct ht *h, char *const argv[], int timeout_ms, const char **out,
 		dup2(nul, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
+		/* async-signal-safe calls only: nng's threads exist here */
+		if (uid >= 0 && (setgroups(0, NULL) == -1 ||
+		    setgid((gid_t)uid) == -1 || setuid((uid_t)uid) == -1 ||
+		    getuid() != (uid_t)uid))
+			_exit(125);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -909,12 +932,12 @@ ht_run(struct ht *h, char *const argv[], int timeout_ms, const char **out,
 	return code;
 }
 
-int
-ht_herdctl(struct ht *h, const char **out, const char **err, ...)
+static int
+herdctl_va(struct ht *h, int uid, const char **out, const char **err,
+    va_list ap)
 {
 	char *argv[32];
 	const char *a;
-	va_list ap;
 	int n = 0;
 
 	argv[n++] = h->herdctl;
@@ -922,15 +945,52 @@ ht_herdctl(struct ht *h, const char **out, const char **err, ...)
 	argv[n++] = h->run;
 	argv[n++] = "-t";
 	argv[n++] = "5s";
-	va_start(ap, err);
 	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
 		argv[n++] = (char *)a;
-	va_end(ap);
 	argv[n] = NULL;
-	return ht_run(h, argv, ht_ms(5000), out, err);
+	return ht_run_as(h, uid, argv, ht_ms(5000), out, err);
+}
+
+int
+ht_herdctl(struct ht *h, const char **out, const char **err, ...)
+{
+	va_list ap;
+	int code;
+
+	va_start(ap, err);
+	code = herdctl_va(h, -1, out, err, ap);
+	va_end(ap);
+	return code;
+}
+
+int
+ht_herdctl_as(struct ht *h, int uid, const char **out, const char **err,
+    ...)
+{
+	va_list ap;
+	int code;
+
+	va_start(ap, err);
+	code = herdctl_va(h, uid, out, err, ap);
+	va_end(ap);
+	return code;
 }
 
 /* ---- files ---- */
+
+int
+ht_write_file(struct ht *h, const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
 
 const char *
 ht_read_file(struct ht *h, const char *path)

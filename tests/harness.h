@@ -37,6 +37,12 @@ struct ht {
 	char herdd[4096];
 	char herdctl[4096];
 
+	/* Set before ht_launch, for tests of what children inherit: */
+	const char *ctty;      /* herdd starts a session with this terminal
+	                          as its controlling one */
+	const char *etc_group; /* herdd sees this file as /etc/group (a
+	                          private mount namespace; needs root) */
+
 	pid_t pid;         /* herdd, 0 if none */
 	int pidfd;
 	int exit_code;     /* once reaped: exit status, or 128 + signal */
@@ -135,9 +141,15 @@ int ht_alive(pid_t pid);
  */
 int ht_run(struct ht *h, char *const argv[], int timeout_ms, const char **out,
     const char **err);
-/* herdctl -r RUN -t 5s ARGS... with a 5 s deadline. */
+/* The same as user UID, group UID (nobody:nogroup is 65534:65534), with
+ * no supplementary groups; UID -1 runs as the test. Needs root. */
+int ht_run_as(struct ht *h, int uid, char *const argv[], int timeout_ms,
+    const char **out, const char **err);
+/* herdctl -r RUN -t 5s ARGS... with a 5 s deadline (as UID). */
 int ht_herdctl(struct ht *h, const char **out, const char **err, ...)
     __attribute__((sentinel));
+int ht_herdctl_as(struct ht *h, int uid, const char **out, const char **err,
+    ...) __attribute__((sentinel));
 
 /* "path path ..." of herdd's status, in its order (harness-owned). */
 const char *ht_status_order(struct ht *h);
@@ -160,6 +172,8 @@ const char *ht_status_order(struct ht *h);
 		fail_msg("\"%s\" not in:\n%s", (needle), (hay)); \
 } while (0)
 
+/* Writes TEXT to PATH (created 0644 or truncated); 0, or -1. */
+int ht_write_file(struct ht *h, const char *path, const char *text);
 /* A file's contents (harness-owned), NULL if it cannot be read. */
 const char *ht_read_file(struct ht *h, const char *path);
 /* Waits (inotify on its directory, with a deadline) until the file at

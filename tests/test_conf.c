@@ -31,7 +31,7 @@ static const char *const bad_fixtures[] = {
 	"duplicate-key", "duplicate-name",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
 	"long-value", "missing-command", "missing-supervisor", "multiple",
-	"name-chars", "nested", "period", "ready", "restart",
+	"name-chars", "name-dots", "nested", "period", "ready", "restart",
 	"root-child-keys", "shutdown", "significant-permanent",
 	"simple-no-children", "simple-two-children", "stop-signal",
 	"strategy", "supervisor-key-on-worker", "syntax", "top-array",

@@ -48,70 +48,6 @@ boot(void **state, const char *conf)
 	return h;
 }
 
-/*
- * Runs herdctl -r RUN -t 5s ARGS... as nobody:nogroup with no
- * supplementary groups; *out and *err get its stdout and stderr
- * (harness-owned). Returns its exit status (128 + signal), -1 on timeout.
- */
-static int
-herdctl_as_nobody(struct ht *h, const char **out, const char **err, ...)
-{
-	const char *fo = ht_path(h, "nobody.out"), *fe = ht_path(h,
-	    "nobody.err");
-	char *argv[32];
-	const char *a;
-	va_list ap;
-	int n = 0, o, e, pfd, st, code = -1;
-	pid_t pid;
-
-	argv[n++] = h->herdctl;
-	argv[n++] = "-r";
-	argv[n++] = h->run;
-	argv[n++] = "-t";
-	argv[n++] = "5s";
-	va_start(ap, err);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
-		argv[n++] = (char *)a;
-	va_end(ap);
-	argv[n] = NULL;
-
-	o = open(fo, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	e = open(fe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(o != -1 && e != -1);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		/* async-signal-safe calls only: nng's threads exist here */
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul == -1 || dup2(nul, 0) == -1 || dup2(o, 1) == -1 ||
-		    dup2(e, 2) == -1)
-			_exit(126);
-		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
-		    setuid(NOBODY) == -1 || getuid() != NOBODY)
-			_exit(125);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(o);
-	close(e);
-	pfd = ht_pidfd(pid);
-	assert_true(pfd != -1);
-	if (!ht_wait_pidfd(pfd, ht_ms(10000)))
-		kill(pid, SIGKILL);
-	else
-		code = 0;
-	close(pfd);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	if (code == 0)
-		code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	*out = ht_read_file(h, fo);
-	*err = ht_read_file(h, fe);
-	assert_non_null(*out);
-	assert_non_null(*err);
-	return code;
-}
-
 static void
 assert_socket(struct ht *h, const char *name)
 {
@@ -147,7 +83,7 @@ test_integ_access_read_only_peer(void **state)
 	assert_socket(h, "control.sock");
 	assert_socket(h, "events.sock");
 
-	code = herdctl_as_nobody(h, &out, &err, "stop", "a", NULL);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "stop", "a", NULL);
 	if (code != 4)
 		fail_msg("stop as nobody exited %d, not 4\nstdout: %s\n"
 		    "stderr: %s", code, out, err);
@@ -158,7 +94,7 @@ test_integ_access_read_only_peer(void **state)
 	assert_string_equal(ht_status(h, "a").state, "running");
 	assert_int_equal(ht_pid(h, "a"), a);
 
-	code = herdctl_as_nobody(h, &out, &err, "status", NULL);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "status", NULL);
 	if (code != 0)
 		fail_msg("status as nobody exited %d\nstdout: %s\nstderr: %s",
 		    code, out, err);
@@ -187,7 +123,7 @@ test_integ_access_allow_users(void **state)
 	b = ht_pid(h, "b");
 
 	assert_socket(h, "control.sock");
-	code = herdctl_as_nobody(h, &out, &err, "stop", "a", NULL);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "stop", "a", NULL);
 	if (code != 0)
 		fail_msg("stop as allowed nobody exited %d\nstdout: %s\n"
 		    "stderr: %s", code, out, err);
@@ -228,7 +164,7 @@ test_integ_access_every_op(void **state)
 	    "{'name':'w','command':['@CHILD@','sleep']}]}]}}");
 	a = ht_pid(h, "a");
 	for (i = 0; i < sizeof ro / sizeof ro[0]; i++) {
-		code = herdctl_as_nobody(h, &out, &err, ro[i][0], ro[i][1],
+		code = ht_herdctl_as(h, NOBODY, &out, &err, ro[i][0], ro[i][1],
 		    ro[i][2], ro[i][3], NULL);
 		if (code != 0)
 			fail_msg("%s %s as nobody exited %d: %s%s", ro[i][0],
@@ -236,7 +172,7 @@ test_integ_access_every_op(void **state)
 	}
 	ht_sync_events(h);
 	for (i = 0; i < sizeof rw / sizeof rw[0]; i++) {
-		code = herdctl_as_nobody(h, &out, &err, rw[i][0], rw[i][1],
+		code = ht_herdctl_as(h, NOBODY, &out, &err, rw[i][0], rw[i][1],
 		    rw[i][2], rw[i][3], NULL);
 		if (code != 4 || strstr(err, "read-only") == NULL)
 			fail_msg("%s %s as nobody exited %d (not 4, read-only):"
@@ -267,7 +203,7 @@ test_integ_access_allow_groups(void **state)
 	h = boot(state, "{" HT_DIRS ",'control':{'group':'nogroup',"
 	    "'allow_groups':['nogroup']},'supervisor':{" CHILDREN "}}");
 	a = ht_pid(h, "a");
-	code = herdctl_as_nobody(h, &out, &err, "stop", "a", NULL);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "stop", "a", NULL);
 	if (code != 0)
 		fail_msg("stop as nobody in an allowed group exited %d\n"
 		    "stdout: %s\nstderr: %s", code, out, err);
@@ -275,13 +211,16 @@ test_integ_access_allow_groups(void **state)
 	assert_string_equal(ht_status(h, "a").state, "stopped");
 }
 
-/* A 200 KiB request gets too_large; herdd keeps serving. */
+/* A request just past max_request_bytes gets too_large; herdctl does not
+ * send one past nng's limit (herdd would close the connection without a
+ * reply) but says it is too large; herdd keeps serving. */
 static void
 test_integ_access_oversize(void **state)
 {
 	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{" CHILDREN "}}");
-	size_t n = 200 * 1024;
-	char *args = malloc(n + 32);
+	size_t n = 64 * 1024 + 100, i;
+	char *args = malloc(200 * 1024 + 256);
+	const char *out, *err;
 	cJSON *r;
 
 	assert_non_null(args);
@@ -289,13 +228,26 @@ test_integ_access_oversize(void **state)
 	memset(args + strlen(args), 'x', n);
 	strcpy(args + 8 + n, "'}");
 	r = ht_request(h, "status", args);
-	free(args);
 	assert_non_null(ht_error_code(r));
 	assert_string_equal(ht_error_code(r), "too_large");
+
+	/* a 100 KiB child spec through herdctl: refused before sending */
+	i = (size_t)sprintf(args, "{\"name\":\"big\",\"command\":[\"%s\","
+	    "\"sleep\"],\"env\":{\"PAD\":\"", h->child);
+	memset(args + i, 'x', 100 * 1024);
+	strcpy(args + i + 100 * 1024, "\"}}");
+	HT_CTL(h, 1, &out, &err, "add-child", "", args);
+	HT_CONTAINS(err, "request too large: ");
+	HT_CONTAINS(err, "herdd takes at most 65536 "
+	    "(control.max_request_bytes); not sent");
+	HT_CTL(h, 1, &out, &err, "--json", "add-child", "", args);
+	HT_CONTAINS(out, "\"code\":\"too_large\"");
+	free(args);
 
 	assert_non_null(ht_result(h, "ping", NULL));
 	assert_string_equal(ht_status(h, "a").state, "running");
 	assert_string_equal(ht_status(h, "b").state, "running");
+	assert_int_equal(ht_status(h, "big").found, 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)

@@ -50,6 +50,10 @@ usage(void)
 	    "pause\n"
 	    "  fds FILE                   its open fds to FILE (\"0 1 2\"), "
 	    "pause\n"
+	    "  ids FILE                   uid, gid, groups, pid, pgid, sid, "
+	    "whether\n"
+	    "                             /dev/tty opens, and the environment "
+	    "to FILE, pause\n"
 	    "Environment: TC_READY_FD=N writes a newline to fd N once set "
 	    "up;\nTC_ENV_FILE=F writes $NOTIFY_SOCKET to F at start.\n");
 	exit(2);
@@ -201,6 +205,40 @@ write_fds(const char *path)
 	}
 	strcat(buf, "\n");
 	write_file(path, buf);
+}
+
+extern char **environ;
+
+/* Writes who this process is to path: credentials, process group and
+ * session, whether it has a controlling terminal, its environment. */
+static void
+write_ids(const char *path)
+{
+	gid_t groups[256];
+	char *buf;
+	size_t cap = 65536, n = 0;
+	int ng, i, tty;
+	char **e;
+
+	if ((buf = malloc(cap)) == NULL)
+		exit(111);
+	ng = getgroups(256, groups);
+	n += (size_t)snprintf(buf + n, cap - n, "uid %d\ngid %d\ngroups",
+	    (int)getuid(), (int)getgid());
+	for (i = 0; i < ng && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, " %d", (int)groups[i]);
+	tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	n += (size_t)snprintf(buf + n, cap - n, "\npid %d\npgid %d\nsid %d\n"
+	    "tty %s\n", (int)getpid(), (int)getpgid(0), (int)getsid(0),
+	    tty >= 0 ? "open" : strerror(errno));
+	if (tty >= 0)
+		close(tty);
+	for (e = environ; *e != NULL && n < cap; e++)
+		n += (size_t)snprintf(buf + n, cap - n, "env %s\n", *e);
+	if (n >= cap)
+		exit(111);
+	write_file(path, buf);
+	free(buf);
 }
 
 /* Creates path; returns 1 if it was absent. */
@@ -409,6 +447,9 @@ main(int argc, char **argv)
 		pause_forever();
 	} else if (strcmp(mode, "stamp") == 0 && argc == 3) {
 		stamp(argv[2]);
+		pause_forever();
+	} else if (strcmp(mode, "ids") == 0 && argc == 3) {
+		write_ids(argv[2]);
 		pause_forever();
 	} else if (strcmp(mode, "fds") == 0 && argc == 3) {
 		write_fds(argv[2]);

@@ -1,0 +1,374 @@
+/*
+ * The attacks of the security review (docs/security.md), each reproduced
+ * on a real herdd by an unprivileged peer (uid 65534) or a child: every
+ * test here failed before its fix. Tests that switch to nobody need root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define NOBODY 65534 /* nobody, and nogroup, on Debian */
+
+static void
+need_root(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "not root: cannot act as nobody\n");
+		skip();
+	}
+}
+
+static struct ht *
+boot(void **state, const char *conf)
+{
+	struct ht *h = *state;
+
+	ht_boot(h, conf);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	return h;
+}
+
+/* A directory under the test's dir that nobody may write into (the test
+ * dir itself becomes 0711 so nobody can reach it). */
+static const char *
+nobody_dir(struct ht *h)
+{
+	const char *d = ht_path(h, "pub");
+
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	assert_int_equal(mkdir(d, 0777), 0);
+	assert_int_equal(chmod(d, 0777), 0);
+	return d;
+}
+
+/* herdd's resident set in KiB, from /proc. */
+static long
+rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* A raw connection to herdd's control socket that did nng's SP handshake
+ * as a req0 peer; -1 if it could not connect. */
+static int
+raw_connect(struct ht *h)
+{
+	static const unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path,
+	    "%.90s/control.sock", h->run) >= sizeof sa.sun_path)
+		fail_msg("run dir too long for a socket path");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd != -1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    write(fd, sp, sizeof sp) != (ssize_t)sizeof sp) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Waits until the peer closes FD (EOF or reset); 1 if it did in time. */
+static int
+wait_closed(int fd, int timeout_ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char buf[256];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&p, 1, timeout_ms) <= 0)
+			return 0;
+		n = read(fd, buf, sizeof buf);
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return 1;
+		if (n == -1 && errno != EINTR && errno != EAGAIN)
+			return 1;
+	}
+}
+
+/*
+ * Finding 2: each connection declaring a 16 MiB message made nng allocate
+ * it before the body came (40 of them: 3 MB -> 658 MB). nng's receive
+ * limit now follows max_request_bytes: such a connection is closed at
+ * once, and herdd's memory stays put.
+ */
+static void
+test_integ_security_declared_size_pins_no_memory(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
+	unsigned char frame[9 + 1024];
+	uint64_t len = 16 * 1024 * 1024 - 1;
+	long before, after;
+	int fds[40], i, k;
+
+	before = rss_kib(h->pid);
+	memset(frame, 'x', sizeof frame);
+	frame[0] = 1;
+	for (k = 0; k < 8; k++)
+		frame[1 + k] = (unsigned char)(len >> (56 - 8 * k));
+	for (i = 0; i < 40; i++) {
+		fds[i] = raw_connect(h);
+		assert_true(fds[i] != -1);
+		assert_int_equal(write(fds[i], frame, sizeof frame),
+		    (ssize_t)sizeof frame);
+	}
+	for (i = 0; i < 40; i++) {
+		if (!wait_closed(fds[i], HT_T))
+			fail_msg("connection %d declaring %llu bytes was not "
+			    "closed", i, (unsigned long long)len);
+		close(fds[i]);
+	}
+	after = rss_kib(h->pid);
+	if (after - before > 16 * 1024)
+		fail_msg("herdd grew from %ld to %ld KiB", before, after);
+	assert_non_null(ht_result(h, "ping", NULL));
+	assert_string_equal(ht_status(h, "a").state, "running");
+}
+
+/*
+ * Finding 8: children were in herdd's session (setpgid only), so one
+ * running as nobody could open herdd's controlling terminal and inject
+ * input with TIOCSTI. Each child now leads a session of its own.
+ */
+static void
+test_integ_security_child_own_session(void **state)
+{
+	struct ht *h = *state;
+	const char *ids, *pub;
+	char want[64], conf[1024];
+	int master;
+	pid_t pid;
+
+	need_root();
+	pub = nobody_dir(h);
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(master != -1);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	h->ctty = ptsname(master);
+	snprintf(conf, sizeof conf, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'who','user':%d,'command':['@CHILD@','ids',"
+	    "'%s/ids']}]}}", NOBODY, pub);
+	boot(state, conf);
+	pid = ht_pid(h, "who");
+	ids = ht_wait_file(h, ht_path(h, "pub/ids"), "\nenv ", HT_T);
+	assert_non_null(ids);
+	snprintf(want, sizeof want, "\nsid %d\n", (int)pid);
+	HT_CONTAINS(ids, want);
+	snprintf(want, sizeof want, "\npgid %d\n", (int)pid);
+	HT_CONTAINS(ids, want);
+	HT_CONTAINS(ids, "\ntty No such device or address\n");
+	close(master);
+}
+
+/* The entry of ENV lines ("env K=V\n") for KEY in IDS, or NULL. */
+static const char *
+env_line(const char *ids, const char *key)
+{
+	static char buf[512];
+	const char *p;
+	size_t n;
+
+	snprintf(buf, sizeof buf, "\nenv %s=", key);
+	if ((p = strstr(ids, buf)) == NULL)
+		return NULL;
+	p += strlen(buf);
+	n = strcspn(p, "\n");
+	snprintf(buf, sizeof buf, "%.*s", (int)n, p);
+	return buf;
+}
+
+/*
+ * Finding 11: a child with a user got herdd's HOME=/root and no USER,
+ * LOGNAME or SHELL, lost its supplementary groups, and got the variables
+ * a service manager meant for herdd. Now it gets its passwd entry's
+ * HOME, USER, LOGNAME and SHELL, initgroups' groups, and nothing of
+ * herdd's own; the child's env still wins.
+ */
+static void
+test_integ_security_user_child_identity(void **state)
+{
+	struct ht *h = *state;
+	const char *ids, *pub, *grp;
+	char conf[2048], want[128], line[1024];
+	struct passwd *pw;
+	FILE *in, *out;
+
+	need_root();
+	pub = nobody_dir(h);
+	/* herdd sees nobody as a member of group daemon (gid 1) */
+	grp = ht_path(h, "group");
+	assert_non_null(in = fopen("/etc/group", "r"));
+	assert_non_null(out = fopen(grp, "w"));
+	while (fgets(line, sizeof line, in) != NULL)
+		if (strncmp(line, "daemon:", 7) != 0)
+			fputs(line, out);
+	fputs("daemon:x:1:nobody\n", out);
+	fclose(in);
+	fclose(out);
+	h->etc_group = grp;
+	setenv("LISTEN_FDS", "3", 1);
+	setenv("LISTEN_PID", "1", 1);
+	setenv("WATCHDOG_PID", "1", 1);
+	setenv("HOME", "/root", 1);
+	setenv("HERD_TEST_TOKEN", "kept", 1);
+	snprintf(conf, sizeof conf, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'who','user':'nobody','command':['@CHILD@','ids',"
+	    "'%s/ids']},"
+	    "{'name':'own','user':'nobody','env':{'SHELL':'/bin/dash'},"
+	    "'command':['@CHILD@','ids','%s/ids2']}]}}", pub, pub);
+	boot(state, conf);
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("WATCHDOG_PID");
+	unsetenv("HERD_TEST_TOKEN");
+	ids = ht_wait_file(h, ht_path(h, "pub/ids"), "\nenv ", HT_T);
+	assert_non_null(ids);
+	assert_non_null(pw = getpwnam("nobody"));
+	snprintf(want, sizeof want, "uid %d\ngid %d\ngroups ", NOBODY,
+	    (int)pw->pw_gid);
+	HT_CONTAINS(ids, want);
+	/* the primary group and daemon, in either order */
+	snprintf(want, sizeof want, "\ngroups %d 1\n", (int)pw->pw_gid);
+	snprintf(line, sizeof line, "\ngroups 1 %d\n", (int)pw->pw_gid);
+	if (strstr(ids, want) == NULL && strstr(ids, line) == NULL)
+		fail_msg("groups of nobody are not %d and 1:\n%s",
+		    (int)pw->pw_gid, ids);
+	assert_string_equal(env_line(ids, "HOME"), pw->pw_dir);
+	assert_string_equal(env_line(ids, "USER"), "nobody");
+	assert_string_equal(env_line(ids, "LOGNAME"), "nobody");
+	assert_string_equal(env_line(ids, "SHELL"), pw->pw_shell);
+	assert_null(env_line(ids, "LISTEN_FDS"));
+	assert_null(env_line(ids, "LISTEN_PID"));
+	assert_null(env_line(ids, "WATCHDOG_PID"));
+	assert_null(env_line(ids, "NOTIFY_SOCKET"));
+	/* inherited by default, as supervisord does */
+	assert_string_equal(env_line(ids, "HERD_TEST_TOKEN"), "kept");
+	ids = ht_wait_file(h, ht_path(h, "pub/ids2"), "\nenv ", HT_T);
+	assert_non_null(ids);
+	assert_string_equal(env_line(ids, "SHELL"), "/bin/dash");
+	assert_string_equal(env_line(ids, "USER"), "nobody");
+}
+
+/*
+ * Finding 9: "." and ".." were names, and log paths are built from
+ * names: a worker ".." under a supervisor wrote its log outside log_dir.
+ * Refused in the config (tests/fixtures/conf/bad-name-dots.json) and at
+ * run time.
+ */
+static void
+test_integ_security_dot_names_refused(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'grp','type':'supervisor','children':[]}]}}");
+	static const char *const names[] = { "..", ".", ".hidden" };
+	char args[4200];
+	cJSON *r;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(args, sizeof args, "{'supervisor':'grp','child':"
+		    "{'name':'%s','command':['%s','sleep']}}", names[i],
+		    h->child);
+		r = ht_request(h, "add_child", args);
+		assert_non_null(ht_error_code(r));
+		assert_string_equal(ht_error_code(r), "bad_request");
+		HT_CONTAINS(cJSON_GetObjectItem(cJSON_GetObjectItem(r,
+		    "error"), "message")->valuestring, "does not start with");
+	}
+	assert_int_equal(ht_status(h, "grp/..").found, 0);
+	assert_null(ht_read_file(h, ht_path(h, "log/...stdout.log")));
+}
+
+/*
+ * Finding 10: herdctl config, run by a group member who may write root's
+ * config, silently made the file the member's own (fchown's EPERM was
+ * ignored): herdd would then run what that member writes into it. Now
+ * the write is refused and the file is unchanged.
+ */
+static void
+test_integ_security_config_keeps_owner(void **state)
+{
+	struct ht *h = *state;
+	const char *dir, *file, *out, *err, *before;
+	char *argv[] = { h->herdctl, "-c", NULL, "config", "set",
+		"supervisor.intensity", "3", NULL };
+	struct stat st;
+	int code;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	dir = ht_path(h, "etc");
+	file = ht_path(h, "etc/herd.json");
+	assert_int_equal(mkdir(dir, 0775), 0);
+	assert_int_equal(chown(dir, 0, NOBODY), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	before = "{\"supervisor\":{\"children\":[]}}\n";
+	assert_int_equal(ht_write_file(h, file, before), 0);
+	assert_int_equal(chown(file, 0, NOBODY), 0);
+	assert_int_equal(chmod(file, 0664), 0);
+	argv[2] = (char *)file;
+	code = ht_run_as(h, NOBODY, argv, ht_ms(5000), &out, &err);
+	if (code != 1)
+		fail_msg("herdctl config set as nobody exited %d\nstdout: "
+		    "%s\nstderr: %s", code, out, err);
+	HT_CONTAINS(err, "not written: it belongs to root:");
+	HT_CONTAINS(err, "(uid 0, gid 65534) and uid 65534 cannot give a new "
+	    "file that owner");
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal((int)st.st_uid, 0);
+	assert_int_equal((int)st.st_gid, NOBODY);
+	assert_string_equal(ht_read_file(h, file), before);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		T(test_integ_security_declared_size_pins_no_memory),
+		T(test_integ_security_child_own_session),
+		T(test_integ_security_user_child_identity),
+		T(test_integ_security_dot_names_refused),
+		T(test_integ_security_config_keeps_owner),
+	};
+
+	return cmocka_run_group_tests_name("integ_security", tests, NULL,
+	    NULL);
+}
