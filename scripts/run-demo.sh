@@ -1,18 +1,19 @@
 #!/bin/sh
 # Runs herdd with examples/demo.json in the foreground. Ctrl-C stops the
-# fleet (every child is stopped, in reverse order) and herdd.
+# fleet (every child is stopped, in reverse order) and herdd. Its run_dir
+# and log_dir are in the build dir, not in a shared /tmp (docs/security.md).
 set -e
 B=${1:-build}
 cd "$(dirname "$0")/.."
-mkdir -p /tmp/herd-demo
+D=$B/demo
 cat <<MSG
 herdd is starting the demo fleet (examples/demo.json). In another shell:
-  $B/herdctl -r /tmp/herd-demo/run status
-  $B/herdctl -r /tmp/herd-demo/run events
-  $B/herdctl -r /tmp/herd-demo/run tree
-  $B/herdctl -r /tmp/herd-demo/run restart --force api/cache   # rest_for_one: web and jobs keep running
-  $B/herdctl -r /tmp/herd-demo/run signal pipeline/reader KILL   # one_for_all restarts the group
-  $B/herdctl -r /tmp/herd-demo/run shutdown
-Logs are in /tmp/herd-demo/log. Ctrl-C stops everything.
+  $B/herdctl -r $D/run status
+  $B/herdctl -r $D/run events
+  $B/herdctl -r $D/run tree
+  $B/herdctl -r $D/run restart --force api/cache   # rest_for_one: web and jobs keep running
+  $B/herdctl -r $D/run signal pipeline/reader KILL   # one_for_all restarts the group
+  $B/herdctl -r $D/run shutdown
+Logs are in $D/log. Ctrl-C stops everything.
 MSG
-exec "$B/herdd" -c examples/demo.json
+exec "$B/herdd" -c examples/demo.json --run-dir "$D/run" --log-dir "$D/log"

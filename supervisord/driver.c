@@ -276,10 +276,12 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 			return -1;
 	}
 	if (spec->out == CONF_OUT_LOG && d->out == NULL)
-		d->out = logfile_create(h->conf->log_dir, c->path, "stdout",
+		d->out = logfile_create(h->log_dirfd, h->conf->log_dir,
+		    c->path, "stdout",
 		    h->conf->log_max_bytes, h->conf->log_backups);
 	if (spec->err == CONF_OUT_LOG && d->err == NULL)
-		d->err = logfile_create(h->conf->log_dir, c->path, "stderr",
+		d->err = logfile_create(h->log_dirfd, h->conf->log_dir,
+		    c->path, "stderr",
 		    h->conf->log_max_bytes, h->conf->log_backups);
 	if (output_fd(h, spec->out, d->out, 1, &out_fd) == -1 ||
 	    output_fd(h, spec->err, d->err, 2, &err_fd) == -1) {
@@ -309,7 +311,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.has_gid = spec->has_gid;
 	req.gid = spec->gid;
 	req.ngroups = child_ident_groups(ident, &req.groups);
-	req.umask = spec->umask;
+	req.umask = spec->umask >= 0 ? spec->umask : h->umask_start;
 	req.nofile = h->nofile_soft;
 	req.fds[0] = -1;
 	req.fds[1] = out_fd;

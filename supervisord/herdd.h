@@ -289,6 +289,10 @@ struct herdd {
 	const char *log_dir_arg;
 	int verbose;               /* -v: debug log whatever the config says */
 	char *notify_dir;          /* run_dir/notify */
+	int run_dirfd, log_dirfd;  /* checked at start (safedir.c), kept:
+	                              files are opened beneath them */
+	int notify_dirfd;
+	int umask_start;           /* children's umask unless their own */
 	long nofile_soft;          /* file limit to give children, -1 keep */
 	unsigned notify_serial;
 	uint64_t started_ms;

@@ -12,19 +12,22 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "safedir.h"
 
 int
-lock_take(const char *run_dir, char *cause, size_t len)
+lock_take(int run_dirfd, const char *run_dir, char *cause, size_t len)
 {
 	char path[4096], buf[32];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/herdd.lock", run_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* never through a symlink or hard link: the file is truncated */
+	fd = safefile_open(run_dirfd, "herdd.lock", O_RDWR | O_CREAT, 0600);
 	if (fd == -1) {
 		snprintf(cause, len, "cannot open %s: %s", path,
-		    strerror(errno));
+		    errno == ELOOP || errno == EPERM ? "not a regular file of "
+		    "herdd's own (a symlink or a link?)" : strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {

@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-/* Takes run_dir/herdd.lock; returns its fd (keep it open), or -1 with cause
- * naming the running herdd. */
-int lock_take(const char *run_dir, char *cause, size_t len);
+/* Takes herdd.lock in run_dir (open as RUN_DIRFD); returns its fd (keep it
+ * open), or -1 with cause naming the running herdd. */
+int lock_take(int run_dirfd, const char *run_dir, char *cause, size_t len);
 /* Releases the lock; -1 is a no-op. */
 void lock_release(int fd, const char *run_dir);
 

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "output.h"
 #include "pidmap.h"
+#include "safedir.h"
 #include "sdnotify.h"
 #include "util.h"
 
@@ -48,27 +49,6 @@ usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 after a shutdown, 1 when the config is bad, the\n"
 	    "tree could not boot, or the root supervisor gave up.\n");
-}
-
-static int
-mkdir_p(const char *path, mode_t mode)
-{
-	char *p, *dir = xstrdup(path);
-
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			free(dir);
-			return -1;
-		}
-		*p = '/';
-	}
-	free(dir);
-	if (mkdir(path, mode) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
 }
 
 /* Raises the file limit as far as allowed: herdd holds a few fds per
@@ -212,22 +192,30 @@ main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdir_p(h.conf->run_dir, 0750) == -1)
-		fatal("cannot create run_dir %s", h.conf->run_dir);
+	/* herdd's own files get explicit modes; children get the umask
+	 * herdd started with, or their own */
+	h.umask_start = (int)umask(077);
+	spawn_init(); /* first: its slots must be among the lowest fds */
+	if ((h.run_dirfd = safedir_open("run_dir", h.conf->run_dir, 0750,
+	    cause, sizeof cause)) == -1)
+		fatalx("%s", cause);
 	/* the socket group must be able to enter run_dir */
 	if (h.conf->control.has_group &&
-	    (chown(h.conf->run_dir, (uid_t)-1, h.conf->control.gid) == -1 ||
-	    chmod(h.conf->run_dir, 0750) == -1))
+	    (fchown(h.run_dirfd, (uid_t)-1, h.conf->control.gid) == -1 ||
+	    fchmod(h.run_dirfd, 0750) == -1))
 		fatal("cannot give run_dir %s to the control group",
 		    h.conf->run_dir);
-	if ((lockfd = lock_take(h.conf->run_dir, cause, sizeof cause)) == -1)
+	if ((lockfd = lock_take(h.run_dirfd, h.conf->run_dir, cause,
+	    sizeof cause)) == -1)
 		fatalx("%s", cause);
-	if (mkdir_p(h.conf->log_dir, 0750) == -1)
-		fatal("cannot create log_dir %s", h.conf->log_dir);
+	if ((h.log_dirfd = safedir_open("log_dir", h.conf->log_dir, 0750,
+	    cause, sizeof cause)) == -1)
+		fatalx("%s", cause);
+	/* children of other users reach their own sockets in it (0711) */
 	h.notify_dir = xprintf("%s/notify", h.conf->run_dir);
-	if (mkdir_p(h.notify_dir, 0700) == -1)
-		fatal("cannot create %s", h.notify_dir);
-	spawn_init();
+	if ((h.notify_dirfd = safedir_sub(h.run_dirfd, "notify", 0711, cause,
+	    sizeof cause)) == -1)
+		fatalx("run_dir %s: %s", h.conf->run_dir, cause);
 	raise_nofile(&h);
 
 	h.base = event_base_new();
@@ -287,6 +275,9 @@ main(int argc, char **argv)
 	event_base_free(h.base);
 	pidmap_free(&pids);
 	lock_release(lockfd, h.conf->run_dir);
+	close(h.notify_dirfd);
+	close(h.log_dirfd);
+	close(h.run_dirfd);
 	free(h.notify_dir);
 	conf_free(h.conf);
 	nng_fini(); /* joins nng's threads: nothing of herdd's outlives main */

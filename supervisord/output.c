@@ -15,12 +15,18 @@
 
 #include <event2/event.h>
 
+#include "log.h"
 #include "output.h"
+#include "safedir.h"
 #include "util.h"
 
 struct logfile {
-	char *path;
+	char *path;          /* for messages: log_dir/api/web.stdout.log */
+	int log_dirfd;       /* borrowed */
+	char *subdir;        /* "api", beneath log_dir; "" for none */
+	char *name;          /* "web.stdout.log" */
 	int fd;              /* -1 until first written */
+	int warned;          /* an open failure was logged */
 	size_t size;
 	size_t max;
 	unsigned backups;
@@ -36,33 +42,19 @@ struct logpipe {
 
 static struct logpipe *all_pipes; /* every open pipe, for the final drain */
 
-static int
-mkdir_p(char *dir)
-{
-	char *p;
-
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 struct logfile *
-logfile_create(const char *log_dir, const char *child_path,
+logfile_create(int log_dirfd, const char *log_dir, const char *child_path,
     const char *stream, size_t max, unsigned backups)
 {
 	struct logfile *f = xcalloc(1, sizeof *f);
+	const char *slash = strrchr(child_path, '/');
 
 	f->path = xprintf("%s/%s.%s.log", log_dir, child_path, stream);
+	f->log_dirfd = log_dirfd;
+	f->subdir = slash ? xprintf("%.*s", (int)(slash - child_path),
+	    child_path) : xstrdup("");
+	f->name = xprintf("%s.%s.log", slash ? slash + 1 : child_path,
+	    stream);
 	f->fd = -1;
 	f->max = max;
 	f->backups = backups;
@@ -78,6 +70,8 @@ logfile_unref(struct logfile *f)
 	if (f->fd != -1)
 		close(f->fd);
 	free(f->path);
+	free(f->subdir);
+	free(f->name);
 	free(f);
 }
 
@@ -93,28 +87,46 @@ logfile_path(const struct logfile *f)
 	return f->path;
 }
 
+/* The directory of f's file (safedir_sub: made and checked), or -1 with
+ * the reason logged once. */
+static int
+logfile_dir(struct logfile *f)
+{
+	char cause[512];
+	int dfd;
+
+	dfd = safedir_sub(f->log_dirfd, f->subdir, 0750, cause, sizeof cause);
+	if (dfd == -1 && !f->warned) {
+		f->warned = 1;
+		log_warnx("%s: not written: log_dir/%s", f->path, cause);
+	}
+	return dfd;
+}
+
+/* Opens the file beneath log_dir, never through a symlink: output that
+ * cannot be written is dropped (the child must not stall), said once. */
 static int
 logfile_open(struct logfile *f)
 {
 	struct stat st;
-	char *dir, *slash;
+	int dfd;
 
 	if (f->fd != -1)
 		return 0;
-	f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (f->fd == -1 && errno == ENOENT) {
-		dir = xstrdup(f->path);
-		slash = strrchr(dir, '/');
-		if (slash != NULL && slash != dir) {
-			*slash = '\0';
-			mkdir_p(dir);
-		}
-		free(dir);
-		f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		    0640);
+	if ((dfd = logfile_dir(f)) == -1)
+		return -1;
+	f->fd = safefile_open(dfd, f->name, O_WRONLY | O_APPEND | O_CREAT,
+	    0640);
+	if (f->fd == -1 && !f->warned) {
+		f->warned = 1;
+		log_warnx("%s: not written: %s", f->path, errno == ELOOP ||
+		    errno == EPERM ? "not a regular file of herdd's own (a "
+		    "symlink or a link?)" : strerror(errno));
 	}
+	close(dfd);
 	if (f->fd == -1)
 		return -1;
+	f->warned = 0;
 	f->size = fstat(f->fd, &st) == 0 ? (size_t)st.st_size : 0;
 	return 0;
 }
@@ -125,23 +137,27 @@ logfile_rotate(struct logfile *f)
 {
 	unsigned k;
 	char *from, *to;
+	int dfd;
 
 	close(f->fd);
 	f->fd = -1;
+	if ((dfd = logfile_dir(f)) == -1)
+		return;
 	if (f->backups == 0) {
-		unlink(f->path);
+		unlinkat(dfd, f->name, 0);
 	} else {
 		for (k = f->backups - 1; k >= 1; k--) {
-			from = xprintf("%s.%u", f->path, k);
-			to = xprintf("%s.%u", f->path, k + 1);
-			rename(from, to);
+			from = xprintf("%s.%u", f->name, k);
+			to = xprintf("%s.%u", f->name, k + 1);
+			renameat(dfd, from, dfd, to);
 			free(from);
 			free(to);
 		}
-		to = xprintf("%s.1", f->path);
-		rename(f->path, to);
+		to = xprintf("%s.1", f->name);
+		renameat(dfd, f->name, dfd, to);
 		free(to);
 	}
+	close(dfd);
 	logfile_open(f);
 }
 

@@ -7,10 +7,13 @@
 struct event_base;
 struct logfile;
 
-/* A log file for one stream of one child; opened at first write. Caller
- * releases with logfile_destroy (pipes still reading keep it alive). */
-struct logfile *logfile_create(const char *log_dir, const char *child_path,
-    const char *stream, size_t max, unsigned backups);
+/* A log file for one stream of one child, CHILD_PATH.STREAM.log beneath
+ * LOG_DIRFD (borrowed: open while herdd runs; LOG_DIR names it in
+ * messages); opened at first write. Caller releases with logfile_destroy
+ * (pipes still reading keep it alive). */
+struct logfile *logfile_create(int log_dirfd, const char *log_dir,
+    const char *child_path, const char *stream, size_t max,
+    unsigned backups);
 void logfile_destroy(struct logfile *f);
 const char *logfile_path(const struct logfile *f);
 

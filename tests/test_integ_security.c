@@ -356,6 +356,164 @@ test_integ_security_config_keeps_owner(void **state)
 	assert_string_equal(ht_read_file(h, file), before);
 }
 
+/* Runs the shell script SCRIPT as nobody; fails the test unless it
+ * exits 0. */
+static void
+sh_as_nobody(struct ht *h, const char *script)
+{
+	char *argv[] = { "/bin/sh", "-ec", (char *)script, NULL };
+	const char *out, *err;
+	int code = ht_run_as(h, NOBODY, argv, ht_ms(5000), &out, &err);
+
+	if (code != 0)
+		fail_msg("as nobody: %s: exit %d: %s%s", script, code, out, err);
+}
+
+/* A root-owned file holding "precious\n", for attacks to aim at. */
+static const char *
+victim(struct ht *h, const char *name)
+{
+	const char *p = ht_path(h, "%s", name);
+
+	assert_int_equal(ht_write_file(h, p, "precious\n"), 0);
+	assert_int_equal(chmod(p, 0600), 0);
+	return p;
+}
+
+/* Starts herdd on CONF, which must refuse to start: exit 1 with WANT in
+ * its output. */
+static void
+refused_at_start(struct ht *h, const char *conf, const char *want)
+{
+	int code;
+
+	ht_launch(h, conf);
+	code = ht_wait_exit(h, HT_T);
+	if (code != 1)
+		fail_msg("herdd exited %d, not 1:\n%s", code,
+		    ht_herdd_output(h));
+	HT_CONTAINS(ht_herdd_output(h), want);
+}
+
+/*
+ * Finding 3, as reported: nobody pre-creates the run and log dirs in a
+ * shared sticky directory (as /tmp) with herdd.lock and web.stdout.log
+ * as symlinks to root's files. herdd truncated the first and appended the
+ * child's output to the second; now it refuses to start, naming the
+ * directory, its owner and mode, and both files are untouched.
+ */
+static void
+test_integ_security_foreign_dirs_refused(void **state)
+{
+	struct ht *h = *state;
+	const char *v1, *v2, *shared;
+	char script[2048], conf[1024];
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	shared = ht_path(h, "tmp");
+	assert_int_equal(mkdir(shared, 01777), 0);
+	assert_int_equal(chmod(shared, 01777), 0);
+	v1 = victim(h, "victim1");
+	v2 = victim(h, "victim2");
+	snprintf(script, sizeof script, "mkdir %s/run %s/log; "
+	    "ln -s %s %s/run/herdd.lock; ln -s %s %s/log/web.stdout.log",
+	    shared, shared, v1, shared, v2, shared);
+	sh_as_nobody(h, script);
+	snprintf(conf, sizeof conf, "{'run_dir':'%s/run','log_dir':'%s/log',"
+	    "'supervisor':{'children':[{'name':'web','command':"
+	    "'echo hello'}]}}", shared, shared);
+	refused_at_start(h, conf, "run_dir ");
+	HT_CONTAINS(ht_herdd_output(h), "/tmp/run belongs to another user "
+	    "(owner uid 65534 (nobody), mode 0755)");
+	assert_string_equal(ht_read_file(h, v1), "precious\n");
+	assert_string_equal(ht_read_file(h, v2), "precious\n");
+
+	/* the same for log_dir, with a run_dir of root's */
+	snprintf(conf, sizeof conf, "{'run_dir':'@RUN@','log_dir':'%s/log',"
+	    "'supervisor':{'children':[{'name':'web','command':"
+	    "'echo hello'}]}}", shared);
+	refused_at_start(h, conf, "log_dir ");
+	HT_CONTAINS(ht_herdd_output(h), "/tmp/log belongs to another user");
+	assert_string_equal(ht_read_file(h, v2), "precious\n");
+}
+
+/* Every directory on the path counts, not only the last; writable by
+ * others only if sticky, and not the last one. */
+static void
+test_integ_security_unsafe_ancestors_refused(void **state)
+{
+	struct ht *h = *state;
+	const char *open_dir = ht_path(h, "open"), *sticky = ht_path(h, "st");
+	const char *grp = ht_path(h, "grp");
+	char conf[1024];
+
+	assert_int_equal(mkdir(open_dir, 0777), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	snprintf(conf, sizeof conf, "{'run_dir':'%s/a/run','log_dir':'@LOG@',"
+	    "'supervisor':{'children':[]}}", open_dir);
+	refused_at_start(h, conf, "/open is writable by others (owner uid 0 "
+	    "(root), mode 0777)");
+	/* sticky: fine above, not as the directory itself */
+	assert_int_equal(mkdir(sticky, 01777), 0);
+	assert_int_equal(chmod(sticky, 01777), 0);
+	snprintf(conf, sizeof conf, "{'run_dir':'%s','log_dir':'@LOG@',"
+	    "'supervisor':{'children':[]}}", sticky);
+	refused_at_start(h, conf, "/st is writable by others (owner uid 0 "
+	    "(root), mode 1777)");
+	/* group-writable as the last */
+	assert_int_equal(mkdir(grp, 0770), 0);
+	assert_int_equal(chmod(grp, 0770), 0);
+	snprintf(conf, sizeof conf, "{'run_dir':'@RUN@','log_dir':'%s',"
+	    "'supervisor':{'children':[]}}", grp);
+	refused_at_start(h, conf, "/grp is writable by its group");
+	/* a symlinked directory as the last: refused too */
+	assert_int_equal(symlink(open_dir, ht_path(h, "link")), 0);
+	snprintf(conf, sizeof conf, "{'run_dir':'@RUN@','log_dir':'%s/link/x',"
+	    "'supervisor':{'children':[]}}", h->dir);
+	refused_at_start(h, conf, "/open is writable by others");
+	/* a sticky ancestor (the test dir is below /tmp) starts */
+	snprintf(h->run, sizeof h->run, "%s/run", sticky);
+	snprintf(conf, sizeof conf, "{'run_dir':'@RUN@','log_dir':'%s/log',"
+	    "'supervisor':{'children':[]}}", sticky);
+	boot(state, conf);
+}
+
+/*
+ * Files in herdd's directories are opened beneath the directory, never
+ * through a symlink, and must be herdd's own regular files: a symlink
+ * put in log_dir (or a hard link) receives nothing, herdd says why, and
+ * the child runs.
+ */
+static void
+test_integ_security_log_symlink_not_followed(void **state)
+{
+	struct ht *h = *state;
+	const char *v1 = victim(h, "victim1"), *v2 = victim(h, "victim2");
+	const char *out;
+
+	assert_int_equal(mkdir(h->log, 0750), 0);
+	assert_int_equal(mkdir(ht_path(h, "log/grp"), 0750), 0);
+	assert_int_equal(symlink(v1, ht_path(h, "log/web.stdout.log")), 0);
+	assert_int_equal(link(v2, ht_path(h, "log/grp/w.stdout.log")), 0);
+	assert_int_equal(mkdir(h->run, 0750), 0);
+	assert_int_equal(symlink(v1, ht_path(h, "run/herdd.lock")), 0);
+	refused_at_start(h, "{" HT_DIRS ",'supervisor':{'children':[]}}",
+	    "herdd.lock: not a regular file of herdd's own");
+	assert_int_equal(unlink(ht_path(h, "run/herdd.lock")), 0);
+	boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'web','command':'echo to-web; exec sleep 600'},"
+	    "{'name':'grp','type':'supervisor','children':["
+	    "{'name':'w','command':'echo to-w; exec sleep 600'}]}]}}");
+	out = ht_wait_file(h, h->err, "grp/w.stdout.log: not written", HT_T);
+	assert_non_null(out);
+	HT_CONTAINS(out, "web.stdout.log: not written: not a regular file of "
+	    "herdd's own");
+	assert_string_equal(ht_status(h, "web").state, "running");
+	assert_string_equal(ht_read_file(h, v1), "precious\n");
+	assert_string_equal(ht_read_file(h, v2), "precious\n");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -367,6 +525,9 @@ main(void)
 		T(test_integ_security_user_child_identity),
 		T(test_integ_security_dot_names_refused),
 		T(test_integ_security_config_keeps_owner),
+		T(test_integ_security_foreign_dirs_refused),
+		T(test_integ_security_unsafe_ancestors_refused),
+		T(test_integ_security_log_symlink_not_followed),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,
