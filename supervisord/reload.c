@@ -192,9 +192,15 @@ reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len)
 	if (strcmp(nc->run_dir, h->conf->run_dir) != 0)
 		log_warnx("reload: run_dir %s -> %s takes effect when herdd "
 		    "restarts", h->conf->run_dir, nc->run_dir);
-	/* run_dir stays: the sockets and the lock live there */
+	if (strcmp(nc->log_dir, h->conf->log_dir) != 0)
+		log_warnx("reload: log_dir %s -> %s takes effect when herdd "
+		    "restarts", h->conf->log_dir, nc->log_dir);
+	/* run_dir and log_dir stay: the sockets and the lock live in one,
+	 * the logs in the other, both checked and held open at start */
 	free(nc->run_dir);
 	nc->run_dir = xstrdup(h->conf->run_dir);
+	free(nc->log_dir);
+	nc->log_dir = xstrdup(h->conf->log_dir);
 	sdnotify_reloading(h->sd);
 	reload_sup(h, h->root, &nc->root, &plans, &nplans);
 	h->old_conf = h->conf;
