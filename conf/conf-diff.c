@@ -415,6 +415,7 @@ conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
     const struct conf *b)
 {
 	static const char later[] = "takes effect when herdd restarts";
+	static const char now[] = "applied for new connections";
 	const struct conf_control *ca = &a->control, *cb = &b->control;
 
 	if (!conf_diff_str_eq(a->run_dir, b->run_dir))
@@ -442,6 +443,10 @@ conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
 		conf_diff_note(x, "control.max_request_bytes", later);
 	if (ca->event_ring != cb->event_ring)
 		conf_diff_note(x, "control.event_ring", later);
+	if (ca->max_conns != cb->max_conns)
+		conf_diff_note(x, "control.max_connections", now);
+	if (ca->max_conns_user != cb->max_conns_user)
+		conf_diff_note(x, "control.max_connections_per_user", now);
 	if (!conf_diff_str_eq(ca->tcp_url, cb->tcp_url) ||
 	    !conf_diff_str_eq(ca->tls_cert, cb->tls_cert) ||
 	    !conf_diff_str_eq(ca->tls_key, cb->tls_key) ||

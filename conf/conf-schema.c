@@ -48,6 +48,10 @@ const struct conf_key conf_keys[] = {
 	    conf_set_int, CONF_F_SIZE, 1024, 16777216, .dflt = "65536" },
 	{ "event_ring", CONF_K_CONTROL, CTL(event_ring), conf_set_int,
 	    CONF_F_UINT, 16, 1000000, .dflt = "4096" },
+	{ "max_connections", CONF_K_CONTROL, CTL(max_conns), conf_set_int,
+	    CONF_F_UINT, 1, 1000000, .dflt = "8192" },
+	{ "max_connections_per_user", CONF_K_CONTROL, CTL(max_conns_user),
+	    conf_set_int, CONF_F_UINT, 1, 1000000, .dflt = "2048" },
 	{ "tcp", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_tcp, .dflt = NULL },
 
 	/* "control.tcp" */

@@ -104,6 +104,9 @@ struct conf_control {
 	size_t nallow_gids;
 	size_t max_request_bytes; /* 1024..16777216, default 65536 */
 	unsigned event_ring;      /* events kept for replay, default 4096 */
+	unsigned max_conns;       /* connections open at once, default 8192 */
+	unsigned max_conns_user;  /* per uid (per address over tcp), default
+	                             2048 */
 
 	/* "tcp": all NULL/0 unless given; then url, cert, key and a
 	   non-empty allow list are set */

@@ -449,16 +449,10 @@ send_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(ctl->send_ev, NULL);
 }
 
-/* Socket files are 0660, in the config's group: the group may read. */
-int
-control_socket_mode(struct herdd *h, const char *url)
+long
+control_socket_gid(const struct herdd *h)
 {
-	const char *path = url + strlen("ipc://");
-
-	if (h->conf->control.has_group &&
-	    chown(path, (uid_t)-1, h->conf->control.gid) == -1)
-		return -1;
-	return chmod(path, 0660);
+	return h->conf->control.has_group ? (long)h->conf->control.gid : -1;
 }
 
 struct control *
@@ -490,8 +484,8 @@ control_create(struct herdd *h, char *cause, size_t len)
 	 * replies would get NNG_EAGAIN (measured) */
 	nng_socket_set_int(ctl->sock, NNG_OPT_SENDBUF, SEND_BUF);
 	rv = 0;
-	if (guard_listen(h->guard, ctl->sock, nng_req0_open, ctl->url, cause,
-	    len) == -1 ||
+	if (guard_listen(h->guard, ctl->sock, nng_req0_open, ctl->url,
+	    CONTROL_SOCKET_MODE, control_socket_gid(h), cause, len) == -1 ||
 	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_RECVFD, &fd)) != 0 ||
 	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
 		if (rv != 0)
@@ -500,11 +494,6 @@ control_create(struct herdd *h, char *cause, size_t len)
 		return NULL;
 	}
 	if (tcp_listen(ctl, ctl->sock, cause, len) == -1) {
-		control_destroy(ctl);
-		return NULL;
-	}
-	if (control_socket_mode(h, ctl->url) == -1) {
-		snprintf(cause, len, "%s: %s", ctl->url + 6, strerror(errno));
 		control_destroy(ctl);
 		return NULL;
 	}

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "admit.h"
 #include "events.h"
 #include "herdd.h"
 #include "log.h"
@@ -210,20 +211,28 @@ count_fds(struct child *c, void *arg)
 	if (c->type != CONF_WORKER)
 		return;
 	*need += 1 + (c->spec->out == CONF_OUT_LOG) +
-	    (c->spec->err == CONF_OUT_LOG);
+	    (c->spec->err == CONF_OUT_LOG) +
+	    (c->spec->ready != CONF_READY_EXEC || c->spec->watchdog_ms > 0);
 }
 
 /*
  * Says at boot when the configured fleet cannot fit in herdd's file limit,
- * rather than letting starts fail one by one later.
+ * rather than letting starts fail one by one later; and keeps the fds the
+ * fleet needs from client connections (admit.c). Again after a reload.
  */
 void
 driver_check_limits(struct herdd *h)
 {
+	const struct conf_control *cc = &h->conf->control;
+	struct admit_limits al;
 	struct rlimit rl;
 	size_t need = 64; /* herdd's own: sockets, logs, loop */
 
 	tree_walk(h->root, count_fds, &need);
+	al.total = cc->max_conns ? cc->max_conns : ADMIT_TOTAL;
+	al.per_peer = cc->max_conns_user ? cc->max_conns_user : ADMIT_PER_PEER;
+	al.reserve_fds = need + 64; /* and a listener re-created, a probe */
+	admit_configure(&al);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
 	    && need > rl.rlim_cur)
 		log_warn("the fleet needs about %zu open files in herdd (2 per "

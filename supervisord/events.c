@@ -44,7 +44,7 @@ count_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 struct events *
 events_create(struct guard *g, const char *run_dir, size_t ring_size,
-    char *cause, size_t len)
+    int mode, long gid, char *cause, size_t len)
 {
 	struct events *ev = xcalloc(1, sizeof *ev);
 	char url[4200];
@@ -66,7 +66,8 @@ events_create(struct guard *g, const char *run_dir, size_t ring_size,
 	nng_socket_set_int(ev->sock, NNG_OPT_SENDBUF, SEND_BUF);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_ADD_PRE, count_cb, ev);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_REM_POST, count_cb, ev);
-	if (guard_listen(g, ev->sock, nng_sub0_open, url, cause, len) == -1) {
+	if (guard_listen(g, ev->sock, nng_sub0_open, url, mode, gid, cause,
+	    len) == -1) {
 		nng_close(ev->sock);
 		free(ev);
 		return NULL;

@@ -10,10 +10,11 @@
 struct events;
 struct guard;
 
-/* Listens on ipc://<run_dir>/events.sock (kept alive by g); keeps the last
- * ring_size events. Returns NULL with cause filled. */
+/* Listens on ipc://<run_dir>/events.sock (kept alive by g; the file gets
+ * mode and group gid, as guard_listen); keeps the last ring_size events.
+ * Returns NULL with cause filled. */
 struct events *events_create(struct guard *g, const char *run_dir,
-    size_t ring_size, char *cause, size_t len);
+    size_t ring_size, int mode, long gid, char *cause, size_t len);
 void events_destroy(struct events *ev);
 
 /* Stamps obj with seq, event=topic and ts, publishes it and keeps it in the

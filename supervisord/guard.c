@@ -5,8 +5,8 @@
  * listener takes for its own close: it never hands over a pipe again. No
  * fd or pipe event shows it, but it needs a connection, and nng accepts
  * every connection (even when wedged) with accept(2) on its poller thread.
- * So herdd defines accept() and accept4(): each connection writes an
- * eventfd the loop watches (a watch on the listening fd misses 1-22% of
+ * So herdd's accept() and accept4() (admit.c) tell the guard of each
+ * connection (guard_accepted), which writes an eventfd the loop watches (a watch on the listening fd misses 1-22% of
  * connections, measured). After a connection the guard checks 100 ms
  * later, backs off, and stops 5 s after the last one, so idle herdd has no
  * timer; a wedge missed then is repaired when the next client connects.
@@ -29,7 +29,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -50,7 +49,10 @@
 struct guarded {
 	nng_socket sock;
 	nng_listener listener;
+	int listening;       /* 0 after a failed relisten: retried */
 	char *url;
+	int mode;            /* the socket file's mode, 0 to leave it */
+	long gid;            /* its group, -1 to leave it */
 	int64_t surplus;     /* last seen; a healthy listener never goes above */
 	int (*open_peer)(nng_socket *);
 	nng_socket probe;    /* dialing our own listener, while probing */
@@ -61,6 +63,8 @@ struct guarded {
 
 struct guard {
 	struct event *timer;  /* the next check; not pending while quiet */
+	struct event *retry;  /* a listener could not be re-created */
+	unsigned retry_ms;
 	struct event *wake;   /* the eventfd the accept hook writes */
 	int efd;
 	uint64_t accepts;     /* connections the hook reported */
@@ -75,9 +79,8 @@ struct guard {
 /* The eventfd of herdd's guard, or -1; read on nng's threads. */
 static _Atomic int hook_fd = -1;
 
-/* Tells the guard that a connection was accepted; runs on nng's thread. */
-static void
-hook_accepted(void)
+void
+guard_accepted(void)
 {
 	uint64_t one = 1;
 	int fd = atomic_load(&hook_fd), saved = errno;
@@ -86,27 +89,6 @@ hook_accepted(void)
 		/* EAGAIN: the counter is full, the loop knows already */
 	}
 	errno = saved;
-}
-
-/*
- * accept(2) and accept4(2) for the whole process, so that nng's poller
- * thread tells the guard of every connection (see the top of the file).
- * They do what libc's do, through the system call.
- */
-int
-accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
-	return accept4(fd, addr, len, 0);
-}
-
-int
-accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
-{
-	int rv = (int)syscall(SYS_accept4, fd, addr, len, flags);
-
-	if (rv != -1)
-		hook_accepted();
-	return rv;
 }
 
 /*
@@ -177,6 +159,39 @@ probe_start(struct guarded *w)
 	w->probing = 1;
 }
 
+/*
+ * Listens on w's url, the socket file getting w's mode before anyone can
+ * connect (nng's ipc permissions, set before the listener starts) and
+ * w's group right after; the same on every re-creation, so a recovered
+ * socket is as reachable as the first. Returns 0 or an nng error.
+ */
+static int
+listen_one(struct guarded *w)
+{
+	const char *path = strncmp(w->url, "ipc://", 6) == 0 ? w->url + 6 :
+	    NULL;
+	int rv;
+
+	if ((rv = nng_listener_create(&w->listener, w->sock, w->url)) != 0)
+		return rv;
+	if ((w->mode != 0 && (rv = nng_listener_set_int(w->listener,
+	    NNG_OPT_IPC_PERMISSIONS, w->mode)) != 0) ||
+	    (rv = nng_listener_start(w->listener, 0)) != 0) {
+		nng_listener_close(w->listener);
+		return rv;
+	}
+	if (path != NULL && w->gid >= 0 &&
+	    lchown(path, (uid_t)-1, (gid_t)w->gid) == -1) {
+		log_warn("%s: cannot give it to group %ld", path, w->gid);
+		nng_listener_close(w->listener);
+		return NNG_EPERM;
+	}
+	w->listening = 1;
+	return 0;
+}
+
+static void retry_arm(struct guard *g);
+
 static void
 relisten(struct guard *g, struct guarded *w)
 {
@@ -185,11 +200,52 @@ relisten(struct guard *g, struct guarded *w)
 	log_warnx("listener %s stopped accepting (nng bug #1518); "
 	    "re-creating it", w->url);
 	nng_listener_close(w->listener);
-	if ((rv = nng_listen(w->sock, w->url, &w->listener, 0)) != 0)
-		log_warnx("cannot listen on %s again: %s", w->url,
-		    nng_strerror(rv));
+	w->listening = 0;
 	w->surplus = 0;
 	g->recoveries++;
+	if ((rv = listen_one(w)) != 0) {
+		log_warnx("cannot listen on %s again: %s; retrying",
+		    w->url, nng_strerror(rv));
+		retry_arm(g);
+	}
+}
+
+/* Tries the listeners that could not be re-created again, backing off
+ * from 100 ms to 5 s until each listens. */
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct guard *g = arg;
+	size_t i;
+	int left = 0, rv;
+
+	for (i = 0; i < g->n; i++) {
+		struct guarded *w = &g->g[i];
+		if (w->listening)
+			continue;
+		if ((rv = listen_one(w)) == 0) {
+			log_info("listening on %s again", w->url);
+			probe_start(w);
+		} else {
+			left = 1;
+		}
+	}
+	if (left)
+		retry_arm(g);
+	else
+		g->retry_ms = 0;
+}
+
+static void
+retry_arm(struct guard *g)
+{
+	struct timeval tv;
+
+	g->retry_ms = g->retry_ms == 0 ? 100 : g->retry_ms * 2 > 5000 ? 5000 :
+	    g->retry_ms * 2;
+	tv.tv_sec = g->retry_ms / 1000;
+	tv.tv_usec = (g->retry_ms % 1000) * 1000;
+	evtimer_add(g->retry, &tv);
 }
 
 static void
@@ -259,6 +315,8 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	for (i = 0; i < g->n; i++) {
 		struct guarded *w = &g->g[i];
+		if (!w->listening)
+			continue; /* retry_cb brings it back */
 		surplus = listener_surplus(all, nng_listener_id(w->listener));
 		if (w->probing) {
 			nng_close(w->probe);
@@ -298,6 +356,7 @@ guard_create(struct event_base *base)
 	if ((g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		fatal("eventfd");
 	g->timer = evtimer_new(base, check_cb, g);
+	g->retry = evtimer_new(base, retry_cb, g);
 	g->wake = event_new(base, g->efd, EV_READ | EV_PERSIST, wake_cb, g);
 	event_add(g->wake, NULL);
 	atomic_store(&hook_fd, g->efd);
@@ -313,6 +372,7 @@ guard_destroy(struct guard *g)
 		return;
 	atomic_store(&hook_fd, -1);
 	event_free(g->timer);
+	event_free(g->retry);
 	event_free(g->wake);
 	close(g->efd);
 	for (i = 0; i < g->n; i++) {
@@ -325,7 +385,7 @@ guard_destroy(struct guard *g)
 
 int
 guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
-    const char *url, char *cause, size_t len)
+    const char *url, int mode, long gid, char *cause, size_t len)
 {
 	struct guarded *w;
 	int rv;
@@ -335,13 +395,17 @@ guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
 		return -1;
 	}
 	w = &g->g[g->n];
-	if ((rv = nng_listen(s, url, &w->listener, 0)) != 0) {
-		snprintf(cause, len, "cannot listen on %s: %s", url,
-		    nng_strerror(rv));
-		return -1;
-	}
 	w->sock = s;
 	w->url = xstrdup(url);
+	w->mode = mode;
+	w->gid = gid;
+	if ((rv = listen_one(w)) != 0) {
+		snprintf(cause, len, "cannot listen on %s: %s", url,
+		    nng_strerror(rv));
+		free(w->url);
+		memset(w, 0, sizeof *w);
+		return -1;
+	}
 	w->open_peer = open_peer;
 	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, w);
 	g->n++;

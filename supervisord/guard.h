@@ -15,11 +15,16 @@ struct guard;
 struct guard *guard_create(struct event_base *base);
 void guard_destroy(struct guard *g);
 
-/* nng_listen(s, url) and keep that listener alive; open_peer opens a socket
- * of the protocol that talks to s (req0 for rep0), for probes. Returns 0,
- * or -1 with cause filled. */
+/* Listens on url with s and keeps that listener alive, re-creating it
+ * when wedged (and retrying until it listens again); an ipc socket file
+ * gets mode (0: nng's default) and group gid (-1: herdd's) every time.
+ * open_peer opens a socket of the protocol that talks to s (req0 for
+ * rep0), for probes. Returns 0, or -1 with cause filled. */
 int guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
-    const char *url, char *cause, size_t len);
+    const char *url, int mode, long gid, char *cause, size_t len);
+
+/* A connection was accepted (admit.c's accept hook, nng's thread). */
+void guard_accepted(void);
 
 /* How many listeners were re-created so far. */
 unsigned guard_recoveries(const struct guard *g);

@@ -327,8 +327,10 @@ void reload_done(struct herdd *h);
 struct control *control_create(struct herdd *h, char *cause, size_t len);
 void control_destroy(struct control *ctl);
 /* Lets waiting requests (start/stop/restart) see lifecycle events. */
-/* Makes a socket file 0660 in the config's group. */
-int control_socket_mode(struct herdd *h, const char *url);
+/* Socket files are 0660 in control.group (-1: herdd's own group): the
+ * group may send read-only ops. */
+#define CONTROL_SOCKET_MODE 0660
+long control_socket_gid(const struct herdd *h);
 void control_on_event(struct control *ctl, const char *topic,
     struct child *c, const char *reason);
 

@@ -238,12 +238,10 @@ main(int argc, char **argv)
 	h.guard = guard_create(h.base);
 	h.events = events_create(h.guard, h.conf->run_dir,
 	    h.conf->control.event_ring ? h.conf->control.event_ring :
-	    EVENT_RING, cause, sizeof cause);
+	    EVENT_RING, CONTROL_SOCKET_MODE, control_socket_gid(&h), cause,
+	    sizeof cause);
 	if (h.events == NULL)
 		fatalx("%s", cause);
-	if (ipc_events_url(h.conf->run_dir, cause, sizeof cause) == 0 &&
-	    control_socket_mode(&h, cause) == -1)
-		fatal("%s", cause + strlen("ipc://"));
 	h.control = control_create(&h, cause, sizeof cause);
 	if (h.control == NULL)
 		fatalx("%s", cause);

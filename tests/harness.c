@@ -1169,6 +1169,30 @@ rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
+void
+ht_adopt(struct ht *h, pid_t pid)
+{
+	assert_true(h->nhelpers < (int)(sizeof h->helpers / sizeof
+	    h->helpers[0]));
+	h->helpers[h->nhelpers++] = pid;
+}
+
+void
+ht_kill_helper(struct ht *h, pid_t pid)
+{
+	int i, st;
+
+	for (i = 0; i < h->nhelpers; i++) {
+		if (h->helpers[i] != pid)
+			continue;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+		h->helpers[i] = h->helpers[--h->nhelpers];
+		return;
+	}
+}
+
 int
 ht_teardown(void **state)
 {
@@ -1180,6 +1204,8 @@ ht_teardown(void **state)
 
 	if (h == NULL)
 		return 0;
+	while (h->nhelpers > 0)
+		ht_kill_helper(h, h->helpers[0]);
 	if (h->pid != 0 && !herd_exited(h) && h->req_open) {
 		r = request_raw(h, "shutdown", NULL, ht_ms(5000));
 		/* Refused or unanswered: herdd also stops on SIGTERM. */

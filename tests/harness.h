@@ -43,6 +43,9 @@ struct ht {
 	const char *etc_group; /* herdd sees this file as /etc/group (a
 	                          private mount namespace; needs root) */
 
+	pid_t helpers[8];  /* the test's own processes, killed at teardown */
+	int nhelpers;
+
 	pid_t pid;         /* herdd, 0 if none */
 	int pidfd;
 	int exit_code;     /* once reaped: exit status, or 128 + signal */
@@ -119,6 +122,12 @@ pid_t ht_pid(struct ht *h, const char *path);
 /* Waits until PATH is in STATE, re-checking after each event. */
 void ht_wait_state(struct ht *h, const char *path, const char *state,
     int timeout_ms);
+
+/* The test started PID (a helper holding connections, say): teardown
+ * kills and reaps it if the test did not. */
+void ht_adopt(struct ht *h, pid_t pid);
+/* Kills and reaps an adopted PID now. */
+void ht_kill_helper(struct ht *h, pid_t pid);
 
 /* Waits for herdd to exit; returns its exit status (128 + signal if
  * killed). Fails the test after TIMEOUT_MS. */

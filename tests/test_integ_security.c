@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -91,10 +93,11 @@ raw_connect(struct ht *h)
 	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path,
 	    "%.90s/control.sock", h->run) >= sizeof sa.sun_path)
 		fail_msg("run dir too long for a socket path");
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd != -1);
+	/* no cmocka assertion: a forked helper calls this too */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-	    write(fd, sp, sizeof sp) != (ssize_t)sizeof sp) {
+	    send(fd, sp, sizeof sp, MSG_NOSIGNAL) != (ssize_t)sizeof sp) {
 		close(fd);
 		return -1;
 	}
@@ -514,6 +517,256 @@ test_integ_security_log_symlink_not_followed(void **state)
 	assert_string_equal(ht_read_file(h, v2), "precious\n");
 }
 
+/*
+ * Whether raw connection FD was admitted: an admitted one gets nng's SP
+ * header back, a refused one is closed at once. 1, 0, or -1 when neither
+ * happened within TIMEOUT_MS.
+ */
+static int
+raw_admitted(int fd, int timeout_ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	unsigned char buf[8];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof buf) {
+		if (poll(&p, 1, timeout_ms) <= 0)
+			return -1;
+		n = read(fd, buf + got, sizeof buf - got);
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return 0;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return 0;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/*
+ * Forks a helper that becomes nobody and opens up to N connections to the
+ * control socket, one after another, keeping those admitted; it reports
+ * "ADMITTED REFUSED\n" on a pipe and then holds them until killed. The
+ * counts go to *admitted and *refused; returns its pid (adopted).
+ */
+static pid_t
+hold_as_nobody(struct ht *h, int n, int *admitted, int *refused)
+{
+	char line[64];
+	int p[2], i, fd, a = 0, r = 0, st;
+	struct pollfd pf;
+	ssize_t len;
+	pid_t pid;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(125);
+		for (i = 0; i < n; i++) {
+			if ((fd = raw_connect(h)) == -1) {
+				r++;
+				continue;
+			}
+			st = raw_admitted(fd, 10000);
+			if (st == 1) {
+				a++;
+			} else {
+				r++;
+				close(fd);
+			}
+		}
+		len = snprintf(line, sizeof line, "%d %d\n", a, r);
+		if (write(p[1], line, (size_t)len) != len)
+			_exit(124);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ht_adopt(h, pid);
+	pf.fd = p[0];
+	pf.events = POLLIN;
+	if (poll(&pf, 1, ht_ms(60000)) != 1)
+		fail_msg("the helper holding connections did not report");
+	len = read(p[0], line, sizeof line - 1);
+	close(p[0]);
+	assert_true(len > 0);
+	line[len] = '\0';
+	assert_int_equal(sscanf(line, "%d %d", admitted, refused), 2);
+	return pid;
+}
+
+/* Kills CHILD's process and waits until its supervisor has started it
+ * again; returns the new pid. */
+static pid_t
+kill_and_restarted(struct ht *h, const char *child)
+{
+	pid_t old = ht_pid(h, child);
+	cJSON *ev;
+
+	ht_sync_events(h);
+	assert_int_equal(kill(old, SIGKILL), 0);
+	ev = ht_wait_event(h, "child.started", child, HT_T);
+	assert_true((pid_t)ht_num(ev, "pid") != old);
+	return (pid_t)ht_num(ev, "pid");
+}
+
+/*
+ * Finding 1: nothing bounded the connections herdd accepted, so a
+ * read-only peer could take every fd: the next child start failed and
+ * the fleet went down. Now a peer gets at most max_connections_per_user
+ * (counted in the accept path, before nng's handshake), and the rest are
+ * closed at once; others, and the fleet, are unaffected.
+ */
+static void
+test_integ_security_connections_per_user_capped(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	int admitted, refused;
+	pid_t holder;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, "{" HT_DIRS ",'control':{'group':65534,"
+	    "'max_connections_per_user':16},"
+	    "'supervisor':{'intensity':5,'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
+	holder = hold_as_nobody(h, 40, &admitted, &refused);
+	assert_int_equal(admitted, 16);
+	assert_int_equal(refused, 24);
+	/* root still gets in, and a child restarts */
+	HT_CTL(h, 0, &out, &err, "status");
+	HT_CONTAINS(out, "running");
+	kill_and_restarted(h, "a");
+	HT_CONTAINS(ht_wait_file(h, h->err, "max_connections_per_user", HT_T),
+	    ": control.max_connections_per_user reached (last from uid "
+	    "65534)");
+	/* once nobody lets go, nobody may connect again */
+	ht_kill_helper(h, holder);
+	holder = hold_as_nobody(h, 4, &admitted, &refused);
+	assert_int_equal(admitted, 4);
+	ht_kill_helper(h, holder);
+}
+
+/*
+ * The same with herdd's file limit nearly spent: connections stop short
+ * of the fds the fleet needs (and leave a few for root), so children keep
+ * restarting with their logs captured.
+ */
+static void
+test_integ_security_connections_leave_fds_for_children(void **state)
+{
+	struct ht *h = *state;
+	struct rlimit rl = { 300, 300 };
+	const char *out, *err;
+	int admitted, refused, i;
+	char name[8];
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, "{" HT_DIRS ",'control':{'group':65534,"
+	    "'max_connections_per_user':"
+	    "100000,'max_connections':100000},'supervisor':{'intensity':50,"
+	    "'children':["
+	    "{'name':'a','command':['@CHILD@','print-lines','3']},"
+	    "{'name':'b','command':['@CHILD@','print-lines','3']},"
+	    "{'name':'c','command':['@CHILD@','print-lines','3']}]}}");
+	rl.rlim_max = rl.rlim_cur;
+	if (prlimit(h->pid, RLIMIT_NOFILE, &rl, NULL) == -1)
+		fail_msg("prlimit: %s", strerror(errno));
+	hold_as_nobody(h, 400, &admitted, &refused);
+	assert_true(admitted > 50);
+	assert_true(refused > 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof name, "%c", 'a' + i % 3);
+		kill_and_restarted(h, name);
+	}
+	HT_CTL(h, 0, &out, &err, "status");
+	if (strstr(ht_herdd_output(h), "Too many open files") != NULL)
+		fail_msg("herdd ran out of fds:\n%s", ht_herdd_output(h));
+	HT_CONTAINS(ht_herdd_output(h), ": herdd's file descriptors are kept "
+	    "for its children");
+	if (strstr(ht_herdd_output(h), "start_failed") != NULL)
+		fail_msg("a start failed:\n%s", ht_herdd_output(h));
+	/* each start's output was captured */
+	if (ht_wait_file(h, ht_path(h, "log/a.stdout.log"),
+	    "line 00003\nline 00001\n", HT_T) == NULL)
+		fail_msg("a's restarted output was not captured");
+}
+
+/* Connects to PATH and closes before nng's handshake (what wedges nng
+ * 1.5.2's listener, bug #1518). */
+static void
+connect_close(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd != -1);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	assert_true(strlen(path) < sizeof sa.sun_path);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1)
+		fail_msg("connect %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Finding 5: after the #1518 guard re-created the listener, control.sock
+ * came back 0755 root:root (0777 under umask 0), and the control group
+ * was locked out. The mode is now set on the listener before it starts
+ * and the group after each re-creation.
+ */
+static void
+test_integ_security_relisten_keeps_mode(void **state)
+{
+	struct ht *h = *state;
+	const char *sock = ht_path(h, "run/control.sock"), *out, *err;
+	struct stat st;
+	mode_t old;
+	int i, k, code;
+	cJSON *r;
+	double recoveries = 0;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	old = umask(0);
+	ht_boot(h, "{" HT_DIRS ",'control':{'group':65534},'supervisor':{"
+	    "'children':[{'name':'a','command':['@CHILD@','sleep']}]}}");
+	umask(old);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	/* the guard repairs a wedge about a second later: keep wedging
+	 * until status (on the harness's open connection) counts one */
+	for (i = 0; i < ht_ms(30000) / 100 && recoveries < 1; i++) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		for (k = 0; k < 20; k++)
+			connect_close(sock);
+		nanosleep(&ts, NULL);
+		r = ht_result(h, "status", NULL);
+		recoveries = ht_num(cJSON_GetObjectItem(r, "herd"),
+		    "listener_recoveries");
+	}
+	if (recoveries < 1)
+		fail_msg("30 s of connect-and-close never wedged the listener");
+	assert_int_equal(stat(sock, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal((int)st.st_gid, NOBODY);
+	assert_int_equal(stat(ht_path(h, "run/events.sock"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	/* the group still gets in */
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "status", NULL);
+	if (code != 0)
+		fail_msg("status as nobody (group nogroup) exited %d: %s%s",
+		    code, out, err);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -528,6 +781,9 @@ main(void)
 		T(test_integ_security_foreign_dirs_refused),
 		T(test_integ_security_unsafe_ancestors_refused),
 		T(test_integ_security_log_symlink_not_followed),
+		T(test_integ_security_connections_per_user_capped),
+		T(test_integ_security_connections_leave_fds_for_children),
+		T(test_integ_security_relisten_keeps_mode),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,
