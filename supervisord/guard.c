@@ -22,6 +22,7 @@
  * measurements are in docs/semantics.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ struct guarded {
 	int (*open_peer)(nng_socket *);
 	nng_socket probe;    /* dialing our own listener, while probing */
 	int probing;
+	int starved;         /* a probe failed for want of fds (said once) */
 	_Atomic int probe_seen; /* set on nng's thread when the probe's pipe
 	                           reached the socket */
 };
@@ -144,6 +146,18 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) == 0 &&
 	    pid == (uint64_t)getpid())
 		atomic_store(&w->probe_seen, 1);
+}
+
+/* Whether herdd has no fd left (a failed probe then proves nothing). */
+static int
+out_of_fds(void)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+
+	if (fd == -1)
+		return errno == EMFILE || errno == ENFILE;
+	close(fd);
+	return 0;
 }
 
 static void
@@ -321,11 +335,25 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 		if (w->probing) {
 			nng_close(w->probe);
 			w->probing = 0;
-			if (!atomic_load(&w->probe_seen)) {
+			if (!atomic_load(&w->probe_seen) && out_of_fds()) {
+				/* the probe could not even be made: that is
+				 * no proof of a wedge; probe again later */
+				if (!w->starved)
+					log_warnx("cannot probe %s: herdd is "
+					    "out of file descriptors", w->url);
+				w->starved = 1;
+				probe_start(w);
+			} else if (!atomic_load(&w->probe_seen)) {
+				w->starved = 0;
 				relisten(g, w);
 				continue;
+			} else {
+				w->starved = 0;
+				probe_passed(g);
 			}
-			probe_passed(g);
+			probing |= w->probing;
+			if (w->probing)
+				continue;
 		}
 		/* even after a probe passed: the wedge may have come later */
 		if (surplus != INT64_MIN && surplus > w->surplus)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "control.h"
 #include "events.h"
 #include "guard.h"
@@ -137,6 +138,8 @@ op_status(struct request *r)
 	jb_str(&b, h->conf->path);
 	jb_key(&b, "listener_recoveries", 0);
 	jb_int(&b, guard_recoveries(h->guard));
+	jb_key(&b, "connections", 0);
+	jb_int(&b, (long long)admit_count());
 	jb_lit(&b, "}}");
 	reply_ok_text(r, b.s, b.len);
 	jb_free(&b);

@@ -3,6 +3,7 @@
  * on a real herdd by an unprivileged peer (uid 65534) or a child: every
  * test here failed before its fix. Tests that switch to nobody need root.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -601,6 +602,22 @@ hold_as_nobody(struct ht *h, int n, int *admitted, int *refused)
 	return pid;
 }
 
+/* Waits until herdd's status counts fewer than N open connections. */
+static void
+wait_connections_below(struct ht *h, int n)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+	int i;
+
+	for (i = 0; i < ht_ms(10000) / 20; i++) {
+		if (ht_num(cJSON_GetObjectItem(ht_result(h, "status", NULL),
+		    "herd"), "connections") < n)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("herdd still counts %d connections or more", n);
+}
+
 /* Kills CHILD's process and waits until its supervisor has started it
  * again; returns the new pid. */
 static pid_t
@@ -647,8 +664,10 @@ test_integ_security_connections_per_user_capped(void **state)
 	HT_CONTAINS(ht_wait_file(h, h->err, "max_connections_per_user", HT_T),
 	    ": control.max_connections_per_user reached (last from uid "
 	    "65534)");
-	/* once nobody lets go, nobody may connect again */
+	/* once nobody lets go (herdd has seen the 16 close), nobody may
+	 * connect again */
 	ht_kill_helper(h, holder);
+	wait_connections_below(h, 16);
 	holder = hold_as_nobody(h, 4, &admitted, &refused);
 	assert_int_equal(admitted, 4);
 	ht_kill_helper(h, holder);
@@ -767,6 +786,113 @@ test_integ_security_relisten_keeps_mode(void **state)
 		    code, out, err);
 }
 
+/* The lowest fd PID does not have open: as its file limit, it can open
+ * no more. */
+static int
+lowest_free_fd(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	unsigned char used[65536] = { 0 };
+	DIR *dir;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	assert_non_null(dir = opendir(path));
+	while ((d = readdir(dir)) != NULL)
+		if ((fd = atoi(d->d_name)) > 0 && fd < 65536)
+			used[fd] = 1;
+	closedir(dir);
+	used[0] = 1;
+	for (fd = 0; fd < 65536 && used[fd]; fd++)
+		;
+	return fd;
+}
+
+/* Sets PID's soft file limit (the hard one stays). */
+static void
+set_nofile(pid_t pid, rlim_t soft)
+{
+	struct rlimit rl;
+
+	assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &rl), 0);
+	rl.rlim_cur = soft;
+	assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0);
+}
+
+/*
+ * Finding 1, second part: out of fds, the guard took its failed probe
+ * for nng bug #1518, closed the listener and could not listen again:
+ * control.sock was gone for good. A probe that could not be made now
+ * proves nothing: the listener stays, and works once fds are back.
+ */
+static void
+test_integ_security_out_of_fds_keeps_listener(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
+	const char *sock = ht_path(h, "run/control.sock"), *out, *err;
+	rlim_t normal;
+	struct rlimit rl;
+	int round, k;
+
+	assert_int_equal(prlimit(h->pid, RLIMIT_NOFILE, NULL, &rl), 0);
+	normal = rl.rlim_cur;
+	for (round = 0; round < 5; round++) {
+		/* connect-and-close wedges the listener (8 times in 10) and
+		 * the guard probes it 100 ms later: with no fd to probe */
+		for (k = 0; k < 5; k++)
+			connect_close(sock);
+		set_nofile(h->pid, (rlim_t)lowest_free_fd(h->pid));
+		if (ht_wait_file(h, h->err, "cannot probe", ht_ms(3000)))
+			break;
+		set_nofile(h->pid, normal);
+	}
+	if (round == 5)
+		fail_msg("the guard never probed without fds:\n%s",
+		    ht_herdd_output(h));
+	HT_CONTAINS(ht_herdd_output(h), "herdd is out of file descriptors");
+	set_nofile(h->pid, normal);
+	/* a new connection works: the listener was kept or re-created */
+	HT_CTL(h, 0, &out, &err, "status");
+	HT_CONTAINS(out, "running");
+	if (strstr(ht_herdd_output(h), "cannot listen") != NULL)
+		fail_msg("a listener was lost:\n%s", ht_herdd_output(h));
+}
+
+/*
+ * A listener that cannot be re-created is tried again on a timer until
+ * it listens: here run_dir is moved away while the listener is wedged,
+ * then put back.
+ */
+static void
+test_integ_security_relisten_retried(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
+	const char *away = ht_path(h, "run.away"), *out, *err;
+	const char *moved = ht_path(h, "run.away/control.sock");
+	int i, k;
+
+	assert_int_equal(rename(h->run, away), 0);
+	for (i = 0; i < 10; i++) {
+		for (k = 0; k < 5; k++)
+			connect_close(moved);
+		if (ht_wait_file(h, h->err, "cannot listen on", ht_ms(3000)))
+			break;
+	}
+	if (i == 10)
+		fail_msg("the listener was never re-created:\n%s",
+		    ht_herdd_output(h));
+	HT_CONTAINS(ht_herdd_output(h), "; retrying");
+	assert_int_equal(rename(away, h->run), 0);
+	if (ht_wait_file(h, h->err, "again\n", HT_T) == NULL ||
+	    strstr(ht_herdd_output(h), "listening on ipc://") == NULL)
+		fail_msg("no listener came back:\n%s", ht_herdd_output(h));
+	HT_CTL(h, 0, &out, &err, "status");
+	HT_CONTAINS(out, "running");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -784,6 +910,8 @@ main(void)
 		T(test_integ_security_connections_per_user_capped),
 		T(test_integ_security_connections_leave_fds_for_children),
 		T(test_integ_security_relisten_keeps_mode),
+		T(test_integ_security_out_of_fds_keeps_listener),
+		T(test_integ_security_relisten_retried),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,
