@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -215,6 +216,44 @@ count_fds(struct child *c, void *arg)
 	    (c->spec->ready != CONF_READY_EXEC || c->spec->watchdog_ms > 0);
 }
 
+/* Whether spec runs as a user other than herdd's. */
+static int
+other_user(const struct conf_child *spec)
+{
+	return spec != NULL && spec->type == CONF_WORKER && spec->has_uid &&
+	    spec->uid != geteuid();
+}
+
+static void
+find_other_user(struct child *c, void *arg)
+{
+	int *found = arg;
+
+	if (other_user(c->spec))
+		*found = 1;
+	/* a pool's template: its instances will run as its user */
+	if (c->sup != NULL && c->sup->strategy == CONF_SIMPLE_ONE_FOR_ONE &&
+	    c->sup->spec != NULL && c->sup->spec->nchildren == 1 &&
+	    other_user(c->sup->spec->children[0]))
+		*found = 1;
+}
+
+void
+driver_run_dir_access(struct herdd *h, const struct conf_child *adding)
+{
+	int found = other_user(adding);
+	mode_t mode;
+
+	find_other_user(h->root, &found);
+	tree_walk(h->root, find_other_user, &found);
+	mode = found ? 0751 : 0750;
+	if (mode != h->run_dir_mode && fchmod(h->run_dirfd, mode) == -1)
+		log_warn("run_dir %s: cannot make it %04o", h->conf->run_dir,
+		    (unsigned)mode);
+	else
+		h->run_dir_mode = mode;
+}
+
 /*
  * Says at boot when the configured fleet cannot fit in herdd's file limit,
  * rather than letting starts fail one by one later; and keeps the fds the
@@ -250,7 +289,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	struct drv *d = drv_get(h, c);
 	struct spawn_req req;
 	struct child_ident *ident = NULL;
-	char exe[4096], name[32], *notify = NULL, **env, **argv;
+	char exe[4096], *notify = NULL, **env, **argv;
 	char *watchdog_env = NULL, *extra[3] = { NULL, NULL, NULL };
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
@@ -272,10 +311,10 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	ready_destroy(d->ready);
 	d->ready = NULL;
 	if (spec->ready == CONF_READY_NOTIFY || spec->watchdog_ms > 0) {
-		snprintf(name, sizeof name, "%u", ++h->notify_serial);
 		d->ready = ready_notify_create(h->base, h->notify_dir,
-		    h->conf->notify_abstract, name, child_ready_cb, d, &notify, cause,
-		    len);
+		    h->conf->notify_abstract, spec->has_uid ? spec->uid :
+		    geteuid(), spec->has_gid ? spec->gid : getegid(),
+		    child_ready_cb, d, &notify, cause, len);
 		if (d->ready == NULL)
 			return -1;
 	} else if (spec->ready == CONF_READY_FD) {
@@ -353,6 +392,7 @@ done:
 		return -1;
 	}
 	c->pid = pid;
+	ready_set_pid(d->ready, pid);
 	pidmap_put(h->pids, pid, c);
 	watch_exit(d, pidfd);
 	if (spec->ready == CONF_READY_EXEC)

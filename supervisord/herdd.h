@@ -292,9 +292,9 @@ struct herdd {
 	int run_dirfd, log_dirfd;  /* checked at start (safedir.c), kept:
 	                              files are opened beneath them */
 	int notify_dirfd;
+	mode_t run_dir_mode;       /* as driver_run_dir_access last set it */
 	int umask_start;           /* children's umask unless their own */
 	long nofile_soft;          /* file limit to give children, -1 keep */
-	unsigned notify_serial;
 	uint64_t started_ms;
 	int exit_code;
 	char exit_why[512];
@@ -308,6 +308,11 @@ extern const struct engine_ops driver_ops;
 void driver_reap(struct herdd *h);
 /* Warns when the configured children need more fds than herdd may open. */
 void driver_check_limits(struct herdd *h);
+/* run_dir is 0750, or 0751 while some child runs as another user: it
+ * must reach its own notify socket in run_dir/notify (docs/security.md).
+ * At boot, after a reload, and before a child ADDING (may be NULL) is
+ * added. */
+void driver_run_dir_access(struct herdd *h, const struct conf_child *adding);
 /* c's spec changed (reload): forget what was derived from the old one. */
 void driver_respec(struct child *c);
 

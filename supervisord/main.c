@@ -200,6 +200,7 @@ main(int argc, char **argv)
 	    cause, sizeof cause)) == -1)
 		fatalx("%s", cause);
 	/* the socket group must be able to enter run_dir */
+	h.run_dir_mode = 0750;
 	if (h.conf->control.has_group &&
 	    (fchown(h.run_dirfd, (uid_t)-1, h.conf->control.gid) == -1 ||
 	    fchmod(h.run_dirfd, 0750) == -1))
@@ -249,6 +250,7 @@ main(int argc, char **argv)
 	log_info("herdd %s starting (pid %d, config %s, run_dir %s)",
 	    HERD_VERSION, (int)getpid(), path, h.conf->run_dir);
 	driver_check_limits(&h);
+	driver_run_dir_access(&h, NULL);
 	engine_boot(&h.engine);
 	if (!h.finished)
 		event_base_dispatch(h.base);

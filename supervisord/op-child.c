@@ -235,6 +235,7 @@ op_add_child(struct request *r)
 	path = sup->path[0] ? xprintf("%s/%s", sup->path, spec->name) :
 	    xstrdup(spec->name);
 	if ((w = wait_begin(r, path, W_START)) != 0) {
+		driver_run_dir_access(r->h, spec);
 		if (engine_cmd_add(&r->h->engine, sup, spec, &c, &code, cause,
 		    sizeof cause) == -1) {
 			conf_child_free(spec);

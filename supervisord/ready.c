@@ -3,6 +3,11 @@
  * datagram socket (NOTIFY_SOCKET), so a READY=1 from the child or any of its
  * descendants counts, as systemd's NotifyAccess=all; fds passed along with a
  * message are closed at once (systemd-notify's BARRIER=1 waits for that).
+ * Only the child's own processes are heard: the kernel tells each
+ * datagram's sender (SO_PASSCRED), which must run as the child's user (or
+ * root) and be in the child's session or process group; the socket's name
+ * is random, and a socket file belongs to the child's user, mode 0600, in
+ * run_dir/notify (0711), so a child of another user can use it.
  * ready:"fd" is s6's notification fd: a pipe whose write end the child gets
  * at a fixed fd number; a newline on it means ready.
  */
@@ -12,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "log.h"
 #include "ready.h"
 #include "util.h"
 
@@ -29,6 +37,10 @@ struct ready {
 	ready_cb cb;
 	void *arg;
 	int done;
+	pid_t pid;         /* the child: its session's and group's leader; 0
+	                      until spawned (nothing is heard before) */
+	uid_t uid;         /* the child's user */
+	int warned;        /* a foreign sender was logged */
 };
 
 /* Closes every fd that came with a message. */
@@ -65,13 +77,55 @@ has_line(const char *buf, size_t len, const char *line)
 	return 0;
 }
 
+/* The sender's credentials of a datagram; 0 if it came without. */
+static int
+sender(struct msghdr *mh, struct ucred *uc)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_CREDENTIALS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof *uc)) {
+			memcpy(uc, CMSG_DATA(cm), sizeof *uc);
+			return 1;
+		}
+	return 0;
+}
+
+/* Whether the sender is one of r's child's processes: its user (or root)
+ * and in its session or process group (the child leads both). */
+static int
+sender_ok(struct ready *r, struct msghdr *mh)
+{
+	struct ucred uc;
+	pid_t sid, pgid;
+
+	if (r->pid <= 0 || !sender(mh, &uc))
+		return 0;
+	if (uc.uid != r->uid && uc.uid != 0)
+		goto refuse;
+	sid = getsid(uc.pid);
+	pgid = getpgid(uc.pid);
+	if (sid == r->pid || pgid == r->pid)
+		return 1;
+refuse:
+	if (!r->warned)
+		log_warnx("notify socket of pid %d: ignored a message from "
+		    "pid %d, uid %u: not one of the child's processes",
+		    (int)r->pid, (int)uc.pid, (unsigned)uc.uid);
+	r->warned = 1;
+	return 0;
+}
+
 static void
 notify_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ready *r = arg;
 	char buf[4096];
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 253)];
+		char buf[CMSG_SPACE(sizeof(int) * 253) +
+		    CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { buf, sizeof buf };
@@ -91,6 +145,8 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		close_passed_fds(&mh);
+		if (!sender_ok(r, &mh))
+			continue;
 		/* each callback may free r: return after it */
 		if (has_line(buf, (size_t)n, "WATCHDOG=trigger")) {
 			r->cb(r->arg, READY_TRIGGER);
@@ -135,15 +191,25 @@ fd_cb(evutil_socket_t fd, short what, void *arg)
 
 struct ready *
 ready_notify_create(struct event_base *base, const char *dir, int abstract,
-    const char *name, ready_cb cb, void *arg, char **env_out,
+    uid_t uid, gid_t gid, ready_cb cb, void *arg, char **env_out,
     char *cause, size_t len)
 {
 	struct sockaddr_un sa;
+	unsigned char rnd[16];
+	char name[40];
 	struct ready *r;
 	socklen_t salen;
-	size_t n;
-	int fd;
+	size_t n, i;
+	int fd, one = 1;
 
+	/* unpredictable: abstract names are listed in /proc/net/unix */
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+		snprintf(cause, len, "notify socket name: getrandom: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	for (i = 0; i < sizeof rnd; i++)
+		snprintf(name + 2 * i, 3, "%02x", rnd[i]);
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	if (abstract)
@@ -164,12 +230,15 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 		snprintf(cause, len, "notify socket: %s", strerror(errno));
 		return NULL;
 	}
-	if (!abstract)
-		unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, salen) == -1) {
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, salen) == -1 ||
+	    (!abstract && (chown(sa.sun_path, uid, gid) == -1 ||
+	    chmod(sa.sun_path, 0600) == -1))) {
 		snprintf(cause, len, "notify socket %s%s: %s",
 		    abstract ? "@" : "", sa.sun_path + (abstract ? 1 : 0),
 		    strerror(errno));
+		if (!abstract)
+			unlink(sa.sun_path);
 		close(fd);
 		return NULL;
 	}
@@ -178,6 +247,7 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 	r->kind = 1;
 	r->cb = cb;
 	r->arg = arg;
+	r->uid = uid;
 	if (!abstract)
 		r->path = xstrdup(sa.sun_path);
 	r->ev = event_new(base, fd, EV_READ | EV_PERSIST, notify_cb, r);
@@ -185,6 +255,13 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 	*env_out = abstract ? xprintf("NOTIFY_SOCKET=@%s", sa.sun_path + 1) :
 	    xprintf("NOTIFY_SOCKET=%s", sa.sun_path);
 	return r;
+}
+
+void
+ready_set_pid(struct ready *r, pid_t pid)
+{
+	if (r != NULL)
+		r->pid = pid;
 }
 
 struct ready *

@@ -893,6 +893,185 @@ test_integ_security_relisten_retried(void **state)
 	HT_CONTAINS(out, "running");
 }
 
+/*
+ * As nobody, sends TEXT to every abstract notify socket of herdd PID
+ * listed in /proc/net/unix (their names are public there); returns how
+ * many it sent to.
+ */
+static int
+forge_notify_as_nobody(struct ht *h, pid_t herdd, const char *text)
+{
+	char prefix[64], script[1024];
+	const char *out, *err;
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	int code;
+
+	snprintf(prefix, sizeof prefix, "@herd/%d/", (int)herdd);
+	/* socat is not everywhere: python3 sends the datagrams */
+	snprintf(script, sizeof script, "exec python3 -c '\n"
+	    "import socket\n"
+	    "names = [l.split()[-1] for l in open(\"/proc/net/unix\")"
+	    " if l.split()[-1].startswith(\"%s\")]\n"
+	    "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+	    "for n in names:\n"
+	    "    s.sendto(b\"%s\", \"\\0\" + n[1:])\n"
+	    "print(len(names))\n'", prefix, text);
+	code = ht_run_as(h, NOBODY, argv, ht_ms(10000), &out, &err);
+	if (code != 0)
+		fail_msg("forging as nobody failed (%d): %s%s", code, out, err);
+	return atoi(out);
+}
+
+/*
+ * Finding 6: notify sockets had predictable names and no check of who
+ * sent: nobody sent WATCHDOG=trigger to a child's socket and herdd killed
+ * and restarted it. Now herdd hears only the child's own processes (the
+ * kernel's SO_PASSCRED credentials: the child's user, in its session or
+ * group), whatever the name; names are random too.
+ */
+static void
+test_integ_security_notify_forgery_ignored(void **state)
+{
+	struct ht *h = *state;
+	const char *pub;
+	char conf[1024];
+	long long from;
+	pid_t v, w;
+	int n;
+
+	need_root();
+	pub = nobody_dir(h);
+	snprintf(conf, sizeof conf, "{" HT_DIRS ",'notify_abstract':true,"
+	    "'supervisor':{'children':["
+	    "{'name':'v','ready':'notify','watchdog_ms':60000,"
+	    "'command':['@CHILD@','watchdog','1000000','%s/v']},"
+	    "{'name':'w','user':'nobody','ready':'notify','watchdog_ms':"
+	    "60000,'command':['@CHILD@','watchdog','1000000','%s/w']}]}}",
+	    pub, pub);
+	boot(state, conf);
+	v = ht_pid(h, "v");
+	w = ht_pid(h, "w");
+	ht_sync_events(h);
+	from = ht_last_seq(h);
+	n = forge_notify_as_nobody(h, h->pid, "WATCHDOG=trigger\\nREADY=1");
+	assert_int_equal(n, 2);
+	/* both forgeries are heard and dropped (w: same user, another
+	 * session) */
+	assert_non_null(ht_wait_file(h, h->err, "uid 65534: not one of",
+	    HT_T));
+	if (ht_wait_file(h, h->err, "notify socket of pid", HT_T) == NULL)
+		fail_msg("no forgery was reported");
+	{
+		char want[96];
+		snprintf(want, sizeof want, "notify socket of pid %d: "
+		    "ignored", (int)v);
+		if (ht_wait_file(h, h->err, want, HT_T) == NULL)
+			fail_msg("v's forgery was not reported");
+		snprintf(want, sizeof want, "notify socket of pid %d: "
+		    "ignored", (int)w);
+		if (ht_wait_file(h, h->err, want, HT_T) == NULL)
+			fail_msg("w's forgery was not reported");
+	}
+	ht_sync_events(h);
+	assert_null(ht_find_event(h, from, "child.exited", NULL));
+	assert_int_equal(ht_pid(h, "v"), v);
+	assert_int_equal(ht_pid(h, "w"), w);
+	assert_string_equal(ht_status(h, "v").state, "running");
+}
+
+/*
+ * Finding 7: ready:"notify" (and watchdog_ms) could not work for a child
+ * with a user: notify/ was 0700 root. Its socket is now the child's
+ * (0600) in a 0711 notify/.
+ */
+static void
+test_integ_security_notify_for_user_child(void **state)
+{
+	struct ht *h = *state;
+	const char *pub, *path;
+	char conf[1024];
+	struct stat st;
+
+	need_root();
+	pub = nobody_dir(h);
+	snprintf(conf, sizeof conf, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'n','user':'nobody','ready':'notify','ready_timeout_ms':"
+	    "5000,'env':{'TC_ENV_FILE':'%s/env'},"
+	    "'command':['@CHILD@','notify']}]}}", pub);
+	boot(state, conf);
+	assert_string_equal(ht_status(h, "n").state, "running");
+	path = ht_read_file(h, ht_path(h, "pub/env"));
+	assert_non_null(path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal((int)st.st_uid, NOBODY);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* 32 hex digits, not a counter */
+	assert_int_equal(strlen(strrchr(path, '/') + 1), 32);
+	assert_int_equal(stat(ht_path(h, "run/notify"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0711);
+	/* run_dir: traversable by the child, listable by no one else */
+	assert_int_equal(stat(h->run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0751);
+}
+
+/* The mode of PATH (fails the test when it is not MODE). */
+static void
+assert_mode(const char *path, unsigned mode)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+	if ((st.st_mode & 07777) != mode)
+		fail_msg("%s: mode %04o, not %04o", path,
+		    (unsigned)(st.st_mode & 07777), mode);
+}
+
+/*
+ * herdd's files have explicit modes whatever the umask it starts with
+ * (here 0, and 077): run_dir 0750, its sockets 0660, the lock 0600,
+ * notify/ 0711, log_dir and its subdirectories 0750, logs 0640; children
+ * get the umask herdd started with.
+ */
+static void
+modes_under_umask(void **state, mode_t mask)
+{
+	struct ht *h = *state;
+	const char *um;
+	mode_t old;
+
+	old = umask(mask);
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'g','type':'supervisor','children':["
+	    "{'name':'w','command':'echo hi; umask; exec sleep 600'}]}]}}");
+	umask(old);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	assert_mode(h->run, 0750);
+	assert_mode(ht_path(h, "run/control.sock"), 0660);
+	assert_mode(ht_path(h, "run/events.sock"), 0660);
+	assert_mode(ht_path(h, "run/herdd.lock"), 0600);
+	assert_mode(ht_path(h, "run/notify"), 0711);
+	assert_mode(h->log, 0750);
+	assert_mode(ht_path(h, "log/g"), 0750);
+	um = ht_wait_file(h, ht_path(h, "log/g/w.stdout.log"), "\n0", HT_T);
+	assert_non_null(um);
+	assert_mode(ht_path(h, "log/g/w.stdout.log"), 0640);
+	HT_CONTAINS(um, mask == 0 ? "hi\n0000\n" : "hi\n0077\n");
+}
+
+static void
+test_integ_security_modes_umask_0(void **state)
+{
+	modes_under_umask(state, 0);
+}
+
+static void
+test_integ_security_modes_umask_077(void **state)
+{
+	modes_under_umask(state, 077);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -912,6 +1091,10 @@ main(void)
 		T(test_integ_security_relisten_keeps_mode),
 		T(test_integ_security_out_of_fds_keeps_listener),
 		T(test_integ_security_relisten_retried),
+		T(test_integ_security_notify_forgery_ignored),
+		T(test_integ_security_notify_for_user_child),
+		T(test_integ_security_modes_umask_0),
+		T(test_integ_security_modes_umask_077),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,

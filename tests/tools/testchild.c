@@ -296,6 +296,57 @@ notify_text(const char *text)
 	close(fd);
 }
 
+/* Sends BARRIER=1 with a pipe's write end to $NOTIFY_SOCKET and waits
+ * until the receiver has closed it: it has read everything sent before. */
+static void
+notify_barrier(void)
+{
+	const char *sock = getenv("NOTIFY_SOCKET");
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct sockaddr_un sa;
+	struct iovec iov = { "BARRIER=1\n", 10 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	size_t n;
+	int p[2], fd;
+	char c;
+
+	if (sock == NULL || pipe(p) == -1)
+		exit(111);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	n = strlen(sock);
+	if (n >= sizeof sa.sun_path)
+		exit(111);
+	memcpy(sa.sun_path, sock, n);
+	if (sock[0] == '@')
+		sa.sun_path[0] = '\0';
+	memset(&mh, 0, sizeof mh);
+	mh.msg_name = &sa;
+	mh.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    n + (sock[0] == '@' ? 0 : 1));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof cbuf.buf;
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || sendmsg(fd, &mh, 0) == -1)
+		exit(111);
+	close(fd);
+	close(p[1]);
+	while (read(p[0], &c, 1) == -1 && errno == EINTR)
+		;
+	close(p[0]);
+}
+
 /* Tells the test the child is set up, if it asked (TC_READY_FD). */
 static void
 setup_done(void)
@@ -398,9 +449,13 @@ main(int argc, char **argv)
 		if (pid == -1)
 			exit(111);
 		if (pid == 0) {
-			/* a grandchild: the child of a short-lived middle one */
+			/* a grandchild: the child of a short-lived middle one;
+			 * it waits until herdd has read READY=1 before it
+			 * exits (systemd-notify's BARRIER=1): herdd checks a
+			 * sender's session while the sender is there */
 			if (fork() == 0) {
 				notify_ready();
+				notify_barrier();
 				_exit(0);
 			}
 			_exit(0);
