@@ -158,6 +158,71 @@ conf_set_gid_list(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	return 0;
 }
 
+/*
+ * "allow_run_as": {"deploy": ["www-data"], "ops": "*"}: the users a peer
+ * may name as a runtime child's user (docs/security.md). Names are
+ * resolved now.
+ */
+int
+conf_set_run_as(struct conf_ctx *ctx, const cJSON *v, void *dst,
+    const struct conf_key *k)
+{
+	struct conf_control *c = dst;
+	const cJSON *el;
+	size_t n = 0, old;
+	int bad = 0;
+	void *ids;
+
+	if (!cJSON_IsObject(v))
+		return conf_err_expected(ctx, v, "an object of user names, "
+		    "each with an array of user names or \"*\"");
+	if ((c->run_as = conf_calloc(ctx, (size_t)cJSON_GetArraySize(v) + 1,
+	    sizeof *c->run_as)) == NULL)
+		return -1;
+	cJSON_ArrayForEach(el, v) {
+		struct conf_run_as *ra = &c->run_as[n];
+		struct passwd *pw = getpwnam(el->string);
+		/* saved now: the lookups below reuse getpwnam's buffer */
+		int known = pw != NULL;
+		ra->peer = known ? pw->pw_uid : 0;
+		old = conf_path_key(ctx, el->string);
+		if (!known) {
+			conf_err_key(ctx, el, "unknown user \"%s\"",
+			    el->string);
+			bad = -1;
+		} else if (cJSON_IsString(el) &&
+		    strcmp(el->valuestring, "*") == 0) {
+			ra->any = 1;
+		} else if (id_list(ctx, el, "an array of user names or uids, "
+		    "or \"*\"", one_uid, sizeof(uid_t), &ids, &ra->nas) != 0) {
+			bad = -1;
+		} else {
+			ra->as = ids;
+		}
+		conf_path_pop(ctx, old);
+		n++;
+	}
+	c->nrun_as = n;
+	return bad;
+}
+
+int
+conf_run_as_granted(const struct conf_control *c, uid_t peer, uid_t as)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nrun_as; i++) {
+		if (c->run_as[i].peer != peer)
+			continue;
+		if (c->run_as[i].any)
+			return 1;
+		for (k = 0; k < c->run_as[i].nas; k++)
+			if (c->run_as[i].as[k] == as)
+				return 1;
+	}
+	return 0;
+}
+
 /* Whether S is "HOST:PORT" with a port from 1 to 65535. */
 static int
 conf_control_hostport(const char *s)
@@ -332,6 +397,11 @@ conf_cidr_match(const struct conf_control *c, const struct sockaddr *sa)
 void
 conf_control_clear(struct conf_control *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->nrun_as; i++)
+		free(c->run_as[i].as);
+	free(c->run_as);
 	free(c->allow_uids);
 	free(c->allow_gids);
 	free(c->tcp_url);

@@ -406,6 +406,24 @@ conf_diff_cidrs_eq(const struct conf_control *a, const struct conf_control *b)
 	return 1;
 }
 
+/* Whether A and B grant the same run-as rights (in the same order). */
+static int
+conf_diff_run_as_eq(const struct conf_control *a, const struct conf_control *b)
+{
+	size_t i;
+
+	if (a->nrun_as != b->nrun_as)
+		return 0;
+	for (i = 0; i < a->nrun_as; i++)
+		if (a->run_as[i].peer != b->run_as[i].peer ||
+		    a->run_as[i].any != b->run_as[i].any ||
+		    a->run_as[i].nas != b->run_as[i].nas ||
+		    (a->run_as[i].nas > 0 && memcmp(a->run_as[i].as,
+		    b->run_as[i].as, a->run_as[i].nas * sizeof(uid_t)) != 0))
+			return 0;
+	return 1;
+}
+
 _Static_assert(sizeof(uid_t) == sizeof(unsigned) &&
     sizeof(gid_t) == sizeof(unsigned), "ids compared as unsigned");
 
@@ -415,7 +433,7 @@ conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
     const struct conf *b)
 {
 	static const char later[] = "takes effect when herdd restarts";
-	static const char now[] = "applied for new connections";
+	static const char now[] = "applied at once";
 	const struct conf_control *ca = &a->control, *cb = &b->control;
 
 	if (!conf_diff_str_eq(a->run_dir, b->run_dir))
@@ -434,11 +452,13 @@ conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
 	if (!conf_diff_ids_eq((const unsigned *)ca->allow_uids,
 	    ca->nallow_uids, (const unsigned *)cb->allow_uids,
 	    cb->nallow_uids))
-		conf_diff_note(x, "control.allow_users", later);
+		conf_diff_note(x, "control.allow_users", now);
 	if (!conf_diff_ids_eq((const unsigned *)ca->allow_gids,
 	    ca->nallow_gids, (const unsigned *)cb->allow_gids,
 	    cb->nallow_gids))
-		conf_diff_note(x, "control.allow_groups", later);
+		conf_diff_note(x, "control.allow_groups", now);
+	if (!conf_diff_run_as_eq(ca, cb))
+		conf_diff_note(x, "control.allow_run_as", now);
 	if (ca->max_request_bytes != cb->max_request_bytes)
 		conf_diff_note(x, "control.max_request_bytes", later);
 	if (ca->event_ring != cb->event_ring)

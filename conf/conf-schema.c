@@ -44,6 +44,8 @@ const struct conf_key conf_keys[] = {
 	    .dflt = NULL },
 	{ "allow_groups", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_gid_list,
 	    .dflt = NULL },
+	{ "allow_run_as", CONF_K_CONTROL, CONF_T_CONTROL, 0, conf_set_run_as,
+	    .dflt = NULL },
 	{ "max_request_bytes", CONF_K_CONTROL, CTL(max_request_bytes),
 	    conf_set_int, CONF_F_SIZE, 1024, 16777216, .dflt = "65536" },
 	{ "event_ring", CONF_K_CONTROL, CTL(event_ring), conf_set_int,

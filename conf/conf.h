@@ -92,6 +92,15 @@ struct conf_cidr {
 	int prefix;              /* 0..32 or 0..128 */
 };
 
+/* One "control.allow_run_as" entry: a peer that may add or spawn children
+ * running as other users than itself. */
+struct conf_run_as {
+	uid_t peer;
+	int any;                  /* "*": as anyone */
+	uid_t *as;                /* else these users */
+	size_t nas;
+};
+
 /* The "control" object: who may use the control sockets, and the TCP
  * listener. Absent, every field has its default. */
 struct conf_control {
@@ -102,6 +111,9 @@ struct conf_control {
 	size_t nallow_uids;
 	gid_t *allow_gids;        /* members (primary or supplementary) may */
 	size_t nallow_gids;
+	struct conf_run_as *run_as; /* who, besides root and herdd's user,
+	                             may run children as someone else */
+	size_t nrun_as;
 	size_t max_request_bytes; /* 1024..16777216, default 65536 */
 	unsigned event_ring;      /* events kept for replay, default 4096 */
 	unsigned max_conns;       /* connections open at once, default 8192 */
@@ -307,6 +319,9 @@ int conf_edit_write_text(const char *path, const char *text, size_t len,
  * nothing changed). Returns 0, or -1 with *cause. */
 int conf_edit_rollback(const char *path, struct conf_errors *errs,
     char **cause);
+
+/* Whether control.allow_run_as lets PEER run children as AS. */
+int conf_run_as_granted(const struct conf_control *c, uid_t peer, uid_t as);
 
 struct sockaddr;
 /* Whether peer address SA (AF_INET or AF_INET6; an IPv4-mapped IPv6

@@ -49,6 +49,7 @@ static struct entry *tab;
 static size_t ntab, captab;
 static struct admit_limits limits = { ADMIT_TOTAL, ADMIT_PER_PEER, 64 };
 static unsigned long refused;  /* since the last warning */
+static uint64_t total_accepted, total_refused;
 static uint64_t warned_ms;
 
 void
@@ -150,6 +151,7 @@ note_refused(const char *why, uint64_t peer)
 	uint64_t now = mono_ms();
 
 	refused++;
+	total_refused++;
 	if (warned_ms != 0 && now - warned_ms < WARN_EVERY_MS)
 		return;
 	warned_ms = now;
@@ -198,6 +200,7 @@ admit(int fd)
 		tab[ntab].ino = st.st_ino;
 		tab[ntab].peer = peer;
 		ntab++;
+		total_accepted++;
 		ok = 1;
 	} else {
 		note_refused(why, peer);
@@ -207,13 +210,15 @@ admit(int fd)
 }
 
 size_t
-admit_count(void)
+admit_count(uint64_t *accepted, uint64_t *refused_total)
 {
 	size_t n;
 
 	pthread_mutex_lock(&mtx);
 	sweep();
 	n = ntab;
+	*accepted = total_accepted;
+	*refused_total = total_refused;
 	pthread_mutex_unlock(&mtx);
 	return n;
 }

@@ -3,6 +3,7 @@
 #define HERDD_ADMIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ADMIT_TOTAL 8192    /* control.max_connections */
 #define ADMIT_PER_PEER 2048 /* control.max_connections_per_user: a node of
@@ -17,7 +18,8 @@ struct admit_limits {
 
 /* Sets the limits (any thread; the accept hook reads them). */
 void admit_configure(const struct admit_limits *l);
-/* Connections admitted and still open. */
-size_t admit_count(void);
+/* Connections admitted and still open; *accepted and *refused count all
+ * since herdd started (herdd's own probes not included). */
+size_t admit_count(uint64_t *accepted, uint64_t *refused);
 
 #endif

@@ -35,17 +35,15 @@ struct child_ident {
 };
 
 struct child_ident *
-child_ident_create(const struct conf_child *spec)
+child_ident_create(uid_t uid, gid_t gid)
 {
 	struct child_ident *id;
 	struct passwd *pw;
 	int n = MAX_GROUPS;
 
-	if (!spec->has_uid)
-		return NULL;
 	id = xcalloc(1, sizeof *id);
 	id->ngroups = -1;
-	if ((pw = getpwuid(spec->uid)) == NULL)
+	if ((pw = getpwuid(uid)) == NULL)
 		return id;
 	id->env[0] = xprintf("HOME=%s", pw->pw_dir);
 	id->env[1] = xprintf("USER=%s", pw->pw_name);
@@ -53,8 +51,7 @@ child_ident_create(const struct conf_child *spec)
 	id->env[3] = xprintf("SHELL=%s", pw->pw_shell[0] ? pw->pw_shell :
 	    "/bin/sh");
 	id->groups = xcalloc(MAX_GROUPS, sizeof *id->groups);
-	if (getgrouplist(pw->pw_name, spec->has_gid ? spec->gid : pw->pw_gid,
-	    id->groups, &n) == -1)
+	if (getgrouplist(pw->pw_name, gid, id->groups, &n) == -1)
 		n = MAX_GROUPS; /* more than that: the first MAX_GROUPS */
 	id->ngroups = n;
 	return id;

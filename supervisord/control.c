@@ -319,49 +319,6 @@ op_find(const char *name)
 	return NULL;
 }
 
-/* ---- access control ---- */
-
-/* Whether uid may send mutating ops: root, herdd's own uid, and the
- * users and groups the config allows. */
-static int
-uid_may_mutate(struct herdd *h, int uid)
-{
-	const struct conf_control *cc = &h->conf->control;
-	gid_t groups[256];
-	struct passwd *pw;
-	int ngroups = 256, i;
-	size_t k;
-
-	if (uid < 0)
-		return 0;
-	if (uid == 0 || (uid_t)uid == geteuid())
-		return 1;
-	for (k = 0; k < cc->nallow_uids; k++)
-		if (cc->allow_uids[k] == (uid_t)uid)
-			return 1;
-	if (cc->nallow_gids == 0 || (pw = getpwuid((uid_t)uid)) == NULL)
-		return 0;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1)
-		ngroups = 256;
-	for (i = 0; i < ngroups; i++)
-		for (k = 0; k < cc->nallow_gids; k++)
-			if (groups[i] == cc->allow_gids[k])
-				return 1;
-	return 0;
-}
-
-static int
-peer_uid(nng_msg *msg)
-{
-	nng_pipe p = nng_msg_get_pipe(msg);
-	uint64_t uid;
-
-	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
-	    uid > INT32_MAX)
-		return -1;
-	return (int)uid;
-}
-
 size_t
 control_request_limit(const struct control *ctl)
 {
@@ -396,20 +353,10 @@ handle(struct control *ctl, nng_msg *msg)
 		reply_err(&r, IPC_E_UNKNOWN_OP, "unknown op \"%.100s\"",
 		    r.req.op);
 	} else {
-		r.uid = peer_uid(msg);
-		if (op->mutating && !uid_may_mutate(ctl->h, r.uid) &&
-		    !(r.uid < 0 && tcp_peer_verified(msg)))
-		{
-			if (r.uid >= 0)
-				reply_err(&r, IPC_E_REFUSED, "uid %d may not "
-				    "%s: read-only access (see "
-				    "control.allow_users)", r.uid, op->name);
-			else
-				reply_err(&r, IPC_E_REFUSED, "a tcp peer "
-				    "without a verified client certificate may "
-				    "not %s: read-only access (see "
-				    "control.tcp.ca)", op->name);
-		}
+		char why[512];
+		access_identify(&r);
+		if (!access_may_mutate(&r, op, why, sizeof why))
+			reply_err(&r, IPC_E_REFUSED, "%s", why);
 		else
 			op->fn(&r);
 	}

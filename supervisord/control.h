@@ -58,8 +58,13 @@ struct request {
 	struct herdd *h;
 	nng_msg *msg;
 	struct ipc_request req;
-	int uid;       /* peer uid, -1 when unknown (tcp) */
-	int may_mutate;
+	int uid;       /* who the peer is here: its uid over ipc, the user
+	                  its certificate maps to over tls; -1 for none */
+	int gid;       /* an ipc peer's gid, -1 otherwise */
+	int tcp;       /* came over the tcp listener */
+	int tls_verified; /* with a client certificate control.tcp.ca
+	                     verified */
+	char subject[256]; /* that certificate's subject, "" if none */
 };
 
 /* An op: its name, whether it changes anything (access control), and its
@@ -78,11 +83,30 @@ extern const struct op op_config_table[]; /* op-config.c */
 extern const size_t op_config_count;
 
 /* tcp.c: the optional tls+tcp listener on sock (0 when none is
- * configured), its cleanup, and whether a message's peer has a verified
- * client certificate. */
+ * configured), its cleanup, and who a tcp request's peer is (fills
+ * r->tls_verified, r->subject and, for a mapped certificate, r->uid). */
 int tcp_listen(struct control *ctl, nng_socket sock, char *cause, size_t len);
 void tcp_close(void);
-int tcp_peer_verified(nng_msg *msg);
+void tcp_peer_identify(struct request *r);
+
+/* access.c: the privilege model (docs/security.md). */
+/* Fills r->uid, r->gid, r->tcp from r->msg's pipe. */
+void access_identify(struct request *r);
+/* Root or herdd's own user: may do anything. */
+int access_privileged(const struct request *r);
+/* Whether r may send op; 0 with cause (the reply's message) if not. */
+int access_may_mutate(const struct request *r, const struct op *op,
+    char *cause, size_t len);
+/* add_child of spec by r: refused (-1, cause) if it would run as a user r
+ * may not run children as; a spec without user gets r's (and its group).
+ * 0 for root and herdd's user, whatever spec says. */
+int access_child_user(struct request *r, struct conf_child *spec,
+    char *cause, size_t len);
+/* spawn of an instance of template tmpl by r: -1 (cause) if refused;
+ * else 0, with *as set when the instance runs as r instead of as herdd's
+ * user (a template without a user). */
+int access_spawn_user(struct request *r, const struct conf_child *tmpl,
+    struct run_as *as, char *cause, size_t len);
 
 /* op-config.c: lets a waiting reload see lifecycle events; frees it. */
 void op_config_on_event(struct control *ctl, const char *topic,

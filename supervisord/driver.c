@@ -216,6 +216,29 @@ count_fds(struct child *c, void *arg)
 	    (c->spec->ready != CONF_READY_EXEC || c->spec->watchdog_ms > 0);
 }
 
+/* Who c's process runs as: a pool instance's own user, else its spec's
+ * (has_uid 0: herdd's). */
+static struct run_as
+child_user(const struct child *c, int *has_gid)
+{
+	struct run_as u = { 0, 0, 0 };
+
+	*has_gid = 0;
+	if (c->as.set) {
+		*has_gid = 1;
+		return c->as;
+	}
+	if (c->spec != NULL && c->spec->has_uid) {
+		u.set = 1;
+		u.uid = c->spec->uid;
+	}
+	if (c->spec != NULL && c->spec->has_gid) {
+		*has_gid = 1;
+		u.gid = c->spec->gid;
+	}
+	return u;
+}
+
 /* Whether spec runs as a user other than herdd's. */
 static int
 other_user(const struct conf_child *spec)
@@ -229,7 +252,7 @@ find_other_user(struct child *c, void *arg)
 {
 	int *found = arg;
 
-	if (other_user(c->spec))
+	if (other_user(c->spec) || (c->as.set && c->as.uid != geteuid()))
 		*found = 1;
 	/* a pool's template: its instances will run as its user */
 	if (c->sup != NULL && c->sup->strategy == CONF_SIMPLE_ONE_FOR_ONE &&
@@ -238,20 +261,25 @@ find_other_user(struct child *c, void *arg)
 		*found = 1;
 }
 
-void
-driver_run_dir_access(struct herdd *h, const struct conf_child *adding)
+/* Gives run_dir mode (0750 or 0751) if it has another. */
+static void
+run_dir_mode(struct herdd *h, mode_t mode)
 {
-	int found = other_user(adding);
-	mode_t mode;
-
-	find_other_user(h->root, &found);
-	tree_walk(h->root, find_other_user, &found);
-	mode = found ? 0751 : 0750;
 	if (mode != h->run_dir_mode && fchmod(h->run_dirfd, mode) == -1)
 		log_warn("run_dir %s: cannot make it %04o", h->conf->run_dir,
 		    (unsigned)mode);
 	else
 		h->run_dir_mode = mode;
+}
+
+void
+driver_run_dir_access(struct herdd *h)
+{
+	int found = 0;
+
+	find_other_user(h->root, &found);
+	tree_walk(h->root, find_other_user, &found);
+	run_dir_mode(h, found ? 0751 : 0750);
 }
 
 /*
@@ -289,6 +317,8 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	struct drv *d = drv_get(h, c);
 	struct spawn_req req;
 	struct child_ident *ident = NULL;
+	int has_gid;
+	struct run_as user = child_user(c, &has_gid);
 	char exe[4096], *notify = NULL, **env, **argv;
 	char *watchdog_env = NULL, *extra[3] = { NULL, NULL, NULL };
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
@@ -311,10 +341,13 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	ready_destroy(d->ready);
 	d->ready = NULL;
 	if (spec->ready == CONF_READY_NOTIFY || spec->watchdog_ms > 0) {
+		/* its own socket, which it must reach through run_dir */
+		if (user.set && user.uid != geteuid())
+			run_dir_mode(h, 0751);
 		d->ready = ready_notify_create(h->base, h->notify_dir,
-		    h->conf->notify_abstract, spec->has_uid ? spec->uid :
-		    geteuid(), spec->has_gid ? spec->gid : getegid(),
-		    child_ready_cb, d, &notify, cause, len);
+		    h->conf->notify_abstract, user.set ? user.uid : geteuid(),
+		    has_gid ? user.gid : getegid(), child_ready_cb, d, &notify,
+		    cause, len);
 		if (d->ready == NULL)
 			return -1;
 	} else if (spec->ready == CONF_READY_FD) {
@@ -345,7 +378,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		    (unsigned long long)spec->watchdog_ms * 1000);
 	/* resolved at every start, as a login would: a user's new groups
 	 * count from its next start */
-	ident = child_ident_create(spec);
+	if (user.set)
+		ident = child_ident_create(user.uid, has_gid ? user.gid :
+		    getegid());
 	extra[0] = notify;
 	extra[notify != NULL] = watchdog_env;
 	env = child_env_build(h->environ_base, spec, ident, extra);
@@ -354,10 +389,10 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.argv = argv;
 	req.envp = env;
 	req.cwd = spec->cwd;
-	req.has_uid = spec->has_uid;
-	req.uid = spec->uid;
-	req.has_gid = spec->has_gid;
-	req.gid = spec->gid;
+	req.has_uid = user.set;
+	req.uid = user.uid;
+	req.has_gid = has_gid;
+	req.gid = user.gid;
 	req.ngroups = child_ident_groups(ident, &req.groups);
 	req.umask = spec->umask >= 0 ? spec->umask : h->umask_start;
 	req.nofile = h->nofile_soft;

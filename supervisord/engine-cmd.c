@@ -246,7 +246,8 @@ engine_cmd_delete(struct engine *e, struct child *c, const char **code,
 
 int
 engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
-    struct child **out, const char **code, char *cause, size_t len)
+    const struct run_as *as, struct child **out, const char **code,
+    char *cause, size_t len)
 {
 	struct sup *s = pool->sup;
 	char name[16];
@@ -268,6 +269,8 @@ engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
 	snprintf(name, sizeof name, "%u", ++s->next_instance);
 	c = tree_append(s, s->spec->children[0], name);
 	c->extra_argv = args;
+	if (as != NULL)
+		c->as = *as;
 	*out = c;
 	start_new(e, s, c);
 	return 0;

@@ -34,6 +34,14 @@ enum stop_why {
 	STOP_RESTART,   /* restart by command: stop, then start again */
 };
 
+/* The user a runtime pool instance runs as instead of its template's:
+ * one spawned by a peer that may not run it as herdd's user. */
+struct run_as {
+	int set;
+	uid_t uid;
+	gid_t gid;
+};
+
 /* A node of the tree: a worker process or a nested supervisor. The root
  * supervisor has a node too, with parent NULL and path "". */
 struct child {
@@ -71,6 +79,7 @@ struct child {
 	struct conf_child *owned_spec; /* a spec added at runtime, freed with
 	                                  the node */
 	char **extra_argv;       /* a pool instance's arguments, owned */
+	struct run_as as;        /* a pool instance's user, over its spec */
 	int mark;                /* MARK_* bits for a reload plan */
 
 	struct sup *sup;         /* type supervisor: its own state */
@@ -246,10 +255,11 @@ int engine_cmd_add(struct engine *e, struct child *sup,
 int engine_cmd_delete(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len);
 /* Starts a new instance of pool (rule 14) with args appended to the
- * template's command. Takes args (NULL-terminated, may be NULL) on success;
- * sets *out. */
+ * template's command, as user as (NULL or not set: the template's). Takes
+ * args (NULL-terminated, may be NULL) on success; sets *out. */
 int engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
-    struct child **out, const char **code, char *cause, size_t len);
+    const struct run_as *as, struct child **out, const char **code,
+    char *cause, size_t len);
 
 /* Formats a wait status as normal/shutdown/exit:N/signal:NAME for child c
  * (which decides what is normal). */
@@ -310,9 +320,8 @@ void driver_reap(struct herdd *h);
 void driver_check_limits(struct herdd *h);
 /* run_dir is 0750, or 0751 while some child runs as another user: it
  * must reach its own notify socket in run_dir/notify (docs/security.md).
- * At boot, after a reload, and before a child ADDING (may be NULL) is
- * added. */
-void driver_run_dir_access(struct herdd *h, const struct conf_child *adding);
+ * Checked at boot and after a reload (a spawn makes it 0751 as needed). */
+void driver_run_dir_access(struct herdd *h);
 /* c's spec changed (reload): forget what was derived from the old one. */
 void driver_respec(struct child *c);
 
@@ -342,10 +351,10 @@ void control_on_event(struct control *ctl, const char *topic,
 /* ---- child-env.c: what a child's process is given ---- */
 
 struct child_ident;
-/* The identity a child with a "user" gets (passwd entry: login variables
- * and supplementary groups); NULL for a child without one. Caller frees
- * with child_ident_destroy. */
-struct child_ident *child_ident_create(const struct conf_child *spec);
+/* The identity a child running as uid gets (passwd entry: login variables
+ * and supplementary groups starting from gid). Caller frees with
+ * child_ident_destroy. */
+struct child_ident *child_ident_create(uid_t uid, gid_t gid);
 void child_ident_destroy(struct child_ident *id);
 /* The supplementary groups to set (borrowed): their count, or -1 for
  * "only the gid" (no user, or no passwd entry). */

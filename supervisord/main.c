@@ -250,7 +250,7 @@ main(int argc, char **argv)
 	log_info("herdd %s starting (pid %d, config %s, run_dir %s)",
 	    HERD_VERSION, (int)getpid(), path, h.conf->run_dir);
 	driver_check_limits(&h);
-	driver_run_dir_access(&h, NULL);
+	driver_run_dir_access(&h);
 	engine_boot(&h.engine);
 	if (!h.finished)
 		event_base_dispatch(h.base);

@@ -232,10 +232,14 @@ op_add_child(struct request *r)
 		conf_errors_clear(&errs);
 		return;
 	}
+	if (access_child_user(r, spec, cause, sizeof cause) == -1) {
+		reply_err(r, IPC_E_REFUSED, "%s", cause);
+		conf_child_free(spec);
+		return;
+	}
 	path = sup->path[0] ? xprintf("%s/%s", sup->path, spec->name) :
 	    xstrdup(spec->name);
 	if ((w = wait_begin(r, path, W_START)) != 0) {
-		driver_run_dir_access(r->h, spec);
 		if (engine_cmd_add(&r->h->engine, sup, spec, &c, &code, cause,
 		    sizeof cause) == -1) {
 			conf_child_free(spec);
@@ -254,6 +258,7 @@ op_spawn(struct request *r)
 {
 	cJSON *args = cJSON_GetObjectItemCaseSensitive(r->req.args, "args");
 	struct child *pool, *c;
+	struct run_as as = { 0, 0, 0 };
 	char cause[512], *path, **argv = NULL;
 	const char *code;
 	unsigned long w;
@@ -280,6 +285,12 @@ op_spawn(struct request *r)
 		    "strings");
 		return;
 	}
+	if (pool->sup->spec->nchildren == 1 &&
+	    access_spawn_user(r, pool->sup->spec->children[0], &as, cause,
+	    sizeof cause) == -1) {
+		reply_err(r, IPC_E_REFUSED, "%s", cause);
+		return;
+	}
 	cJSON_ArrayForEach(a, args) {
 		if (!cJSON_IsString(a)) {
 			reply_err(r, IPC_E_BAD_REQUEST, "args.args must be an "
@@ -297,7 +308,7 @@ op_spawn(struct request *r)
 	path = xprintf("%s/%u", pool->path, pool->sup->next_instance + 1);
 	if ((w = wait_begin(r, path, W_SPAWN)) == 0) {
 		free_argv(argv);
-	} else if (engine_cmd_spawn(&r->h->engine, pool, argv, &c, &code,
+	} else if (engine_cmd_spawn(&r->h->engine, pool, argv, &as, &c, &code,
 	    cause, sizeof cause) == -1) {
 		free_argv(argv);
 		wait_end(r->ctl, w, NULL, code, cause);

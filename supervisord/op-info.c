@@ -99,6 +99,8 @@ op_status(struct request *r)
 	struct herdd *h = r->h;
 	struct status_walk w = { NULL, NULL, mono_ms(), 0 };
 	struct jsonbuf b = { 0 };
+	uint64_t accepted, refused;
+	size_t open_conns;
 	cJSON *n;
 
 	w.names = cJSON_GetObjectItemCaseSensitive(r->req.args, "names");
@@ -138,8 +140,13 @@ op_status(struct request *r)
 	jb_str(&b, h->conf->path);
 	jb_key(&b, "listener_recoveries", 0);
 	jb_int(&b, guard_recoveries(h->guard));
+	open_conns = admit_count(&accepted, &refused);
 	jb_key(&b, "connections", 0);
-	jb_int(&b, (long long)admit_count());
+	jb_int(&b, (long long)open_conns);
+	jb_key(&b, "connections_accepted", 0);
+	jb_int(&b, (long long)accepted);
+	jb_key(&b, "connections_refused", 0);
+	jb_int(&b, (long long)refused);
 	jb_lit(&b, "}}");
 	reply_ok_text(r, b.s, b.len);
 	jb_free(&b);

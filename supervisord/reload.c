@@ -211,7 +211,7 @@ reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len)
 		engine_reload(&h->engine, plans[i]);
 	free(plans);
 	driver_check_limits(h);
-	driver_run_dir_access(h, NULL);
+	driver_run_dir_access(h);
 	if (h->engine.reloading == 0) /* nothing to start or stop */
 		h->engine.ops->event(h->engine.ctx, "config.reloaded", h->root,
 		    NULL);

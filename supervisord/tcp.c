@@ -147,11 +147,11 @@ tcp_close(void)
 	allow = NULL;
 }
 
-int
-tcp_peer_verified(nng_msg *msg)
+void
+tcp_peer_identify(struct request *r)
 {
 	bool v = false;
 
-	return nng_pipe_get_bool(nng_msg_get_pipe(msg), NNG_OPT_TLS_VERIFIED,
-	    &v) == 0 && v;
+	r->tls_verified = nng_pipe_get_bool(nng_msg_get_pipe(r->msg),
+	    NNG_OPT_TLS_VERIFIED, &v) == 0 && v;
 }

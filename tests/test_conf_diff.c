@@ -113,8 +113,10 @@ static const struct diff_case diff_cases[] = {
 	    "{'supervisor':{}}",
 	    "{'run_dir':'/tmp/r','log_dir':'/tmp/l','log_max_bytes':1,"
 	    "'log_backups':1,'notify_abstract':true,'control':{'group':0,"
-	    "'allow_users':[0],'allow_groups':[0],'max_request_bytes':2048,"
-	    "'event_ring':16,'tcp':{'url':'tls+tcp://127.0.0.1:1','cert':'/c',"
+	    "'allow_users':[0],'allow_groups':[0],'allow_run_as':{'root':'*'},"
+	    "'max_request_bytes':2048,'event_ring':16,'max_connections':9,"
+	    "'max_connections_per_user':3,"
+	    "'tcp':{'url':'tls+tcp://127.0.0.1:1','cert':'/c',"
 	    "'key':'/k','allow':['::1']}},'supervisor':{}}",
 	    "note: run_dir changed: takes effect when herdd restarts\n"
 	    "note: log_dir changed: takes effect when herdd restarts\n"
@@ -122,14 +124,16 @@ static const struct diff_case diff_cases[] = {
 	    "note: log_backups changed: takes effect when herdd restarts\n"
 	    "note: notify_abstract changed: takes effect when herdd restarts\n"
 	    "note: control.group changed: takes effect when herdd restarts\n"
-	    "note: control.allow_users changed: takes effect when herdd "
-	    "restarts\n"
-	    "note: control.allow_groups changed: takes effect when herdd "
-	    "restarts\n"
+	    "note: control.allow_users changed: applied at once\n"
+	    "note: control.allow_groups changed: applied at once\n"
+	    "note: control.allow_run_as changed: applied at once\n"
 	    "note: control.max_request_bytes changed: takes effect when herdd "
 	    "restarts\n"
 	    "note: control.event_ring changed: takes effect when herdd "
 	    "restarts\n"
+	    "note: control.max_connections changed: applied at once\n"
+	    "note: control.max_connections_per_user changed: applied at "
+	    "once\n"
 	    "note: control.tcp changed: takes effect when herdd restarts\n" },
 	{ "control-same-spelt-differently",
 	    "{'control':{'allow_users':['root',1]},'supervisor':{}}",
