@@ -1082,6 +1082,134 @@ test_integ_security_modes_umask_077(void **state)
 	modes_under_umask(state, 077);
 }
 
+/* The real uid of process PID, from /proc. */
+static int
+uid_of(pid_t pid)
+{
+	char path[64], line[256];
+	int uid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Uid: %d", &uid) == 1)
+			break;
+	fclose(f);
+	return uid;
+}
+
+/* herdctl add-child SUP SPEC as nobody, which must exit EXPECT. */
+static const char *
+add_as_nobody(struct ht *h, const char *spec, int expect)
+{
+	const char *out, *err;
+	int code = ht_herdctl_as(h, NOBODY, &out, &err, "add-child", "", spec,
+	    NULL);
+
+	if (code != expect)
+		fail_msg("add-child %s as nobody exited %d, not %d: %s%s", spec,
+		    code, expect, out, err);
+	return expect == 0 ? out : err;
+}
+
+#define RUNAS_CONF(extra) "{" HT_DIRS ",'control':{'group':65534," \
+	"'allow_users':['nobody']" extra "},'supervisor':{'children':[" \
+	"{'name':'pool','type':'supervisor','strategy':'simple_one_for_one'," \
+	"'children':[{'name':'t','command':['@CHILD@','sleep']}]}," \
+	"{'name':'rootpool','type':'supervisor','strategy':" \
+	"'simple_one_for_one','children':[{'name':'t','user':'root'," \
+	"'command':['@CHILD@','sleep']}]}]}}"
+
+/*
+ * Finding 4: add-child and spawn accepted any command and ran it as
+ * herdd's uid: a user in allow_users ran `id` as uid 0. Now what a peer
+ * other than root adds or spawns runs as that peer, in one of its own
+ * groups, unless control.allow_run_as grants another user.
+ */
+static void
+test_integ_security_runtime_children_run_as_peer(void **state)
+{
+	struct ht *h = *state;
+	char spec[4200];
+	const char *msg, *out, *err;
+	int code;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, RUNAS_CONF(""));
+	/* no user: as the peer, with its passwd entry's group */
+	snprintf(spec, sizeof spec, "{\"name\":\"mine\",\"command\":"
+	    "[\"%s\",\"sleep\"]}", h->child);
+	add_as_nobody(h, spec, 0);
+	assert_int_equal(uid_of(ht_pid(h, "mine")), NOBODY);
+	/* another user, or another group: refused, nothing added */
+	snprintf(spec, sizeof spec, "{\"name\":\"evil\",\"user\":\"root\","
+	    "\"command\":\"id\"}");
+	msg = add_as_nobody(h, spec, 4);
+	HT_CONTAINS(msg, "uid 65534 (nobody) may not add a child that runs "
+	    "as uid 0 (root) (see control.allow_run_as)");
+	snprintf(spec, sizeof spec, "{\"name\":\"evil\",\"group\":\"root\","
+	    "\"command\":\"id\"}");
+	msg = add_as_nobody(h, spec, 4);
+	HT_CONTAINS(msg, "may not add a child in group 0: not a group of "
+	    "uid 65534 (nobody)");
+	assert_int_equal(ht_status(h, "evil").found, 0);
+	/* spawn: a template without user runs as the peer; one with
+	 * another user is refused */
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "pool", NULL);
+	if (code != 0)
+		fail_msg("spawn pool as nobody exited %d: %s%s", code, out,
+		    err);
+	assert_int_equal(uid_of(ht_pid(h, "pool/1")), NOBODY);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "rootpool",
+	    NULL);
+	assert_int_equal(code, 4);
+	HT_CONTAINS(err, "uid 65534 (nobody) may not spawn instances that run "
+	    "as uid 0 (root)");
+	/* root's own additions are unchanged */
+	snprintf(spec, sizeof spec, "{\"name\":\"roots\",\"command\":"
+	    "[\"%s\",\"sleep\"]}", h->child);
+	HT_CTL(h, 0, &out, &err, "add-child", "", spec);
+	assert_int_equal(uid_of(ht_pid(h, "roots")), 0);
+	HT_CTL(h, 0, &out, &err, "spawn", "pool");
+	assert_int_equal(uid_of(ht_pid(h, "pool/2")), 0);
+}
+
+/* control.allow_run_as grants a peer other users, or any ("*"). */
+static void
+test_integ_security_allow_run_as(void **state)
+{
+	struct ht *h = *state;
+	char spec[4200];
+	const char *out, *err;
+	int code;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, RUNAS_CONF(",'allow_run_as':{'nobody':['daemon','root']}"));
+	snprintf(spec, sizeof spec, "{\"name\":\"d\",\"user\":\"daemon\","
+	    "\"command\":[\"%s\",\"sleep\"]}", h->child);
+	add_as_nobody(h, spec, 0);
+	assert_int_equal(uid_of(ht_pid(h, "d")), 1);
+	/* a granted herdd user: the template's (root's) instances */
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "pool", NULL);
+	if (code != 0)
+		fail_msg("spawn as nobody exited %d: %s%s", code, out, err);
+	assert_int_equal(uid_of(ht_pid(h, "pool/1")), 0);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "rootpool",
+	    NULL);
+	if (code != 0)
+		fail_msg("spawn rootpool as nobody exited %d: %s%s", code, out,
+		    err);
+	assert_int_equal(uid_of(ht_pid(h, "rootpool/1")), 0);
+	/* not granted: bin */
+	snprintf(spec, sizeof spec, "{\"name\":\"b\",\"user\":\"bin\","
+	    "\"command\":[\"%s\",\"sleep\"]}", h->child);
+	HT_CONTAINS(add_as_nobody(h, spec, 4), "may not add a child that runs "
+	    "as uid 2 (bin)");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1105,6 +1233,8 @@ main(void)
 		T(test_integ_security_notify_for_user_child),
 		T(test_integ_security_modes_umask_0),
 		T(test_integ_security_modes_umask_077),
+		T(test_integ_security_runtime_children_run_as_peer),
+		T(test_integ_security_allow_run_as),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,
