@@ -51,7 +51,11 @@ clean:
 
 PKGS := libevent libcjson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
+# mbedTLS (which libnng-dev brings) for herdd's own TLS engine: nng 1.5.2
+# does not say whose certificate a client presented (supervisord/
+# tls-engine.c, docs/security.md).
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng \
+	-lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 # herdctl, a short-lived process, links Debian's libnng.a and the mbedTLS
 # archives it needs (libnng-dev depends on libmbedtls-dev): loading and
 # binding the shared ones was ~0.5 ms of every run. It needs no libevent.

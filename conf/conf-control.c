@@ -206,6 +206,42 @@ conf_set_run_as(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	return bad;
 }
 
+/* "allow_subjects": {"CN=ci": "deploy", "DNS:ops.example.com": "ops"}. */
+int
+conf_set_subjects(struct conf_ctx *ctx, const cJSON *v, void *dst,
+    const struct conf_key *k)
+{
+	struct conf_control *c = dst;
+	const cJSON *el;
+	size_t n = 0, old;
+	int bad = 0;
+
+	if (!cJSON_IsObject(v) || v->child == NULL)
+		return conf_err_expected(ctx, v, "a non-empty object of "
+		    "certificate subjects (\"CN=...\") or names (\"DNS:...\"),"
+		    " each with a user name");
+	if ((c->tcp_subjects = conf_calloc(ctx, (size_t)cJSON_GetArraySize(v),
+	    sizeof *c->tcp_subjects)) == NULL)
+		return -1;
+	cJSON_ArrayForEach(el, v) {
+		struct conf_subject *cs = &c->tcp_subjects[n];
+		old = conf_path_key(ctx, el->string);
+		if (el->string[0] == '\0') {
+			conf_err_key(ctx, el, "an empty subject matches no "
+			    "certificate");
+			bad = -1;
+		} else if (conf_control_uid(ctx, el, &cs->uid) != 0) {
+			bad = -1;
+		} else {
+			cs->name = conf_strdup(ctx, el->string);
+			n++;
+		}
+		conf_path_pop(ctx, old);
+	}
+	c->ntcp_subjects = n;
+	return bad;
+}
+
 int
 conf_run_as_granted(const struct conf_control *c, uid_t peer, uid_t as)
 {
@@ -402,6 +438,9 @@ conf_control_clear(struct conf_control *c)
 	for (i = 0; i < c->nrun_as; i++)
 		free(c->run_as[i].as);
 	free(c->run_as);
+	for (i = 0; i < c->ntcp_subjects; i++)
+		free(c->tcp_subjects[i].name);
+	free(c->tcp_subjects);
 	free(c->allow_uids);
 	free(c->allow_gids);
 	free(c->tcp_url);

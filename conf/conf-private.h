@@ -175,6 +175,8 @@ int conf_set_ctl_group(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_run_as(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
+int conf_set_subjects(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
 int conf_set_uid_list(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_gid_list(struct conf_ctx *, const cJSON *, void *,

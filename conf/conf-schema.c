@@ -63,6 +63,8 @@ const struct conf_key conf_keys[] = {
 	{ "key", CONF_K_TCP, CTL(tls_key), conf_set_str, .min = 1,
 	    .required = 1 },
 	{ "ca", CONF_K_TCP, CTL(tls_ca), conf_set_str, .min = 1 },
+	{ "allow_subjects", CONF_K_TCP, CONF_T_CONTROL, 0, conf_set_subjects,
+	    .dflt = NULL },
 	{ "allow", CONF_K_TCP, CONF_T_CONTROL, 0, conf_set_cidr_list,
 	    .required = 1 },
 

@@ -377,9 +377,19 @@ conf_set_tcp(struct conf_ctx *ctx, const cJSON *v, void *dst,
 {
 	struct conf_obj o = { .control = dst };
 
+	const cJSON *subj = cJSON_GetObjectItemCaseSensitive(v,
+	    "allow_subjects");
+
 	if (!cJSON_IsObject(v))
 		return conf_err_expected(ctx, v, "an object");
 	conf_validate_object(ctx, v, CONF_K_TCP, &o);
+	/* a subject is only worth what the certificate's verification is */
+	if (subj != NULL && cJSON_GetObjectItemCaseSensitive(v, "ca") == NULL) {
+		size_t old = conf_path_key(ctx, "allow_subjects");
+		conf_err_key(ctx, subj, "needs \"ca\": only a certificate the "
+		    "CA verified is matched");
+		conf_path_pop(ctx, old);
+	}
 	return 0;
 }
 

@@ -92,6 +92,14 @@ struct conf_cidr {
 	int prefix;              /* 0..32 or 0..128 */
 };
 
+/* One "control.tcp.allow_subjects" entry: a TLS client whose verified
+ * certificate has this subject ("CN=ci, O=example") or DNS name
+ * ("DNS:ci.example.com") acts as local user uid. */
+struct conf_subject {
+	char *name;
+	uid_t uid;
+};
+
 /* One "control.allow_run_as" entry: a peer that may add or spawn children
  * running as other users than itself. */
 struct conf_run_as {
@@ -129,6 +137,9 @@ struct conf_control {
 	                             and may then mutate */
 	struct conf_cidr *tcp_allow; /* peers allowed to connect */
 	size_t ntcp_allow;
+	struct conf_subject *tcp_subjects; /* certificates that act as a
+	                                      local user */
+	size_t ntcp_subjects;
 };
 
 struct conf {

@@ -83,20 +83,21 @@ access_may_mutate(const struct request *r, const struct op *op, char *cause,
 {
 	if (!op->mutating || uid_may_mutate(r->h, r->uid))
 		return 1;
-	if (r->tcp && r->tls_verified && r->uid < 0)
-		return 1; /* may mutate, but runs nothing (need_user) */
 	if (!r->tcp)
 		snprintf(cause, len, "uid %d may not %s: read-only access "
 		    "(see control.allow_users)", r->uid, op->name);
 	else if (r->uid >= 0)
-		snprintf(cause, len, "the tls client %s, mapped to uid %d, may "
-		    "not %s: read-only access (see control.allow_users)",
+		snprintf(cause, len, "the tls client \"%s\", mapped to uid %d, "
+		    "may not %s: read-only access (see control.allow_users)",
 		    r->subject, r->uid, op->name);
+	else if (r->tls_verified)
+		snprintf(cause, len, "the tls client \"%s\" may not %s: "
+		    "read-only access (its certificate is not in "
+		    "control.tcp.allow_subjects)", r->subject, op->name);
 	else
-		snprintf(cause, len, "a tcp peer %s%s may not %s: read-only "
-		    "access (see control.tcp.ca and control.tcp.allow_subjects)",
-		    r->subject[0] ? "with certificate " : "without a verified "
-		    "client certificate", r->subject, op->name);
+		snprintf(cause, len, "a tcp peer without a verified client "
+		    "certificate may not %s: read-only access (see "
+		    "control.tcp.ca)", op->name);
 	return 0;
 }
 

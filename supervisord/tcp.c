@@ -1,8 +1,11 @@
 /*
  * The optional remote control listener: tls+tcp:// on the control socket,
  * off unless control.tcp is configured. Peers outside control.tcp.allow are
- * dropped as their pipe is added; a peer may send mutating ops only if it
- * presented a client certificate that control.tcp.ca verified.
+ * dropped as their pipe is added. A peer whose client certificate
+ * control.tcp.ca verified and whose subject or DNS name is in
+ * control.tcp.allow_subjects acts as the local user it maps to (access.c
+ * decides what that user may do); any other is read-only. herdd's own TLS
+ * engine (tls-engine.c) is what tells whose certificate it was.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +19,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "tls-engine.h"
 #include "util.h"
 
 /* The allow list, copied: nng's threads read it while a reload may free
@@ -84,16 +88,30 @@ tcp_listen(struct control *ctl, nng_socket sock, char *cause, size_t len)
 	nng_tls_config *cfg = NULL;
 	nng_listener l;
 	char *cert = NULL, *key = NULL;
+	size_t i;
 	int rv;
 
 	if (cc->tcp_url == NULL)
 		return 0;
+	if ((rv = tls_engine_register()) != 0) {
+		snprintf(cause, len, "tls engine: %s", nng_strerror(rv));
+		return -1;
+	}
 	allow = xcalloc(1, sizeof *allow);
 	allow->list.ntcp_allow = cc->ntcp_allow;
 	allow->list.tcp_allow = xcalloc(cc->ntcp_allow + 1,
 	    sizeof *cc->tcp_allow);
 	memcpy(allow->list.tcp_allow, cc->tcp_allow,
 	    cc->ntcp_allow * sizeof *cc->tcp_allow);
+	/* as the listener was made: a reload changes it at the next start */
+	allow->list.ntcp_subjects = cc->ntcp_subjects;
+	allow->list.tcp_subjects = xcalloc(cc->ntcp_subjects + 1,
+	    sizeof *cc->tcp_subjects);
+	for (i = 0; i < cc->ntcp_subjects; i++) {
+		allow->list.tcp_subjects[i].name =
+		    xstrdup(cc->tcp_subjects[i].name);
+		allow->list.tcp_subjects[i].uid = cc->tcp_subjects[i].uid;
+	}
 	nng_pipe_notify(sock, NNG_PIPE_EV_ADD_PRE, admit_cb, NULL);
 
 	if (read_file(cc->tls_cert, &cert, cause, len) == -1 ||
@@ -122,9 +140,11 @@ tcp_listen(struct control *ctl, nng_socket sock, char *cause, size_t len)
 		    nng_strerror(rv));
 		goto fail;
 	}
-	log_info("control listener on %s (%s)", cc->tcp_url, cc->tls_ca ?
-	    "clients with a verified certificate may change things" :
-	    "read-only: no control.tcp.ca");
+	log_info("control listener on %s (%s)", cc->tcp_url,
+	    cc->tls_ca == NULL ? "read-only: no control.tcp.ca" :
+	    cc->ntcp_subjects == 0 ? "read-only: no control.tcp."
+	    "allow_subjects" : "clients act as the users their certificates "
+	    "map to");
 	nng_tls_config_free(cfg); /* the listener holds its own reference */
 	free(cert);
 	free(key);
@@ -140,18 +160,45 @@ fail:
 void
 tcp_close(void)
 {
+	size_t i;
+
 	if (allow == NULL)
 		return;
 	free(allow->list.tcp_allow);
+	for (i = 0; i < allow->list.ntcp_subjects; i++)
+		free(allow->list.tcp_subjects[i].name);
+	free(allow->list.tcp_subjects);
 	free(allow);
 	allow = NULL;
+}
+
+/* Whether NAME is the peer's subject or one of its DNS names. */
+static int
+peer_is(const struct tls_peer *p, const char *name)
+{
+	const char *d;
+
+	if (strcmp(p->subject, name) == 0)
+		return 1;
+	for (d = p->dns; *d != '\0'; d += strlen(d) + 1)
+		if (strcmp(d, name) == 0)
+			return 1;
+	return 0;
 }
 
 void
 tcp_peer_identify(struct request *r)
 {
-	bool v = false;
+	struct tls_peer p;
+	size_t i;
 
-	r->tls_verified = nng_pipe_get_bool(nng_msg_get_pipe(r->msg),
-	    NNG_OPT_TLS_VERIFIED, &v) == 0 && v;
+	r->tls_verified = tls_engine_peer(nng_msg_get_pipe(r->msg), &p);
+	if (!r->tls_verified)
+		return;
+	snprintf(r->subject, sizeof r->subject, "%s", p.subject);
+	for (i = 0; allow != NULL && i < allow->list.ntcp_subjects; i++)
+		if (peer_is(&p, allow->list.tcp_subjects[i].name)) {
+			r->uid = (int)allow->list.tcp_subjects[i].uid;
+			return;
+		}
 }

@@ -27,7 +27,8 @@
 /* Every bad-NAME.json fixture, checked against bad-NAME.expected. */
 static const char *const bad_fixtures[] = {
 	"backoff", "child-not-object", "children-not-array",
-	"command-non-string", "control", "control-run-as", "control-tcp",
+	"command-non-string", "control", "control-run-as", "control-subjects",
+	"control-tcp",
 	"control-tcp-url",
 	"duplicate-key", "duplicate-name",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
