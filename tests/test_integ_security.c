@@ -1210,6 +1210,30 @@ test_integ_security_allow_run_as(void **state)
 	    "as uid 2 (bin)");
 }
 
+/* spawn's arguments are argv words, never given to a shell: shell syntax
+ * in them arrives as it was written and runs nothing. */
+static void
+test_integ_security_spawn_args_not_shell(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'pool','type':'supervisor','strategy':"
+	    "'simple_one_for_one','children':[{'name':'t','command':"
+	    "['@CHILD@','argv','@TMP@/args']}]}]}}");
+	char evil[1024], want[1100];
+	const char *out, *err, *got;
+
+	snprintf(evil, sizeof evil, "$(touch %s/pwned); `touch %s/pwned2`; "
+	    "touch %s/pwned3 | x", h->dir, h->dir, h->dir);
+	HT_CTL(h, 0, &out, &err, "spawn", "pool", evil, "*");
+	got = ht_wait_file(h, ht_path(h, "args"), "*\n", HT_T);
+	assert_non_null(got);
+	snprintf(want, sizeof want, "%s\n*\n", evil);
+	assert_string_equal(got, want);
+	assert_null(ht_read_file(h, ht_path(h, "pwned")));
+	assert_null(ht_read_file(h, ht_path(h, "pwned2")));
+	assert_null(ht_read_file(h, ht_path(h, "pwned3")));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1235,6 +1259,7 @@ main(void)
 		T(test_integ_security_modes_umask_077),
 		T(test_integ_security_runtime_children_run_as_peer),
 		T(test_integ_security_allow_run_as),
+		T(test_integ_security_spawn_args_not_shell),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,
