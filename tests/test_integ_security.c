@@ -26,8 +26,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "harness.h"
+#include "ipc.h"
 
 #define NOBODY 65534 /* nobody, and nogroup, on Debian */
 
@@ -1234,6 +1237,68 @@ test_integ_security_spawn_args_not_shell(void **state)
 	assert_null(ht_read_file(h, ht_path(h, "pwned3")));
 }
 
+/*
+ * Requests whose reply waits (a stop of a child that takes its time) are
+ * bounded: past 4,096 herdd answers busy at once and keeps no more; the
+ * ones it kept are answered when the child ends (nng's raw rep0 keeps at
+ * most 64 replies queued for one connection and drops the rest: a client
+ * with more in flight on one connection loses those, docs/protocol.md).
+ */
+static void
+test_integ_security_waiters_bounded(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','shutdown':'infinity','command':['@CHILD@',"
+	    "'ignore-term']}]}}");
+	const char *body = "{\"v\":1,\"id\":1,\"op\":\"stop\","
+	    "\"args\":{\"name\":\"a\"}}";
+	int i, ok = 0, busy = 0, n = 4096 + 10;
+	pid_t a = ht_pid(h, "a");
+	nng_socket sock;
+	nng_msg *m;
+	char url[512];
+
+	/* raw req0: many requests in flight on one socket */
+	assert_int_equal(nng_req0_open_raw(&sock), 0);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, ht_ms(HT_TIMEOUT));
+	nng_socket_set_int(sock, NNG_OPT_SENDBUF, 8192);
+	nng_socket_set_int(sock, NNG_OPT_RECVBUF, 8192);
+	ipc_control_url(h->run, url, sizeof url);
+	assert_int_equal(nng_dial(sock, url, NULL, 0), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(nng_msg_alloc(&m, 0), 0);
+		assert_int_equal(nng_msg_header_append_u32(m,
+		    0x80000000u | (uint32_t)(i + 1)), 0);
+		assert_int_equal(nng_msg_append(m, body, strlen(body)), 0);
+		assert_int_equal(nng_sendmsg(sock, m, 0), 0);
+	}
+	/* the 10 past the bound are answered at once */
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(nng_recvmsg(sock, &m, 0), 0);
+		if (strstr(nng_msg_body(m), "too many requests waiting"))
+			busy++;
+		nng_msg_free(m);
+	}
+	assert_int_equal(busy, 10);
+	assert_string_equal(ht_status(h, "a").state, "stopping");
+	/* the child ends: the kept requests are answered, ok */
+	assert_int_equal(kill(a, SIGKILL), 0);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, ht_ms(2000));
+	for (i = 0; i < 4096; i++) {
+		if (nng_recvmsg(sock, &m, 0) != 0)
+			break;
+		if (strstr(nng_msg_body(m), "\"ok\":true"))
+			ok++;
+		nng_msg_free(m);
+	}
+	nng_close(sock);
+	if (ok < 64)
+		fail_msg("only %d of the kept stops were answered", ok);
+	assert_string_equal(ht_status(h, "a").state, "stopped");
+	/* and the waiters are gone: new requests wait again */
+	assert_non_null(ht_result(h, "start", "{'name':'a'}"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1260,6 +1325,7 @@ main(void)
 		T(test_integ_security_runtime_children_run_as_peer),
 		T(test_integ_security_allow_run_as),
 		T(test_integ_security_spawn_args_not_shell),
+		T(test_integ_security_waiters_bounded),
 	};
 
 	return cmocka_run_group_tests_name("integ_security", tests, NULL,
