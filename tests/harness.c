@@ -19,8 +19,10 @@
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1167,6 +1169,43 @@ rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	remove(path);
 	return 0;
+}
+
+void
+ht_connect_close(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd != -1);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	assert_true(strlen(path) < sizeof sa.sun_path);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1)
+		fail_msg("connect %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+long
+ht_proc_status(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	size_t n = strlen(field);
+	long v = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strncmp(line, field, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &v) == 1;
+	fclose(f);
+	if (!found)
+		fail_msg("%s has no %s", path, field);
+	return v;
 }
 
 void

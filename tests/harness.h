@@ -137,6 +137,13 @@ int ht_shutdown(struct ht *h);
 /* Kills herdd with SIGKILL and reaps it. */
 void ht_kill_herdd(struct ht *h);
 
+/* Connects to the unix socket PATH and closes at once, before nng's SP
+ * handshake (what wedges nng 1.5.2's listener, bug #1518). */
+void ht_connect_close(const char *path);
+/* An integer field of /proc/PID/status ("VmRSS", "Uid": its first
+ * number); fails the test if absent. */
+long ht_proc_status(pid_t pid, const char *field);
+
 /* Waits until PID is gone; 1 if it is (or was not there), 0 on timeout. */
 int ht_wait_gone(pid_t pid, int timeout_ms);
 /* Opens a pidfd on PID (-1 if it is gone) for a later ht_wait_pidfd. */

@@ -51,24 +51,6 @@ control_path(struct ht *h)
 	return ht_path(h, "run/control.sock");
 }
 
-/* Connects to the control socket and closes at once, before nng's SP
- * handshake. */
-static void
-connect_close(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd != -1);
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	assert_true(strlen(path) < sizeof sa.sun_path);
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1)
-		fail_msg("connect %s: %s", path, strerror(errno));
-	close(fd);
-}
-
 /* herdctl status answers within 5 s, naming the children. */
 static void
 assert_status_answers(struct ht *h)
@@ -90,9 +72,9 @@ test_integ_control_connect_close_keeps_serving(void **state)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		connect_close(control_path(h));
+		ht_connect_close(control_path(h));
 	assert_status_answers(h);
-	connect_close(control_path(h));
+	ht_connect_close(control_path(h));
 	assert_status_answers(h);
 }
 
@@ -165,7 +147,7 @@ test_integ_control_quiet_then_connect_close(void **state)
 		last = now;
 	}
 	for (i = 0; i < 3; i++)
-		connect_close(control_path(h));
+		ht_connect_close(control_path(h));
 	assert_status_answers(h);
 }
 

@@ -66,23 +66,6 @@ nobody_dir(struct ht *h)
 	return d;
 }
 
-/* herdd's resident set in KiB, from /proc. */
-static long
-rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	assert_non_null(f = fopen(path, "r"));
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /* A raw connection to herdd's control socket that did nng's SP handshake
  * as a req0 peer; -1 if it could not connect. */
 static int
@@ -143,7 +126,7 @@ test_integ_security_declared_size_pins_no_memory(void **state)
 	long before, after;
 	int fds[40], i, k;
 
-	before = rss_kib(h->pid);
+	before = ht_proc_status(h->pid, "VmRSS");
 	memset(frame, 'x', sizeof frame);
 	frame[0] = 1;
 	for (k = 0; k < 8; k++)
@@ -160,7 +143,7 @@ test_integ_security_declared_size_pins_no_memory(void **state)
 			    "closed", i, (unsigned long long)len);
 		close(fds[i]);
 	}
-	after = rss_kib(h->pid);
+	after = ht_proc_status(h->pid, "VmRSS");
 	if (after - before > 16 * 1024)
 		fail_msg("herdd grew from %ld to %ld KiB", before, after);
 	assert_non_null(ht_result(h, "ping", NULL));
@@ -722,24 +705,6 @@ test_integ_security_connections_leave_fds_for_children(void **state)
 		fail_msg("a's restarted output was not captured");
 }
 
-/* Connects to PATH and closes before nng's handshake (what wedges nng
- * 1.5.2's listener, bug #1518). */
-static void
-connect_close(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd != -1);
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	assert_true(strlen(path) < sizeof sa.sun_path);
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1)
-		fail_msg("connect %s: %s", path, strerror(errno));
-	close(fd);
-}
-
 /*
  * Finding 5: after the #1518 guard re-created the listener, control.sock
  * came back 0755 root:root (0777 under umask 0), and the control group
@@ -769,7 +734,7 @@ test_integ_security_relisten_keeps_mode(void **state)
 	for (i = 0; i < ht_ms(30000) / 100 && recoveries < 1; i++) {
 		struct timespec ts = { 0, 100 * 1000000L };
 		for (k = 0; k < 20; k++)
-			connect_close(sock);
+			ht_connect_close(sock);
 		nanosleep(&ts, NULL);
 		r = ht_result(h, "status", NULL);
 		recoveries = ht_num(cJSON_GetObjectItem(r, "herd"),
@@ -848,7 +813,7 @@ test_integ_security_out_of_fds_keeps_listener(void **state)
 		 * guard probes it 100 ms later, and re-creates it a second
 		 * after that: with no fd for either */
 		for (k = 0; k < 5; k++)
-			connect_close(sock);
+			ht_connect_close(sock);
 		set_nofile(h->pid, (rlim_t)lowest_free_fd(h->pid));
 		log = ht_wait_file(h, h->err, "cannot ", ht_ms(3000));
 		set_nofile(h->pid, normal);
@@ -889,7 +854,7 @@ test_integ_security_relisten_retried(void **state)
 	assert_int_equal(rename(h->run, away), 0);
 	for (i = 0; i < 10; i++) {
 		for (k = 0; k < 5; k++)
-			connect_close(moved);
+			ht_connect_close(moved);
 		if (ht_wait_file(h, h->err, "cannot listen on", ht_ms(3000)))
 			break;
 	}
@@ -1085,23 +1050,6 @@ test_integ_security_modes_umask_077(void **state)
 	modes_under_umask(state, 077);
 }
 
-/* The real uid of process PID, from /proc. */
-static int
-uid_of(pid_t pid)
-{
-	char path[64], line[256];
-	int uid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	assert_non_null(f = fopen(path, "r"));
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "Uid: %d", &uid) == 1)
-			break;
-	fclose(f);
-	return uid;
-}
-
 /* herdctl add-child SUP SPEC as nobody, which must exit EXPECT. */
 static const char *
 add_as_nobody(struct ht *h, const char *spec, int expect)
@@ -1145,7 +1093,7 @@ test_integ_security_runtime_children_run_as_peer(void **state)
 	snprintf(spec, sizeof spec, "{\"name\":\"mine\",\"command\":"
 	    "[\"%s\",\"sleep\"]}", h->child);
 	add_as_nobody(h, spec, 0);
-	assert_int_equal(uid_of(ht_pid(h, "mine")), NOBODY);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "mine"), "Uid"), NOBODY);
 	/* another user, or another group: refused, nothing added */
 	snprintf(spec, sizeof spec, "{\"name\":\"evil\",\"user\":\"root\","
 	    "\"command\":\"id\"}");
@@ -1164,7 +1112,7 @@ test_integ_security_runtime_children_run_as_peer(void **state)
 	if (code != 0)
 		fail_msg("spawn pool as nobody exited %d: %s%s", code, out,
 		    err);
-	assert_int_equal(uid_of(ht_pid(h, "pool/1")), NOBODY);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "pool/1"), "Uid"), NOBODY);
 	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "rootpool",
 	    NULL);
 	assert_int_equal(code, 4);
@@ -1174,9 +1122,9 @@ test_integ_security_runtime_children_run_as_peer(void **state)
 	snprintf(spec, sizeof spec, "{\"name\":\"roots\",\"command\":"
 	    "[\"%s\",\"sleep\"]}", h->child);
 	HT_CTL(h, 0, &out, &err, "add-child", "", spec);
-	assert_int_equal(uid_of(ht_pid(h, "roots")), 0);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "roots"), "Uid"), 0);
 	HT_CTL(h, 0, &out, &err, "spawn", "pool");
-	assert_int_equal(uid_of(ht_pid(h, "pool/2")), 0);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "pool/2"), "Uid"), 0);
 }
 
 /* control.allow_run_as grants a peer other users, or any ("*"). */
@@ -1194,18 +1142,18 @@ test_integ_security_allow_run_as(void **state)
 	snprintf(spec, sizeof spec, "{\"name\":\"d\",\"user\":\"daemon\","
 	    "\"command\":[\"%s\",\"sleep\"]}", h->child);
 	add_as_nobody(h, spec, 0);
-	assert_int_equal(uid_of(ht_pid(h, "d")), 1);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "d"), "Uid"), 1);
 	/* a granted herdd user: the template's (root's) instances */
 	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "pool", NULL);
 	if (code != 0)
 		fail_msg("spawn as nobody exited %d: %s%s", code, out, err);
-	assert_int_equal(uid_of(ht_pid(h, "pool/1")), 0);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "pool/1"), "Uid"), 0);
 	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "rootpool",
 	    NULL);
 	if (code != 0)
 		fail_msg("spawn rootpool as nobody exited %d: %s%s", code, out,
 		    err);
-	assert_int_equal(uid_of(ht_pid(h, "rootpool/1")), 0);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "rootpool/1"), "Uid"), 0);
 	/* not granted: bin */
 	snprintf(spec, sizeof spec, "{\"name\":\"b\",\"user\":\"bin\","
 	    "\"command\":[\"%s\",\"sleep\"]}", h->child);

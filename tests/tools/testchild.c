@@ -261,33 +261,38 @@ notify_ready(void)
 	notify_text("READY=1\n");
 }
 
-/* Sends TEXT to $NOTIFY_SOCKET (exits 111 if it cannot). */
-static void
-notify_text(const char *text)
+/* $NOTIFY_SOCKET's address ('@' is the abstract namespace) into *sa;
+ * returns its length (exits 111 without one). */
+static socklen_t
+notify_addr(struct sockaddr_un *sa)
 {
 	const char *sock = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa;
-	socklen_t len;
 	size_t n;
-	int fd;
 
 	if (sock == NULL || sock[0] == '\0') {
 		fprintf(stderr, "testchild: no NOTIFY_SOCKET\n");
 		exit(111);
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
 	n = strlen(sock);
-	if (n >= sizeof sa.sun_path)
+	if (n >= sizeof sa->sun_path)
 		exit(111);
-	memcpy(sa.sun_path, sock, n);
-	if (sock[0] == '@') {
-		sa.sun_path[0] = '\0';
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
-	} else {
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	}
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memcpy(sa->sun_path, sock, n);
+	if (sock[0] == '@')
+		sa->sun_path[0] = '\0';
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+	    (sock[0] == '@' ? 0 : 1));
+}
+
+/* Sends TEXT to $NOTIFY_SOCKET (exits 111 if it cannot). */
+static void
+notify_text(const char *text)
+{
+	struct sockaddr_un sa;
+	socklen_t len = notify_addr(&sa);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
 	if (fd == -1 || sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
 	    len) == -1) {
 		perror("testchild: notify");
@@ -301,7 +306,6 @@ notify_text(const char *text)
 static void
 notify_barrier(void)
 {
-	const char *sock = getenv("NOTIFY_SOCKET");
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -310,24 +314,14 @@ notify_barrier(void)
 	struct iovec iov = { "BARRIER=1\n", 10 };
 	struct msghdr mh;
 	struct cmsghdr *cm;
-	size_t n;
 	int p[2], fd;
 	char c;
 
-	if (sock == NULL || pipe(p) == -1)
+	if (pipe(p) == -1)
 		exit(111);
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	n = strlen(sock);
-	if (n >= sizeof sa.sun_path)
-		exit(111);
-	memcpy(sa.sun_path, sock, n);
-	if (sock[0] == '@')
-		sa.sun_path[0] = '\0';
 	memset(&mh, 0, sizeof mh);
+	mh.msg_namelen = notify_addr(&sa);
 	mh.msg_name = &sa;
-	mh.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    n + (sock[0] == '@' ? 0 : 1));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf.buf;
