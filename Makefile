@@ -110,7 +110,10 @@ LIBHERD_A := $(B)/libherd.a
 LIBHERD_SO := $(B)/libherd.so.$(LIBHERD_VERSION)
 LIBHERD := $(LIBHERD_A) $(LIBHERD_SO) $(B)/$(LIBHERD_SONAME) $(B)/libherd.so
 
-build-all: $(HERDD) $(HERDCTL) $(LIBHERD)
+EXAMPLES_BIN := $(patsubst examples/actors/%.c,$(B)/examples/%,\
+	$(wildcard examples/actors/*.c))
+
+build-all: $(HERDD) $(HERDCTL) $(LIBHERD) $(EXAMPLES_BIN)
 
 build-tests: build-all $(TOOLS) $(TESTS)
 
@@ -132,9 +135,14 @@ $(LIBHERD_A): $(LIBHERD_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# libherd's actor runtime runs on libevent and talks nng and JSON.
+LIBHERD_LIBS := $(shell pkg-config --libs libevent libcjson 2>/dev/null) -lnng \
+	-lpthread
+
 $(LIBHERD_SO): $(LIBHERD_PIC) worker/libherd.map
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIBHERD_SONAME) \
-		-Wl,--version-script=worker/libherd.map -o $@ $(LIBHERD_PIC)
+		-Wl,--version-script=worker/libherd.map -o $@ $(LIBHERD_PIC) \
+		$(LIBHERD_LIBS)
 
 $(B)/$(LIBHERD_SONAME) $(B)/libherd.so: $(LIBHERD_SO)
 	ln -sf $(notdir $<) $@
@@ -142,7 +150,13 @@ $(B)/$(LIBHERD_SONAME) $(B)/libherd.so: $(LIBHERD_SO)
 # libherd's test links the archive only: it is a client, not part of herdd.
 $(B)/tests/test_libherd.o: ALL_CFLAGS += -Iworker
 $(B)/tests/test_libherd: $(B)/tests/test_libherd.o $(LIBHERD_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBHERD_LIBS)
+
+# Example actors (examples/actors/), each a program on libherd; the tests
+# and the demo run them.
+$(B)/examples/actors/%.o: ALL_CFLAGS += -Iworker
+$(B)/examples/%: $(B)/examples/actors/%.o $(LIBHERD_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o
 	$(CC) $(LDFLAGS) -o $@ $^

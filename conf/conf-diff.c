@@ -154,7 +154,7 @@ conf_child_same(const struct conf_child *a, const struct conf_child *b,
 	struct conf_diff_fields f;
 
 	conf_diff_fields_init(&f, fields, len);
-	if (a->type != b->type) {
+	if (a->type != b->type || a->actor != b->actor) {
 		conf_diff_field(&f, "type");
 		return 0;
 	}
@@ -361,7 +361,7 @@ conf_diff_children(struct conf_diff_ctx *x, const char *prefix,
 			k = (size_t)j + 1;
 		}
 		oc = a->children[j];
-		if (oc->type != nc->type) {
+		if (oc->type != nc->type || oc->actor != nc->actor) {
 			conf_diff_add(x, path, CONF_CH_REMOVED, NULL);
 			conf_diff_add(x, path, CONF_CH_ADDED, NULL);
 		} else {

@@ -7,12 +7,14 @@
 #include "conf-private.h"
 
 /* Indexed by the enum values of conf.h; NULL-terminated for the checks. */
-const char *const conf_type_names[] = { "worker", "supervisor", NULL };
+const char *const conf_type_names[] = { "worker", "supervisor", "actor",
+	NULL };
 const char *const conf_strategy_names[] = { "one_for_one", "one_for_all",
 	"rest_for_one", "simple_one_for_one", NULL };
 const char *const conf_restart_names[] = { "permanent", "transient",
 	"temporary", NULL };
-const char *const conf_ready_names[] = { "exec", "notify", "fd", NULL };
+const char *const conf_ready_names[] = { "exec", "notify", "fd", "actor",
+	NULL };
 const char *const conf_auto_shutdown_names[] = { "never", "any_significant",
 	"all_significant", NULL };
 const char *const conf_output_names[] = { "log", "null", "inherit", NULL };
@@ -46,7 +48,7 @@ conf_name(const char *const *names, size_t n, int v)
 const char *
 conf_type_name(enum conf_type v)
 {
-	return conf_name(conf_type_names, 2, (int)v);
+	return conf_name(conf_type_names, 3, (int)v);
 }
 
 const char *
@@ -64,7 +66,7 @@ conf_restart_name(enum conf_restart v)
 const char *
 conf_ready_name(enum conf_ready v)
 {
-	return conf_name(conf_ready_names, 3, (int)v);
+	return conf_name(conf_ready_names, 4, (int)v);
 }
 
 const char *

@@ -313,6 +313,15 @@ conf_validate_child_rules(struct conf_ctx *ctx, const cJSON *obj,
 		    "significant children cannot be permanent");
 	if (kind != CONF_K_WORKER)
 		return;
+	if (conf_validate_ok(s, "ready", kind) && c->actor &&
+	    c->ready != CONF_READY_ACTOR)
+		conf_validate_err_in(ctx, obj, "ready", "an actor is ready "
+		    "when its init has returned: \"ready\" must be \"actor\" "
+		    "(or absent)");
+	else if (conf_validate_ok(s, "ready", kind) && !c->actor &&
+	    c->ready == CONF_READY_ACTOR)
+		conf_validate_err_in(ctx, obj, "ready", "\"ready\": \"actor\" "
+		    "is only for \"type\": \"actor\"");
 	if (conf_validate_ok(s, "ready_fd", kind) &&
 	    !conf_validate_bad(s, "ready", kind) && c->ready != CONF_READY_FD)
 		conf_validate_err_in(ctx, obj, "ready_fd",
@@ -419,7 +428,8 @@ conf_validate_child(struct conf_ctx *ctx, const cJSON *obj,
 	if (cJSON_IsString(t) && strcmp(t->valuestring, "supervisor") == 0)
 		kind = CONF_K_SUPCHILD;
 	else if (t != NULL && !(cJSON_IsString(t) &&
-	    strcmp(t->valuestring, "worker") == 0))
+	    (strcmp(t->valuestring, "worker") == 0 ||
+	    strcmp(t->valuestring, "actor") == 0)))
 		kind = CONF_K_CHILD;
 	if (kind == CONF_K_SUPCHILD) {
 		if ((c->sup = conf_calloc(ctx, 1, sizeof *c->sup)) == NULL)
@@ -429,6 +439,13 @@ conf_validate_child(struct conf_ctx *ctx, const cJSON *obj,
 	s = conf_validate_object(ctx, obj, kind, &o);
 	if (kind == CONF_K_SUPCHILD)
 		conf_validate_sup_rules(ctx, obj, &s, kind, c->sup);
+	if (c->type == CONF_ACTOR) {
+		/* an actor is a worker that is ready once its init returned */
+		c->type = CONF_WORKER;
+		c->actor = 1;
+		if (!conf_validate_ok(&s, "ready", kind))
+			c->ready = CONF_READY_ACTOR;
+	}
 	conf_validate_child_rules(ctx, obj, &s, kind, c);
 }
 

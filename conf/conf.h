@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum conf_type { CONF_WORKER, CONF_SUPERVISOR };
+/* "type": an actor is a worker that speaks the actor protocol (libherd):
+ * after loading, its type is CONF_WORKER with conf_child.actor set. */
+enum conf_type { CONF_WORKER, CONF_SUPERVISOR, CONF_ACTOR };
 enum conf_strategy {
 	CONF_ONE_FOR_ONE,
 	CONF_ONE_FOR_ALL,
@@ -14,7 +16,8 @@ enum conf_strategy {
 	CONF_SIMPLE_ONE_FOR_ONE
 };
 enum conf_restart { CONF_PERMANENT, CONF_TRANSIENT, CONF_TEMPORARY };
-enum conf_ready { CONF_READY_EXEC, CONF_READY_NOTIFY, CONF_READY_FD };
+enum conf_ready { CONF_READY_EXEC, CONF_READY_NOTIFY, CONF_READY_FD,
+	CONF_READY_ACTOR };
 enum conf_auto_shutdown {
 	CONF_AUTO_NEVER,
 	CONF_AUTO_ANY_SIGNIFICANT,
@@ -42,7 +45,9 @@ struct conf_sup;
 /* One entry of a "children" array: a worker or a nested supervisor. */
 struct conf_child {
 	char *name;
-	enum conf_type type;
+	enum conf_type type;       /* CONF_WORKER or CONF_SUPERVISOR */
+	int actor;                 /* "type": "actor": a worker linked with
+	                              libherd, ready "actor" */
 	enum conf_restart restart; /* default permanent */
 	long shutdown_ms;          /* default 5000 workers, infinity supervisors */
 	int significant;           /* default 0 */

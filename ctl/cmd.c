@@ -27,6 +27,10 @@ extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_actors_entry;
+extern const struct cmd_entry cmd_cast_entry;
+extern const struct cmd_entry cmd_call_entry;
+extern const struct cmd_entry cmd_inspect_entry;
 
 /* In the order herdctl --help lists them. */
 const struct cmd_entry *const cmd_table[] = {
@@ -44,6 +48,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_reload_entry,
 	&cmd_diff_entry,
 	&cmd_config_entry,
+	&cmd_actors_entry,
+	&cmd_cast_entry,
+	&cmd_call_entry,
+	&cmd_inspect_entry,
 	&cmd_shutdown_entry,
 	&cmd_events_entry,
 	&cmd_wait_entry,
@@ -165,6 +173,19 @@ cmd_parse_int(const char *what, const char *s, int64_t min, int64_t *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/* TEXT as a JSON value (caller frees), or NULL after saying what is wrong
+ * with the WHAT ("message"). */
+cJSON *
+cmd_json_arg(const char *what, const char *text)
+{
+	cJSON *j = cJSON_Parse(text);
+
+	if (j == NULL)
+		output_warnx("the %s is not JSON: %s (quote it: '{\"op\":\"get\"}')",
+		    what, text);
+	return j;
 }
 
 /* start, stop and restart: OP on one child, then "VERB path (pid N)". */

@@ -62,6 +62,7 @@ int cmd_args(const struct cmd_entry *, int argc, char **argv, int min,
     int max);
 int cmd_parse_int(const char *what, const char *s, int64_t min,
     int64_t *out);
+cJSON *cmd_json_arg(const char *what, const char *text);
 int cmd_child_op(struct ctl *, const struct cmd_entry *, int, char **,
     const char *op, const char *verb);
 

@@ -43,6 +43,11 @@
 #define IPC_E_FAILED "failed"
 #define IPC_E_INVALID_CONFIG "invalid_config"
 #define IPC_E_INTERNAL "internal"
+/* actors (ACTORS.md's names) */
+#define IPC_E_NOPROC "noproc"
+#define IPC_E_TIMEOUT "timeout"
+#define IPC_E_CALLING_SELF "calling_self"
+#define IPC_E_MAILBOX_FULL "mailbox_full"
 
 /* herdctl exit codes, one per class of failure (documented in herdctl --help). */
 #define IPC_EXIT_OK 0

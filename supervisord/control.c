@@ -27,6 +27,7 @@
 #include "control.h"
 #include "guard.h"
 #include "log.h"
+#include "node.h"
 #include "util.h"
 
 #define MAX_WAITERS 4096
@@ -302,20 +303,33 @@ static const struct {
 	{ op_info_table, &op_info_count },
 	{ op_child_table, &op_child_count },
 	{ op_config_table, &op_config_count },
+	{ op_actor_table, &op_actor_count },
 };
+
+static const struct op *
+op_find_in(const struct op *ops, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ops[i].name, name) == 0)
+			return &ops[i];
+	return NULL;
+}
 
 static const struct op *
 op_find(const char *name)
 {
-	size_t t, i;
+	const struct op *op;
+	size_t t;
 
-	for (i = 0; i < sizeof op_herd_table / sizeof op_herd_table[0]; i++)
-		if (strcmp(op_herd_table[i].name, name) == 0)
-			return &op_herd_table[i];
+	if ((op = op_find_in(op_herd_table, sizeof op_herd_table /
+	    sizeof op_herd_table[0], name)) != NULL)
+		return op;
 	for (t = 0; t < sizeof op_tables / sizeof op_tables[0]; t++)
-		for (i = 0; i < *op_tables[t].n; i++)
-			if (strcmp(op_tables[t].ops[i].name, name) == 0)
-				return &op_tables[t].ops[i];
+		if ((op = op_find_in(op_tables[t].ops, *op_tables[t].n,
+		    name)) != NULL)
+			return op;
 	return NULL;
 }
 
@@ -349,7 +363,15 @@ handle(struct control *ctl, nng_msg *msg)
 		free(cause);
 		return;
 	}
-	if ((op = op_find(r.req.op)) == NULL) {
+	if (node_request(&r)) {
+		/* the node socket: actors' own ops, which check who sent */
+		if ((op = op_find_in(op_node_table, op_node_count,
+		    r.req.op)) == NULL)
+			reply_err(&r, IPC_E_UNKNOWN_OP, "unknown node op "
+			    "\"%.100s\"", r.req.op);
+		else
+			op->fn(&r);
+	} else if ((op = op_find(r.req.op)) == NULL) {
 		reply_err(&r, IPC_E_UNKNOWN_OP, "unknown op \"%.100s\"",
 		    r.req.op);
 	} else {
@@ -406,6 +428,7 @@ struct control *
 control_create(struct herdd *h, char *cause, size_t len)
 {
 	struct control *ctl = xcalloc(1, sizeof *ctl);
+	char url[4200];
 	int rv, fd, sfd;
 
 	ctl->h = h;
@@ -437,6 +460,14 @@ control_create(struct herdd *h, char *cause, size_t len)
 	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
 		if (rv != 0)
 			snprintf(cause, len, "recvfd: %s", nng_strerror(rv));
+		control_destroy(ctl);
+		return NULL;
+	}
+	/* the node socket: actors of any user say hello here; herdd knows
+	 * them by pid (node.c), so the file is open to all who can reach it */
+	if (node_url(h->conf->run_dir, url, sizeof url) == -1 ||
+	    guard_listen(h->guard, ctl->sock, nng_req0_open, url, 0666, -1,
+	    cause, len) == -1) {
 		control_destroy(ctl);
 		return NULL;
 	}

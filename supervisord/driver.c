@@ -19,6 +19,7 @@
 #include "events.h"
 #include "herdd.h"
 #include "log.h"
+#include "node.h"
 #include "output.h"
 #include "pidmap.h"
 #include "ready.h"
@@ -320,7 +321,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	int has_gid;
 	struct run_as user = child_user(c, &has_gid);
 	char exe[4096], *notify = NULL, **env, **argv;
-	char *watchdog_env = NULL, *extra[3] = { NULL, NULL, NULL };
+	char *watchdog_env = NULL, *extra[5] = { NULL, NULL, NULL, NULL, NULL };
+	char *node_env = NULL, *name_env = NULL;
+	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
 
@@ -381,8 +384,18 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	if (user.set)
 		ident = child_ident_create(user.uid, has_gid ? user.gid :
 		    getegid());
-	extra[0] = notify;
-	extra[notify != NULL] = watchdog_env;
+	if (notify != NULL)
+		extra[nextra++] = notify;
+	if (watchdog_env != NULL)
+		extra[nextra++] = watchdog_env;
+	if (spec->actor) {
+		/* where libherd says hello, and the name it is registered as */
+		node_env = xprintf("HERD_NODE=ipc://%s/node.sock",
+		    h->conf->run_dir);
+		name_env = xprintf("HERD_ACTOR_NAME=%s", c->path);
+		extra[nextra++] = node_env;
+		extra[nextra++] = name_env;
+	}
 	env = child_env_build(h->environ_base, spec, ident, extra);
 	argv = child_argv_build(c);
 	req.path = d->exe;
@@ -420,6 +433,8 @@ done:
 		close(ready_fd);
 	free(notify);
 	free(watchdog_env);
+	free(node_env);
+	free(name_env);
 	child_ident_destroy(ident);
 	if (rc == -1) {
 		ready_destroy(d->ready);
@@ -529,6 +544,7 @@ op_release(void *ctx, struct child *c)
 
 	if (c->pid > 0)
 		pidmap_del(h->pids, c->pid);
+	node_child_ended(h->node, c, NULL);
 	if (d == NULL)
 		return;
 	if (c->pid > 0 && d->pidfd >= 0)
@@ -655,6 +671,12 @@ reap_one(struct herdd *h, pid_t pid)
 		return;
 	}
 	pidmap_del(h->pids, pid);
+	if (c->actor != NULL) {
+		/* calls waiting on it fail now, with its reason (A5) */
+		char reason[64];
+		engine_exit_reason(c, status, reason, sizeof reason);
+		node_child_ended(h->node, c, reason);
+	}
 	d = c->drv;
 	if (d != NULL) {
 		if (d->pidfd < 0)

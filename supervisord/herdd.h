@@ -84,6 +84,7 @@ struct child {
 
 	struct sup *sup;         /* type supervisor: its own state */
 	void *drv;               /* the driver's per-child data */
+	struct actor *actor;     /* a registered actor (node.c), or NULL */
 };
 
 enum plan_kind {
@@ -272,6 +273,8 @@ struct pidmap;
 struct events;
 struct control;
 struct guard;
+struct node;
+struct actor;
 struct sdnotify;
 
 /* The daemon: one of these, made in main. */
@@ -286,6 +289,7 @@ struct herdd {
 	struct events *events;
 	struct control *control;
 	struct guard *guard;
+	struct node *node;         /* the actor registry (node.c) */
 	struct sdnotify *sd;       /* NULL unless run by a service manager */
 	struct event *reap_ev;     /* reaps in batches, between other events */
 	struct drv *ended;         /* children whose pidfd said they ended, in

@@ -18,6 +18,7 @@
 #include "herdd.h"
 #include "lock.h"
 #include "log.h"
+#include "node.h"
 #include "output.h"
 #include "pidmap.h"
 #include "safedir.h"
@@ -243,6 +244,7 @@ main(int argc, char **argv)
 	    sizeof cause);
 	if (h.events == NULL)
 		fatalx("%s", cause);
+	h.node = node_create(&h);
 	h.control = control_create(&h, cause, sizeof cause);
 	if (h.control == NULL)
 		fatalx("%s", cause);
@@ -261,6 +263,8 @@ main(int argc, char **argv)
 		log_warnx("exiting: %s", h.exit_why);
 	else
 		log_info("exiting: %s", h.exit_why);
+	node_destroy(h.node);
+	h.node = NULL;
 	control_destroy(h.control);
 	events_destroy(h.events);
 	guard_destroy(h.guard);

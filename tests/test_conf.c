@@ -26,7 +26,7 @@
 
 /* Every bad-NAME.json fixture, checked against bad-NAME.expected. */
 static const char *const bad_fixtures[] = {
-	"backoff", "child-not-object", "children-not-array",
+	"actor", "backoff", "child-not-object", "children-not-array",
 	"command-non-string", "control", "control-run-as", "control-subjects",
 	"control-tcp",
 	"control-tcp-url",

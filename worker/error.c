@@ -30,6 +30,10 @@ herd_strerror(int err)
 		return "the reading end is closed";
 	case HERD_ESYSTEM:
 		return "system error";
+	case HERD_ENONODE:
+		return "not run by herdd as an actor, or herdd does not answer";
+	case HERD_EPROTO:
+		return "herdd answered something unexpected";
 	}
 	return "unknown error";
 }

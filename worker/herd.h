@@ -1,18 +1,21 @@
 /*
  * libherd: the library a program supervised by herd links to talk to herdd.
- * This first version is the readiness and watchdog side: the sd_notify
- * protocol (a datagram to $NOTIFY_SOCKET), s6's notification fd, and the
- * watchdog settings herdd or systemd hands a child in its environment.
+ * Two sides: readiness and watchdog for any program (the sd_notify
+ * protocol, a datagram to $NOTIFY_SOCKET; s6's notification fd; the
+ * watchdog settings herdd or systemd hands a child in its environment),
+ * and actors: programs herdd runs as "type": "actor", which libherd runs
+ * as Erlang-style processes (herd_actor_run).
  * It is the only header libherd installs; everything in it is herd_*.
  *
  * Every call returns 0 (or a count) on success and a negative HERD_E* code
  * on failure; herd_strerror() names the code. libherd never prints, never
- * exits and never raises a signal in the caller. The calls are safe from
- * any thread, and hold no state between calls.
+ * exits and never raises a signal in the caller. The readiness calls are
+ * safe from any thread, and hold no state between calls.
  */
 #ifndef HERD_H
 #define HERD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -38,6 +41,9 @@ enum herd_error {
 	HERD_EBADF = -8,       /* not an open file descriptor */
 	HERD_EPIPE = -9,       /* the reading end of the ready fd is closed */
 	HERD_ESYSTEM = -10,    /* another system error; errno holds it */
+	HERD_ENONODE = -11,    /* not run by herdd as an actor (no HERD_NODE),
+	                          or herdd does not answer */
+	HERD_EPROTO = -12,     /* herdd answered something unexpected */
 };
 
 /*
@@ -81,6 +87,94 @@ int herd_watchdog_usec(uint64_t *usec);
  * SIGPIPE reaches the program.
  */
 int herd_ready_fd(int fd);
+
+/* ---- actors (docs/actors.md, herd_actor(3)) ----
+ *
+ * An actor is a program whose main calls herd_actor_run() with its
+ * behaviour: a struct of callbacks, every one optional. herdd starts it as
+ * a child of "type": "actor" (it gives the program HERD_NODE and
+ * HERD_ACTOR_NAME); libherd then runs the actor's loop: init, then one
+ * message at a time, then terminate. A callback returns 0 to go on, or a
+ * negative HERD_E* code to end the actor with that error as its reason
+ * (as herd_exit). The actor calls are for the actor's own thread, from
+ * its callbacks. Messages are bytes; from herdctl and the control
+ * protocol they are JSON text, and a reply to such a call must be JSON
+ * (herd_reply_json builds it from a cJSON value).
+ */
+
+/* Who sent a message: herdd itself (herdctl's casts and calls come
+ * through it: herd_id_is_node), else an actor's id. */
+typedef struct herd_id {
+	uint64_t v; /* the actor's pid << 32 | its incarnation; 0: herdd */
+} herd_id;
+
+static inline int
+herd_id_is_node(herd_id id)
+{
+	return id.v == 0;
+}
+
+/* A call waiting for herd_reply. */
+typedef uint64_t herd_ref;
+
+typedef struct herd_actor herd_actor; /* the running actor, one a process */
+typedef struct herd_kv herd_kv;       /* inspect's key/value view */
+struct cJSON;
+
+struct herd_actor_ops {
+	/* Before anything else, with herd_actor_run's argc and argv; a
+	 * failure fails the start (the supervisor retries per its rules).
+	 * Until it returns the actor is not registered and gets nothing. */
+	int (*init)(herd_actor *self, int argc, char **argv);
+	/* A cast: no reply expected. MSG is borrowed for the call. */
+	int (*handle_cast)(herd_actor *self, herd_id from, const void *msg,
+	    size_t len);
+	/* A call: answer with herd_reply(self, ref, ...) now, or later from
+	 * any callback (keep REF). REQ is borrowed for the call. */
+	int (*handle_call)(herd_actor *self, herd_id from, herd_ref ref,
+	    const void *req, size_t len);
+	/* The actor's own view of its state, for herdctl inspect: add
+	 * entries with herd_kv_add. Served ahead of queued messages. */
+	int (*inspect)(herd_actor *self, herd_kv *kv);
+	/* On every orderly end (shutdown by its supervisor or a SIGTERM,
+	 * herd_exit, an error from a callback), after the actor is no longer
+	 * registered; REASON is "shutdown", herd_exit's, or the error's. */
+	void (*terminate)(herd_actor *self, const char *reason);
+};
+
+/*
+ * Runs the actor: connects to herdd ($HERD_NODE), calls init, says hello
+ * (herdd then registers it under its path and counts it ready), and
+ * handles messages until the actor ends. STATE is the actor's own
+ * (herd_state returns it). Returns the exit status the program should
+ * return from main: 0 when the reason is "normal" or "shutdown", 1
+ * otherwise (herdd has the reason itself). Returns HERD_ENONODE at once
+ * when not started by herdd as an actor.
+ */
+int herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
+    char **argv);
+void *herd_state(herd_actor *self);
+/* The actor's name (its path in herdd's tree) and id: borrowed. */
+const char *herd_self_name(herd_actor *self);
+herd_id herd_self(herd_actor *self);
+
+/* Answers call REF with LEN bytes of DATA (JSON text when the caller is
+ * herdctl). A second reply to one call is HERD_EINVAL. */
+int herd_reply(herd_actor *self, herd_ref ref, const void *data, size_t len);
+/* The same with the JSON text of J (borrowed). */
+int herd_reply_json(herd_actor *self, herd_ref ref, const struct cJSON *j);
+/* Answers call REF with an error: CODE (a word: "bad_request") and a
+ * MESSAGE for humans. */
+int herd_reply_error(herd_actor *self, herd_ref ref, const char *code,
+    const char *message);
+
+/* Adds KEY = the printf-formatted value to inspect's view. */
+int herd_kv_add(herd_kv *kv, const char *key, const char *fmt, ...)
+    HERD_PRINTF(3, 4);
+
+/* Ends the actor after the current callback with REASON ("normal" for a
+ * normal end; any other string is abnormal, as an OTP exit reason). */
+void herd_exit(herd_actor *self, const char *reason);
 
 /* A short English description of a code returned by libherd: "success"
  * for 0 and "unknown error" for codes libherd does not know. The string is

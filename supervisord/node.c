@@ -1,0 +1,427 @@
+/*
+ * herdd as the actor node: the registry of actors and the ops actors send
+ * on the node socket (ipc://<run_dir>/node.sock, a second listener of the
+ * control socket, so one loop, one reply queue and one admission serve
+ * both). An actor is a child of type "actor" whose process, linked with
+ * libherd, says hello once its init has returned (ACTORS.md A3): only
+ * then is it registered under its path and ready for its supervisor. Each
+ * actor keeps one poll outstanding; herdd answers it with the system
+ * messages it has for the actor (casts and calls from herdctl, inspect),
+ * so herdd never dials an actor and holds one connection per actor. Every
+ * death reaches node_child_ended from the reaper first: the actor's names
+ * go and the calls waiting on it fail at once with its exit reason (A5).
+ * docs/actors.md has the map.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <nng/nng.h>
+#include <nng/transport/ipc/ipc.h>
+
+#include "log.h"
+#include "node.h"
+#include "pidmap.h"
+#include "util.h"
+
+#define MAX_QUEUED 4096 /* system messages kept for one actor */
+
+struct actor {
+	struct actor *next;
+	struct node *n;
+	struct child *c;
+	uint32_t pipe;        /* its connection to herdd */
+	char id[32];          /* "PID.INCARNATION", never reused */
+	nng_msg *poll;        /* the routing header of its waiting poll */
+	uint64_t poll_id;
+	cJSON *queue;         /* system messages it has not fetched */
+	size_t queued;
+};
+
+/* A control request waiting for an actor's reply. */
+struct ncall {
+	struct ncall *next;
+	struct node *n;
+	struct actor *a;
+	uint64_t ref;
+	nng_msg *hdr;         /* the control request's routing header */
+	uint64_t req_id;
+	struct event *timer;
+	long timeout_ms;
+};
+
+struct node {
+	struct herdd *h;
+	struct actor *actors;
+	struct ncall *calls;
+	uint64_t incarnation, ref;
+	char path[4200];      /* node.sock, to tell its requests */
+};
+
+int
+node_url(const char *run_dir, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, "ipc://%s/node.sock", run_dir) <
+	    len ? 0 : -1;
+}
+
+struct node *
+node_create(struct herdd *h)
+{
+	struct node *n = xcalloc(1, sizeof *n);
+
+	n->h = h;
+	snprintf(n->path, sizeof n->path, "%s/node.sock", h->conf->run_dir);
+	return n;
+}
+
+/* Replies J (taken) to the request routed by HDR (taken). */
+static void
+send_reply(struct node *n, nng_msg *hdr, cJSON *j)
+{
+	reply_json(n->h->control, hdr, j);
+}
+
+static void
+call_free(struct ncall *k)
+{
+	struct ncall **pp;
+
+	for (pp = &k->n->calls; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	if (k->timer != NULL)
+		event_free(k->timer);
+	if (k->hdr != NULL)
+		nng_msg_free(k->hdr);
+	free(k);
+}
+
+/* Answers k's requester with RESULT (taken) or the error CODE, MSG, and
+ * frees k. */
+static void
+call_end(struct ncall *k, cJSON *result, const char *code, const char *msg)
+{
+	cJSON *j;
+
+	if (code != NULL)
+		j = ipc_reply_error(k->req_id, code, "%s", msg);
+	else
+		j = ipc_reply_ok(k->req_id, result);
+	send_reply(k->n, k->hdr, j);
+	k->hdr = NULL;
+	call_free(k);
+}
+
+static void
+call_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ncall *k = arg;
+	char msg[600];
+
+	snprintf(msg, sizeof msg, "%s did not reply within %ld ms",
+	    k->a->c->path, k->timeout_ms);
+	/* a late reply finds no call and is dropped (A5) */
+	call_end(k, NULL, IPC_E_TIMEOUT, msg);
+}
+
+static void
+actor_free(struct actor *a)
+{
+	struct node *n = a->n;
+	struct actor **pp;
+
+	for (pp = &n->actors; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	if (a->poll != NULL)
+		nng_msg_free(a->poll);
+	cJSON_Delete(a->queue);
+	a->c->actor = NULL;
+	free(a);
+}
+
+void
+node_child_ended(struct node *n, struct child *c, const char *reason)
+{
+	struct actor *a;
+	struct ncall *k, *next;
+	char msg[600];
+
+	if (n == NULL || (a = c->actor) == NULL)
+		return;
+	snprintf(msg, sizeof msg, "%s ended: %s", c->path,
+	    reason != NULL ? reason : "gone");
+	for (k = n->calls; k != NULL; k = next) {
+		next = k->next;
+		if (k->a == a)
+			call_end(k, NULL, IPC_E_NOPROC, msg);
+	}
+	n->h->engine.ops->event(n->h->engine.ctx, "actor.down", c,
+	    reason != NULL ? reason : "noproc");
+	actor_free(a);
+}
+
+void
+node_destroy(struct node *n)
+{
+	if (n == NULL)
+		return;
+	while (n->calls != NULL)
+		call_end(n->calls, NULL, IPC_E_SHUTTING_DOWN,
+		    "herdd is shutting down");
+	while (n->actors != NULL)
+		actor_free(n->actors);
+	free(n);
+}
+
+struct actor *
+node_find(struct node *n, const char *name)
+{
+	struct actor *a;
+
+	for (a = n->actors; a != NULL; a = a->next)
+		if (strcmp(a->c->path, name) == 0)
+			return a;
+	return NULL;
+}
+
+struct child *
+node_actor_child(const struct actor *a)
+{
+	return a->c;
+}
+
+const char *
+node_actor_id(const struct actor *a)
+{
+	return a->id;
+}
+
+/* Answers a's waiting poll with everything queued for it. */
+static void
+flush(struct node *n, struct actor *a)
+{
+	cJSON *res;
+
+	if (a->poll == NULL || a->queued == 0)
+		return;
+	res = cJSON_CreateObject();
+	cJSON_AddItemToObject(res, "msgs", a->queue);
+	a->queue = cJSON_CreateArray();
+	a->queued = 0;
+	send_reply(n, a->poll, ipc_reply_ok(a->poll_id, res));
+	a->poll = NULL;
+}
+
+void
+node_deliver(struct node *n, struct actor *a, cJSON *msg)
+{
+	if (a->queued >= MAX_QUEUED) {
+		/* it does not fetch: never kept without bound */
+		log_warnx("actor %s does not fetch its system messages; one "
+		    "dropped", a->c->path);
+		cJSON_Delete(msg);
+		return;
+	}
+	cJSON_AddItemToArray(a->queue, msg);
+	a->queued++;
+	flush(n, a);
+}
+
+void
+node_call(struct node *n, struct actor *a, struct request *r,
+    const char *kind, cJSON *msg, long timeout_ms)
+{
+	struct ncall *k = xcalloc(1, sizeof *k);
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	cJSON *m = cJSON_CreateObject();
+
+	k->n = n;
+	k->a = a;
+	k->ref = ++n->ref;
+	k->hdr = header_copy(r->msg);
+	k->req_id = r->req.id;
+	k->timeout_ms = timeout_ms;
+	k->timer = evtimer_new(n->h->base, call_timeout_cb, k);
+	evtimer_add(k->timer, &tv);
+	k->next = n->calls;
+	n->calls = k;
+	cJSON_AddStringToObject(m, "t", kind);
+	cJSON_AddNumberToObject(m, "ref", (double)k->ref);
+	if (msg != NULL)
+		cJSON_AddItemToObject(m, "msg", msg);
+	node_deliver(n, a, m);
+}
+
+cJSON *
+node_list(struct node *n)
+{
+	cJSON *arr = cJSON_CreateArray(), *o;
+	struct actor *a;
+
+	for (a = n->actors; a != NULL; a = a->next) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", a->id);
+		cJSON_AddStringToObject(o, "name", a->c->path);
+		cJSON_AddStringToObject(o, "path", a->c->path);
+		cJSON_AddNumberToObject(o, "pid", a->c->pid);
+		cJSON_AddNumberToObject(o, "mailbox", (double)a->queued);
+		cJSON_AddStringToObject(o, "state",
+		    child_state_name(a->c->state));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+int
+node_request(const struct request *r)
+{
+	nng_sockaddr sa;
+
+	return r->h->node != NULL && nng_pipe_get_addr(nng_msg_get_pipe(
+	    r->msg), NNG_OPT_LOCADDR, &sa) == 0 && sa.s_family ==
+	    NNG_AF_IPC && strcmp(sa.s_ipc.sa_path, r->h->node->path) == 0;
+}
+
+/* The actor whose connection r came on; replies refused if none. */
+static struct actor *
+actor_of(struct request *r)
+{
+	uint32_t pipe = nng_pipe_id(nng_msg_get_pipe(r->msg));
+	struct actor *a;
+
+	for (a = r->h->node->actors; a != NULL; a = a->next)
+		if (a->pipe == pipe)
+			return a;
+	reply_err(r, IPC_E_REFUSED, "this connection has not said hello");
+	return NULL;
+}
+
+/* ---- the node socket's ops ---- */
+
+/*
+ * hello: the actor's init has returned (or failed, args.error). The peer
+ * must be the process of a starting child of type actor: it is the one
+ * that may register (nng gives the peer's pid).
+ */
+static void
+op_hello(struct request *r)
+{
+	struct node *n = r->h->node;
+	cJSON *err = cJSON_GetObjectItemCaseSensitive(r->req.args, "error");
+	nng_pipe p = nng_msg_get_pipe(r->msg);
+	struct child *c;
+	struct actor *a;
+	uint64_t pid;
+	cJSON *o;
+
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
+	    (c = pidmap_get(r->h->pids, (pid_t)pid)) == NULL ||
+	    c->spec == NULL || !c->spec->actor) {
+		reply_err(r, IPC_E_REFUSED, "pid %llu is not an actor of this "
+		    "node", (unsigned long long)pid);
+		return;
+	}
+	if (c->actor != NULL || c->state != CH_STARTING) {
+		reply_err(r, IPC_E_REFUSED, "%s has said hello already",
+		    c->path);
+		return;
+	}
+	if (err != NULL) {
+		char cause[300];
+		snprintf(cause, sizeof cause, "init failed: %.200s",
+		    cJSON_IsString(err) ? err->valuestring : "(no reason)");
+		reply_ok(r, NULL);
+		engine_child_start_failed(&r->h->engine, c, cause);
+		return;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->n = n;
+	a->c = c;
+	a->pipe = nng_pipe_id(p);
+	a->queue = cJSON_CreateArray();
+	snprintf(a->id, sizeof a->id, "%d.%llu", (int)c->pid,
+	    (unsigned long long)++n->incarnation);
+	c->actor = a;
+	a->next = n->actors;
+	n->actors = a;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", a->id);
+	cJSON_AddStringToObject(o, "name", c->path);
+	reply_ok(r, o);
+	r->h->engine.ops->event(r->h->engine.ctx, "actor.up", c, NULL);
+	engine_child_ready(&r->h->engine, c);
+}
+
+/* poll: answered with the system messages queued for the actor, at once
+ * or when one comes. A new poll answers the old one empty. */
+static void
+op_poll(struct request *r)
+{
+	struct actor *a = actor_of(r);
+
+	if (a == NULL)
+		return;
+	if (a->poll != NULL) {
+		cJSON *res = cJSON_CreateObject();
+		cJSON_AddArrayToObject(res, "msgs");
+		send_reply(a->n, a->poll, ipc_reply_ok(a->poll_id, res));
+	}
+	a->poll = header_copy(r->msg);
+	a->poll_id = r->req.id;
+	flush(a->n, a);
+}
+
+/* reply: the actor's answer to a call (args.ref) with args.result, or
+ * args.error {code, message}. A reply nobody waits for is dropped. */
+static void
+op_reply(struct request *r)
+{
+	struct actor *a = actor_of(r);
+	cJSON *ref = cJSON_GetObjectItemCaseSensitive(r->req.args, "ref");
+	cJSON *res = cJSON_GetObjectItemCaseSensitive(r->req.args, "result");
+	cJSON *err = cJSON_GetObjectItemCaseSensitive(r->req.args, "error");
+	struct ncall *k;
+	cJSON *out;
+
+	if (a == NULL)
+		return;
+	if (!cJSON_IsNumber(ref)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.ref must be a number");
+		return;
+	}
+	reply_ok(r, NULL);
+	for (k = a->n->calls; k != NULL; k = k->next)
+		if (k->a == a && k->ref == (uint64_t)ref->valuedouble)
+			break;
+	if (k == NULL)
+		return; /* late: its caller gave up (A5) */
+	if (cJSON_IsObject(err)) {
+		const char *code = cJSON_IsString(cJSON_GetObjectItem(err,
+		    "code")) ? cJSON_GetObjectItem(err, "code")->valuestring :
+		    IPC_E_FAILED;
+		const char *msg = cJSON_IsString(cJSON_GetObjectItem(err,
+		    "message")) ? cJSON_GetObjectItem(err, "message")
+		    ->valuestring : code;
+		call_end(k, NULL, code, msg);
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "reply", res != NULL ?
+	    cJSON_Duplicate(res, 1) : cJSON_CreateNull());
+	call_end(k, out, NULL, NULL);
+}
+
+const struct op op_node_table[] = {
+	{ "hello", 0, op_hello },
+	{ "poll", 0, op_poll },
+	{ "reply", 0, op_reply },
+};
+const size_t op_node_count = sizeof op_node_table / sizeof op_node_table[0];

@@ -1,0 +1,357 @@
+/*
+ * The actor's loop (ACTORS.md): one process, one actor, one libevent loop.
+ * herd_actor_run connects to herdd, runs init, says hello (only then is the
+ * actor registered and ready: A3), and keeps one poll outstanding on the
+ * node socket; herdd answers it with system messages. Each batch is
+ * handled system messages first (inspect), then casts and calls in the
+ * order sent (A4, A6). SIGTERM, from the supervisor or anyone, is the
+ * orderly shutdown: terminate("shutdown"), then exit (A13).
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "herdi.h"
+
+#define NODE_REF (1ULL << 63) /* a call from herdd, not from an actor */
+
+static const herd_id node_id = { 0 }; /* herdd, for herdctl's messages */
+
+struct herd_kv {
+	cJSON *obj;
+};
+
+struct herd_actor {
+	const struct herd_actor_ops *ops;
+	void *state;
+	struct event_base *base;
+	struct event *node_ev, *term_ev, *int_ev;
+	struct herdi_node node;
+	uint32_t poll_id;          /* the poll herdd holds, 0 if none */
+	char name[4096];
+	herd_id id;
+	char *reason;              /* set: the actor ends after this callback */
+};
+
+void *
+herd_state(herd_actor *self)
+{
+	return self->state;
+}
+
+const char *
+herd_self_name(herd_actor *self)
+{
+	return self->name;
+}
+
+herd_id
+herd_self(herd_actor *self)
+{
+	return self->id;
+}
+
+void
+herd_exit(herd_actor *self, const char *reason)
+{
+	if (self->reason != NULL)
+		return; /* the first reason wins */
+	self->reason = strdup(reason != NULL ? reason : "normal");
+	if (self->base != NULL)
+		event_base_loopbreak(self->base);
+}
+
+/* A callback's return: an error ends the actor with it (A9). */
+static void
+check(herd_actor *self, int rv)
+{
+	if (rv < 0)
+		herd_exit(self, herd_strerror(rv));
+}
+
+int
+herd_kv_add(herd_kv *kv, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+	int n;
+
+	if (kv == NULL || key == NULL || fmt == NULL)
+		return HERD_EINVAL;
+	va_start(ap, fmt);
+	n = vasprintf(&v, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return HERD_ENOMEM;
+	cJSON_DeleteItemFromObjectCaseSensitive(kv->obj, key);
+	cJSON_AddStringToObject(kv->obj, key, v);
+	free(v);
+	return 0;
+}
+
+/* Sends herdd the answer to call REF: RESULT (taken) or an error. */
+static int
+reply_node(herd_actor *self, herd_ref ref, cJSON *result, const char *code,
+    const char *message)
+{
+	cJSON *args = cJSON_CreateObject(), *e;
+
+	cJSON_AddNumberToObject(args, "ref", (double)(ref & ~NODE_REF));
+	if (code != NULL) {
+		e = cJSON_AddObjectToObject(args, "error");
+		cJSON_AddStringToObject(e, "code", code);
+		cJSON_AddStringToObject(e, "message", message ? message : code);
+	} else {
+		cJSON_AddItemToObject(args, "result", result);
+	}
+	return herdi_node_send(&self->node, "reply", args) != 0 ? 0 :
+	    HERD_ENONODE;
+}
+
+int
+herd_reply(herd_actor *self, herd_ref ref, const void *data, size_t len)
+{
+	cJSON *j;
+
+	if (self == NULL || (data == NULL && len > 0))
+		return HERD_EINVAL;
+	if (!(ref & NODE_REF))
+		return HERD_EINVAL; /* actor-to-actor calls: not yet */
+	/* herdctl's calls take JSON; bytes that are not are sent as a
+	 * string */
+	j = cJSON_ParseWithLength(data, len);
+	if (j == NULL) {
+		char *s = strndup(data, len);
+		if (s == NULL)
+			return HERD_ENOMEM;
+		j = cJSON_CreateString(s);
+		free(s);
+	}
+	return reply_node(self, ref, j, NULL, NULL);
+}
+
+int
+herd_reply_json(herd_actor *self, herd_ref ref, const cJSON *j)
+{
+	if (self == NULL || j == NULL || !(ref & NODE_REF))
+		return HERD_EINVAL;
+	return reply_node(self, ref, cJSON_Duplicate(j, 1), NULL, NULL);
+}
+
+int
+herd_reply_error(herd_actor *self, herd_ref ref, const char *code,
+    const char *message)
+{
+	if (self == NULL || code == NULL || !(ref & NODE_REF))
+		return HERD_EINVAL;
+	return reply_node(self, ref, NULL, code, message);
+}
+
+/* ---- system messages from herdd ---- */
+
+static void
+do_inspect(herd_actor *self, const cJSON *m)
+{
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(m, "ref");
+	herd_kv kv = { cJSON_CreateObject() };
+
+	if (self->ops->inspect != NULL)
+		check(self, self->ops->inspect(self, &kv));
+	reply_node(self, NODE_REF | (herd_ref)ref->valuedouble, kv.obj, NULL,
+	    NULL);
+}
+
+/* A cast or call from herdd: its message as JSON text. */
+static void
+do_message(herd_actor *self, const cJSON *m, int call)
+{
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(m, "ref");
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(m, "msg");
+	char *text = msg != NULL ? cJSON_PrintUnformatted(msg) : strdup("null");
+	herd_ref r;
+
+	if (text == NULL)
+		return;
+	if (!call && self->ops->handle_cast != NULL) {
+		check(self, self->ops->handle_cast(self, node_id,
+		    text, strlen(text)));
+	} else if (call) {
+		r = NODE_REF | (herd_ref)ref->valuedouble;
+		if (self->ops->handle_call != NULL)
+			check(self, self->ops->handle_call(self,
+			    node_id, r, text, strlen(text)));
+		else
+			herd_reply_error(self, r, "unknown_call", "this actor "
+			    "takes no calls");
+	}
+	free(text);
+}
+
+/* Whether system message M is of kind T and well formed. */
+static int
+is(const cJSON *m, const char *t)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(m, "t");
+
+	if (!cJSON_IsString(k) || strcmp(k->valuestring, t) != 0)
+		return 0;
+	return strcmp(t, "cast") == 0 ||
+	    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "ref"));
+}
+
+/* A batch from herdd: system messages first, then the others in order;
+ * stops once the actor is to end. */
+static void
+handle_batch(herd_actor *self, const cJSON *msgs)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, msgs)
+		if (self->reason == NULL && is(m, "inspect"))
+			do_inspect(self, m);
+	cJSON_ArrayForEach(m, msgs) {
+		if (self->reason != NULL)
+			return;
+		if (is(m, "cast"))
+			do_message(self, m, 0);
+		else if (is(m, "call"))
+			do_message(self, m, 1);
+	}
+}
+
+static void
+poll_again(herd_actor *self)
+{
+	if ((self->poll_id = herdi_node_send(&self->node, "poll", NULL)) == 0)
+		herd_exit(self, "noconnection");
+}
+
+/* The node socket has replies: the poll's carries system messages; the
+ * others (to reply) need nothing. */
+static void
+node_cb(evutil_socket_t fd, short what, void *arg)
+{
+	herd_actor *self = arg;
+	uint32_t id;
+	cJSON *j;
+
+	while (self->reason == NULL &&
+	    (j = herdi_node_next(&self->node, 0, &id)) != NULL) {
+		if (id == self->poll_id) {
+			const cJSON *res = cJSON_GetObjectItemCaseSensitive(j,
+			    "result");
+			handle_batch(self, cJSON_GetObjectItemCaseSensitive(res,
+			    "msgs"));
+			if (self->reason == NULL)
+				poll_again(self);
+		}
+		cJSON_Delete(j);
+	}
+}
+
+static void
+term_cb(evutil_socket_t sig, short what, void *arg)
+{
+	herd_exit(arg, "shutdown");
+}
+
+/* Says hello with init's outcome; 0, or the error. */
+static int
+hello(herd_actor *self, const char *init_error)
+{
+	cJSON *args = NULL, *r, *res, *id;
+	int rv = HERD_EPROTO;
+
+	if (init_error != NULL) {
+		args = cJSON_CreateObject();
+		cJSON_AddStringToObject(args, "error", init_error);
+	}
+	if ((r = herdi_node_call(&self->node, "hello", args)) == NULL)
+		return HERD_ENONODE;
+	res = cJSON_GetObjectItemCaseSensitive(r, "result");
+	id = cJSON_GetObjectItemCaseSensitive(res, "id");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+		if (cJSON_IsString(id)) {
+			unsigned long long pid = 0, inc = 0;
+			if (sscanf(id->valuestring, "%llu.%llu", &pid, &inc) ==
+			    2)
+				self->id.v = pid << 32 | (inc & 0xffffffffu);
+		}
+		rv = 0;
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+static void
+teardown(herd_actor *self)
+{
+	if (self->node_ev != NULL)
+		event_free(self->node_ev);
+	if (self->term_ev != NULL)
+		event_free(self->term_ev);
+	if (self->int_ev != NULL)
+		event_free(self->int_ev);
+	if (self->base != NULL)
+		event_base_free(self->base);
+	herdi_node_close(&self->node);
+	free(self->reason);
+}
+
+int
+herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
+    char **argv)
+{
+	const char *url = getenv("HERD_NODE"), *name = getenv("HERD_ACTOR_NAME");
+	herd_actor self;
+	int rv, status;
+
+	if (ops == NULL)
+		return HERD_EINVAL;
+	if (url == NULL || url[0] == '\0')
+		return HERD_ENONODE;
+	memset(&self, 0, sizeof self);
+	self.ops = ops;
+	self.state = state;
+	snprintf(self.name, sizeof self.name, "%s", name ? name : "");
+	if ((rv = herdi_node_open(&self.node, url)) != 0)
+		return rv;
+	/* before init: a SIGTERM during it is the shutdown, not death */
+	signal(SIGPIPE, SIG_IGN);
+	if ((self.base = event_base_new()) == NULL) {
+		teardown(&self);
+		return HERD_ENOMEM;
+	}
+	self.term_ev = evsignal_new(self.base, SIGTERM, term_cb, &self);
+	self.int_ev = evsignal_new(self.base, SIGINT, term_cb, &self);
+	event_add(self.term_ev, NULL);
+	event_add(self.int_ev, NULL);
+	rv = ops->init != NULL ? ops->init(&self, argc, argv) : 0;
+	if (rv < 0 || self.reason != NULL) {
+		/* a failed start: herdd gets the reason (A3) */
+		hello(&self, self.reason ? self.reason : herd_strerror(rv));
+		teardown(&self);
+		return 1;
+	}
+	if ((rv = hello(&self, NULL)) != 0) {
+		teardown(&self);
+		return rv;
+	}
+	self.node_ev = event_new(self.base, self.node.recv_fd,
+	    EV_READ | EV_PERSIST, node_cb, &self);
+	event_add(self.node_ev, NULL);
+	poll_again(&self);
+	if (self.reason == NULL)
+		event_base_dispatch(self.base);
+	if (ops->terminate != NULL)
+		ops->terminate(&self, self.reason ? self.reason : "normal");
+	status = self.reason == NULL || strcmp(self.reason, "normal") == 0 ||
+	    strcmp(self.reason, "shutdown") == 0 ? 0 : 1;
+	teardown(&self);
+	return status;
+}
