@@ -161,6 +161,11 @@ $(B)/examples/%: $(B)/examples/actors/%.o $(LIBHERD_A)
 $(B)/tests/tools/%: $(B)/tests/tools/%.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# the test actor is a libherd program
+$(B)/tests/tools/testactor.o: ALL_CFLAGS += -Iworker
+$(B)/tests/tools/testactor: $(B)/tests/tools/testactor.o $(LIBHERD_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
+
 $(B)/tests/test_%: $(B)/tests/test_%.o $(HARNESS_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 

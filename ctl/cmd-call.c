@@ -38,7 +38,7 @@ cmd_call_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	int ch, timeout = -1, rv;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'T' || duration_parse(optarg, &timeout) != 0 ||
 		    timeout < 1)
 			return cmd_usage(self);

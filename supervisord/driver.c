@@ -442,6 +442,7 @@ done:
 		return -1;
 	}
 	c->pid = pid;
+	c->told[0] = '\0';
 	ready_set_pid(d->ready, pid);
 	pidmap_put(h->pids, pid, c);
 	watch_exit(d, pidfd);

@@ -645,7 +645,9 @@ engine_exit_reason(const struct child *c, int status, char *buf, size_t len)
 {
 	char sig[32];
 
-	if (WIFEXITED(status)) {
+	if (WIFEXITED(status) && c->told[0] != '\0') {
+		snprintf(buf, len, "%s", c->told);
+	} else if (WIFEXITED(status)) {
 		int code = WEXITSTATUS(status);
 		if (code == 0 || (c->spec != NULL &&
 		    conf_exit_is_normal(c->spec, code)))
@@ -655,9 +657,10 @@ engine_exit_reason(const struct child *c, int status, char *buf, size_t len)
 	} else if (WIFSIGNALED(status)) {
 		if (WTERMSIG(status) == SIGTERM)
 			snprintf(buf, len, "shutdown");
-		else
-			snprintf(buf, len, "signal:%s",
-			    signal_name(WTERMSIG(status), sig, sizeof sig));
+		else /* signal:KILL, as ACTORS.md A9 spells it */
+			snprintf(buf, len, "signal:%s", signal_name(
+			    WTERMSIG(status), sig, sizeof sig) + (sigabbrev_np(
+			    WTERMSIG(status)) != NULL ? 3 : 0));
 	} else {
 		snprintf(buf, len, "exit:?");
 	}

@@ -72,6 +72,9 @@ struct child {
 	int watchdog_fired;      /* killed for missing its watchdog pings */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
 	                            signal:NAME, or why a start failed */
+	char told[48];           /* the reason its process gave before it
+	                            ended by itself (an actor's herd_exit):
+	                            over its exit status; cleared at a start */
 	unsigned backoff_ms;     /* next backoff delay; 0 = initial */
 	int retry_counts;        /* the due restart counts toward intensity */
 	int runtime_new;         /* added by command, not started yet: dropped

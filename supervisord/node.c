@@ -419,7 +419,35 @@ op_reply(struct request *r)
 	call_end(k, out, NULL, NULL);
 }
 
+/*
+ * bye: the actor ends with args.reason (herd_exit's, "shutdown", an
+ * error's). It is unregistered now, before its terminate runs (A12): its
+ * calls fail with the reason; its process's exit will be reported with
+ * that reason rather than its exit status.
+ */
+static void
+op_bye(struct request *r)
+{
+	struct actor *a = actor_of(r);
+	cJSON *why = cJSON_GetObjectItemCaseSensitive(r->req.args, "reason");
+	struct child *c;
+
+	if (a == NULL)
+		return;
+	if (!cJSON_IsString(why) || why->valuestring[0] == '\0' ||
+	    strlen(why->valuestring) >= sizeof a->c->told) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.reason must be a string "
+		    "of 1 to %zu bytes", sizeof a->c->told - 1);
+		return;
+	}
+	c = a->c;
+	snprintf(c->told, sizeof c->told, "%s", why->valuestring);
+	reply_ok(r, NULL);
+	node_child_ended(a->n, c, c->told);
+}
+
 const struct op op_node_table[] = {
+	{ "bye", 0, op_bye },
 	{ "hello", 0, op_hello },
 	{ "poll", 0, op_poll },
 	{ "reply", 0, op_reply },

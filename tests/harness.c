@@ -257,6 +257,7 @@ ht_launch(struct ht *h, const char *tmpl)
 	const char *const pairs[][2] = {
 		{ "@RUN@", h->run }, { "@LOG@", h->log },
 		{ "@CHILD@", h->child }, { "@TMP@", h->dir },
+		{ "@ACTOR@", h->actor }, { "@EXAMPLES@", h->examples },
 	};
 	char *conf = subst(tmpl, pairs, sizeof pairs / sizeof pairs[0]);
 	char *argv[] = { h->herdd, "-c", h->conf, NULL };
@@ -1109,7 +1110,11 @@ ht_setup(void **state)
 	    snprintf(h->herdd, sizeof h->herdd, "%s/herdd", build) >=
 	    (int)sizeof h->herdd ||
 	    snprintf(h->herdctl, sizeof h->herdctl, "%s/herdctl", build) >=
-	    (int)sizeof h->herdctl)
+	    (int)sizeof h->herdctl ||
+	    snprintf(h->actor, sizeof h->actor, "%s/tests/tools/testactor",
+	    build) >= (int)sizeof h->actor ||
+	    snprintf(h->examples, sizeof h->examples, "%s/examples", build) >=
+	    (int)sizeof h->examples)
 		fail_msg("HERD_BUILD path too long");
 	h->pidfd = -1;
 	h->sub_fd = -1;

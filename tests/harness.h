@@ -34,6 +34,8 @@ struct ht {
 	char conf[300];    /* the config file */
 	char err[300];     /* herdd's stdout and stderr */
 	char child[4096];  /* @CHILD@: the testchild tool */
+	char actor[4096];  /* @ACTOR@: the testactor tool (libherd) */
+	char examples[4096]; /* @EXAMPLES@: the example actors' dir */
 	char herdd[4096];
 	char herdctl[4096];
 
@@ -77,7 +79,7 @@ int ht_ms(int ms);
 
 /*
  * Writes the config from TMPL, where ' stands for " and @RUN@, @LOG@,
- * @CHILD@, @TMP@ are replaced, and starts herdd on it (ht_launch); then
+ * @CHILD@, @ACTOR@, @EXAMPLES@, @TMP@ are replaced, and starts herdd on it (ht_launch); then
  * waits until it answers ping and subscribes to its events (ht_boot).
  */
 void ht_launch(struct ht *h, const char *tmpl);

@@ -48,7 +48,7 @@ static const struct reason_case reasons[] = {
 	{ "exit0", EXIT(0), "normal", 0 },
 	{ "normal_exit_code", EXIT(7), "normal", 0 },
 	{ "exit3", EXIT(3), "exit:3", 1 },
-	{ "sigkill", SIGKILL, "signal:SIGKILL", 1 },
+	{ "sigkill", SIGKILL, "signal:KILL", 1 },
 	{ "sigterm", SIGTERM, "shutdown", 0 },
 };
 
@@ -550,7 +550,7 @@ test_engine_escalation_permanent(void **state)
 	he_die(w, "sub/y", SIGKILL);
 	he_deaths(w);
 	assert_string_equal(he_take(w, SUPS),
-	    "died sub/y; child.exited sub/y signal:SIGKILL; "
+	    "died sub/y; child.exited sub/y signal:KILL; "
 	    "supervisor.gave_up sub intensity 0 in 5000 ms; "
 	    "kill sub/x TERM; died sub/x; child.exited sub shutdown; "
 	    "supervisor.gave_up (root) intensity 1 in 5000 ms; "

@@ -233,7 +233,7 @@ test_engine_pool_crash_restarted_same_args(void **state)
 
 	he_die(w, "pool/1", SIGKILL);
 	assert_string_equal(he_take(w, SUPS),
-	    "died pool/1; child.exited pool/1 signal:SIGKILL; spawn pool/1");
+	    "died pool/1; child.exited pool/1 signal:KILL; spawn pool/1");
 	assert_ptr_equal(tree_find(w->root, "pool/1"), c1);
 	assert_int_equal(c1->state, CH_RUNNING);
 	assert_int_not_equal(c1->pid, p1);
@@ -302,7 +302,7 @@ test_engine_pool_temporary(void **state)
 	he_die(w, "pool/2", SIGKILL);
 	assert_string_equal(he_take(w, SUPS " release"),
 	    "died pool/1; child.exited pool/1 exit:3; release pool/1; "
-	    "died pool/2; child.exited pool/2 signal:SIGKILL; "
+	    "died pool/2; child.exited pool/2 signal:KILL; "
 	    "release pool/2");
 	assert_int_equal(ninstances(w, "pool"), 0);
 	assert_int_equal(he_state(w, "pool"), CH_RUNNING);

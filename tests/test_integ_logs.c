@@ -45,7 +45,7 @@ test_integ_logs_crash_keeps_last_lines(void **state)
 	    "'@TMP@/crashed']}]}}");
 	ex = ht_wait_event(h, "child.exited", "crash", HT_T);
 	assert_string_equal(cJSON_GetObjectItem(ex, "reason")->valuestring,
-	    "signal:SIGABRT");
+	    "signal:ABRT");
 	ht_wait_event(h, "child.started", "crash", HT_T);
 	/* herdd drains every pipe before it exits. */
 	assert_int_equal(ht_shutdown(h), 0);

@@ -153,7 +153,7 @@ test_integ_pool_crash_restarts_same_args(void **state)
 	assert_int_equal(kill(p1, SIGKILL), 0);
 	ev = ht_wait_event(h, "child.exited", "pool/1", HT_T);
 	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
-	    "signal:SIGKILL");
+	    "signal:KILL");
 	ev = ht_wait_event(h, "child.started", "pool/1", HT_T);
 	np = (pid_t)ht_num(ev, "pid");
 	assert_true(np > 0);

@@ -340,7 +340,7 @@ test_integ_protocol_signal(void **state)
 	HT_CONTAINS(out, "\"signal\":\"SIGUSR1\"");
 	ev = ht_wait_event(h, "child.exited", "grp/b", HT_T);
 	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
-	    "signal:SIGUSR1");
+	    "signal:USR1");
 	assert_int_equal((int)ht_num(ev, "pid"), (int)b);
 
 	HT_CTL(h, 1, &out, &err, "signal", "grp/b", "NOPE");

@@ -34,7 +34,7 @@ kill_child(struct ht *h, const char *path, pid_t pid)
 	ev = ht_wait_event(h, "child.exited", path, HT_T);
 	assert_int_equal((int)ht_num(ev, "pid"), (int)pid);
 	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
-	    "signal:SIGKILL");
+	    "signal:KILL");
 	return (long long)ht_num(ev, "seq") - 1;
 }
 

@@ -288,6 +288,28 @@ hello(herd_actor *self, const char *init_error)
 	return rv;
 }
 
+/* Tells herdd the actor ends, and why; waits until it knows. */
+static void
+bye(herd_actor *self)
+{
+	cJSON *args = cJSON_CreateObject(), *r;
+	uint32_t want, got;
+
+	char why[48]; /* herdd keeps this much of a reason */
+
+	snprintf(why, sizeof why, "%s", self->reason ? self->reason :
+	    "normal");
+	cJSON_AddStringToObject(args, "reason", why);
+	if ((want = herdi_node_send(&self->node, "bye", args)) == 0)
+		return;
+	/* other replies may come first (a poll's, a reply's ack) */
+	while ((r = herdi_node_next(&self->node, 1, &got)) != NULL) {
+		cJSON_Delete(r);
+		if (got == want)
+			break;
+	}
+}
+
 static void
 teardown(herd_actor *self)
 {
@@ -348,6 +370,11 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	poll_again(&self);
 	if (self.reason == NULL)
 		event_base_dispatch(self.base);
+	if (self.reason == NULL)
+		self.reason = strdup("normal");
+	/* unregistered first, then terminate (A12); herdd reports the
+	 * process's end with this reason */
+	bye(&self);
 	if (ops->terminate != NULL)
 		ops->terminate(&self, self.reason ? self.reason : "normal");
 	status = self.reason == NULL || strcmp(self.reason, "normal") == 0 ||

@@ -1,0 +1,275 @@
+/*
+ * Actors on a real herdd (ACTORS.md): registration after init (A3), casts
+ * in order (A4), calls with their reply, timeout and the callee's death
+ * (A5), inspect ahead of queued messages (A6), ids never reused (A1), exit
+ * reasons and terminate (A9, A12), SIGTERM as the orderly shutdown (A13),
+ * through herdctl and the control protocol.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "harness.h"
+#include "ipc.h"
+
+#define TA(name, extra) "{'name':'" name "','type':'actor'," extra \
+	"'command':['@ACTOR@','@TMP@/" name ".log']}"
+
+static struct ht *
+boot(void **state, const char *children)
+{
+	struct ht *h = *state;
+	char conf[4096];
+
+	snprintf(conf, sizeof conf, "{" HT_DIRS ",'supervisor':{'intensity':"
+	    "10,'children':[%s]}}", children);
+	ht_boot(h, conf);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	return h;
+}
+
+/* An actor is registered (actor.up, then child.started: ready) once its
+ * init has returned; herdctl actors lists it under its path with an id
+ * of its pid and an incarnation. */
+static void
+test_integ_actor_registered_after_init(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," "{'name':'after',"
+	    "'command':['@CHILD@','sleep']}");
+	const char *out, *err;
+	cJSON *up, *started, *r, *a;
+	char want[64];
+
+	up = ht_find_event(h, 0, "actor.up", "a");
+	started = ht_find_event(h, 0, "child.started", "a");
+	assert_non_null(up);
+	assert_non_null(started);
+	assert_true(ht_num(up, "seq") < ht_num(started, "seq"));
+	/* the next child starts only once the actor is ready (rule 1) */
+	assert_true(ht_num(started, "seq") < ht_num(ht_find_event(h, 0,
+	    "child.starting", "after"), "seq"));
+	r = ht_result(h, "actors", NULL);
+	a = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "actors"), 0);
+	assert_non_null(a);
+	assert_string_equal(cJSON_GetObjectItem(a, "name")->valuestring, "a");
+	assert_string_equal(cJSON_GetObjectItem(a, "path")->valuestring, "a");
+	assert_int_equal((int)ht_num(a, "pid"), ht_pid(h, "a"));
+	snprintf(want, sizeof want, "%d.", (int)ht_pid(h, "a"));
+	assert_memory_equal(cJSON_GetObjectItem(a, "id")->valuestring, want,
+	    strlen(want));
+	assert_string_equal(cJSON_GetObjectItem(a, "state")->valuestring,
+	    "running");
+	HT_CTL(h, 0, &out, &err, "actors");
+	HT_CONTAINS(out, "NAME ");
+	HT_CONTAINS(out, "\na ");
+}
+
+/* call answers; casts from one sender arrive in order; inspect reports
+ * the actor's own state. */
+static void
+test_integ_actor_call_cast_inspect(void **state)
+{
+	struct ht *h = boot(state, TA("a", ""));
+	const char *out, *err, *log;
+	char want[4096];
+	int i;
+	size_t n = 0;
+
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"echo\",\"v\":[1,2]}");
+	assert_string_equal(out, "{\"op\":\"echo\",\"v\":[1,2]}\n");
+	HT_CTL(h, 0, &out, &err, "--json", "call", "a", "{\"op\":\"echo\"}");
+	HT_CONTAINS(out, "\"reply\":{\"op\":\"echo\"}");
+	want[0] = '\0';
+	for (i = 1; i <= 50; i++) {
+		char args[128];
+		snprintf(args, sizeof args, "{'name':'a','msg':{'op':'log',"
+		    "'x':%d}}", i);
+		ht_result(h, "cast", args);
+		n += (size_t)snprintf(want + n, sizeof want - n, "cast %d\n",
+		    i);
+	}
+	log = ht_wait_file(h, ht_path(h, "a.log"), "cast 50\n", HT_T);
+	assert_non_null(log);
+	assert_string_equal(log, want);
+	HT_CTL(h, 0, &out, &err, "inspect", "a");
+	assert_string_equal(out, "casts: 50\n");
+	HT_CTL(h, 0, &out, &err, "cast", "a", "{\"op\":\"log\",\"x\":51}");
+	assert_string_equal(out, "cast to a\n");
+}
+
+/* Bad input to the commands: unknown names, non-JSON messages. */
+static void
+test_integ_actor_bad_input(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") ",{'name':'w','command':"
+	    "['@CHILD@','sleep']}");
+	const char *out, *err;
+	cJSON *r;
+
+	HT_CTL(h, 3, &out, &err, "call", "nope", "{}");
+	HT_CONTAINS(err, "no actor named \"nope\"");
+	HT_CTL(h, 3, &out, &err, "cast", "w", "{}");
+	HT_CONTAINS(err, "no actor named \"w\"");
+	HT_CTL(h, 2, &out, &err, "call", "a", "{not json");
+	HT_CONTAINS(err, "the request is not JSON");
+	HT_CTL(h, 1, &out, &err, "call", "a", "{\"op\":\"what\"}");
+	HT_CONTAINS(err, "unknown op");
+	r = ht_request(h, "call", "{'name':'a','timeout_ms':0}");
+	assert_string_equal(ht_error_code(r), "bad_request");
+	r = ht_request(h, "call", "{'name':7}");
+	assert_string_equal(ht_error_code(r), "bad_request");
+	/* still serving */
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"echo\"}");
+}
+
+/* A call nobody answers times out; a call whose callee dies fails at
+ * once with the callee's exit reason (A5), and later ones get noproc
+ * until it is back. */
+static void
+test_integ_actor_call_timeout_and_death(void **state)
+{
+	struct ht *h = boot(state, TA("a", ""));
+	const char *out, *err, *body;
+	pid_t pid = ht_pid(h, "a");
+	cJSON *reply;
+	nng_socket sock;
+	char url[512];
+	void *buf;
+	size_t len;
+
+	HT_CTL(h, 1, &out, &err, "call", "a", "{\"op\":\"hang\"}",
+	    "--timeout", "300ms");
+	HT_CONTAINS(err, "a did not reply within 300 ms");
+	HT_CTL(h, 1, &out, &err, "--json", "call", "a", "{\"op\":\"hang\"}",
+	    "--timeout", "200ms");
+	HT_CONTAINS(out, "\"code\":\"timeout\"");
+	/* the callee dies while the call waits: the reply comes at once
+	 * with its reason, not at the 60 s timeout */
+	assert_int_equal(nng_req0_open(&sock), 0);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, ht_ms(HT_TIMEOUT));
+	ipc_control_url(h->run, url, sizeof url);
+	assert_int_equal(nng_dial(sock, url, NULL, 0), 0);
+	body = "{\"v\":1,\"id\":9,\"op\":\"call\",\"args\":{\"name\":\"a\","
+	    "\"msg\":{\"op\":\"hang\"},\"timeout_ms\":60000}}";
+	assert_int_equal(nng_send(sock, (void *)body, strlen(body), 0), 0);
+	/* the actor has the call */
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "hang\nhang\nhang\n", HT_T));
+	ht_sync_events(h);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC), 0);
+	reply = cJSON_ParseWithLength(buf, len);
+	nng_free(buf, len);
+	nng_close(sock);
+	assert_string_equal(ht_error_code(reply), "noproc");
+	HT_CONTAINS(cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "error"),
+	    "message")->valuestring, "a ended: signal:KILL");
+	cJSON_Delete(reply);
+	ht_wait_event(h, "actor.down", "a", HT_T);
+	/* it restarts with a new id */
+	ht_wait_event(h, "actor.up", "a", HT_T);
+	assert_true(ht_pid(h, "a") != pid);
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"echo\"}");
+}
+
+/* A failed init is a failed start with init's error (A3): the actor is
+ * never registered, and at boot herdd says why. */
+static void
+test_integ_actor_init_failure(void **state)
+{
+	struct ht *h = *state;
+	int code;
+
+	ht_launch(h, "{" HT_DIRS ",'supervisor':{'children':[{'name':'a',"
+	    "'type':'actor','command':['@ACTOR@','@TMP@/a.log','fail-init']}"
+	    "]}}");
+	code = ht_wait_exit(h, HT_T);
+	assert_int_equal(code, 1);
+	HT_CONTAINS(ht_herdd_output(h), "child a failed to start: init "
+	    "failed: invalid argument");
+}
+
+/* How an actor ends: herd_exit's reason, a callback's error, a SIGTERM
+ * from anyone (shutdown: terminate runs, the permanent actor restarts),
+ * its supervisor's stop; terminate always runs with the reason. */
+static void
+test_integ_actor_exit_reasons(void **state)
+{
+	struct ht *h = boot(state, TA("a", "'restart':'transient',"));
+	const char *out, *err, *log;
+	cJSON *ev;
+	pid_t pid;
+
+	/* the call fails at once with the actor's own reason (noproc) */
+	HT_CTL(h, 3, &out, &err, "call", "a", "{\"op\":\"exit\","
+	    "\"reason\":\"boom\"}", "--timeout", "5s");
+	HT_CONTAINS(err, "a ended: boom");
+	ev = ht_wait_event(h, "child.exited", "a", HT_T);
+	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
+	    "boom");
+	log = ht_wait_file(h, ht_path(h, "a.log"), "terminate boom\n", HT_T);
+	assert_non_null(log);
+	ht_wait_event(h, "actor.up", "a", HT_T);
+	/* a normal exit of a transient actor: not restarted */
+	HT_CTL(h, 3, &out, &err, "call", "a", "{\"op\":\"exit\","
+	    "\"reason\":\"normal\"}");
+	ev = ht_wait_event(h, "child.exited", "a", HT_T);
+	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
+	    "normal");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "terminate normal\n", HT_T));
+	HT_CTL(h, 0, &out, &err, "start", "a");
+	ht_wait_event(h, "actor.up", "a", HT_T);
+	/* a callback's error ends the actor with it (A9) */
+	HT_CTL(h, 3, &out, &err, "call", "a", "{\"op\":\"error\"}");
+	HT_CONTAINS(err, "a ended: invalid argument");
+	ev = ht_wait_event(h, "child.exited", "a", HT_T);
+	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
+	    "invalid argument");
+	ht_wait_event(h, "actor.up", "a", HT_T);
+	/* SIGTERM from anyone: the orderly shutdown */
+	pid = ht_pid(h, "a");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	ev = ht_wait_event(h, "child.exited", "a", HT_T);
+	assert_string_equal(cJSON_GetObjectItem(ev, "reason")->valuestring,
+	    "shutdown");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "terminate shutdown\n", HT_T));
+	/* stopped by its supervisor */
+	HT_CTL(h, 0, &out, &err, "start", "a");
+	HT_CTL(h, 0, &out, &err, "stop", "a");
+	ev = ht_wait_event(h, "child.stopped", "a", HT_T);
+	assert_non_null(ev);
+	log = ht_read_file(h, ht_path(h, "a.log"));
+	assert_non_null(strstr(strstr(log, "terminate shutdown\n") + 1,
+	    "terminate shutdown\n"));
+	HT_CTL(h, 3, &out, &err, "call", "a", "{\"op\":\"echo\"}");
+	HT_CONTAINS(err, "actor a is not running (stopped)");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		T(test_integ_actor_registered_after_init),
+		T(test_integ_actor_call_cast_inspect),
+		T(test_integ_actor_bad_input),
+		T(test_integ_actor_call_timeout_and_death),
+		T(test_integ_actor_init_failure),
+		T(test_integ_actor_exit_reasons),
+	};
+
+	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);
+}
