@@ -321,8 +321,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	int has_gid;
 	struct run_as user = child_user(c, &has_gid);
 	char exe[4096], *notify = NULL, **env, **argv;
-	char *watchdog_env = NULL, *extra[5] = { NULL, NULL, NULL, NULL, NULL };
-	char *node_env = NULL, *name_env = NULL;
+	char *watchdog_env = NULL, *extra[7] = { NULL };
+	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
+	char *mailbox_env = NULL;
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
@@ -389,12 +390,21 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	if (watchdog_env != NULL)
 		extra[nextra++] = watchdog_env;
 	if (spec->actor) {
-		/* where libherd says hello, and the name it is registered as */
+		/* where libherd says hello, the name it is registered as, its
+		 * incarnation and its mailbox */
+		if (node_mailbox_prepare(h, c, user.set ? user.uid : geteuid(),
+		    has_gid ? user.gid : getegid(), &inc_env, &mailbox_env,
+		    cause, len) == -1) {
+			rc = -1;
+			goto done;
+		}
 		node_env = xprintf("HERD_NODE=ipc://%s/node.sock",
 		    h->conf->run_dir);
 		name_env = xprintf("HERD_ACTOR_NAME=%s", c->path);
 		extra[nextra++] = node_env;
 		extra[nextra++] = name_env;
+		extra[nextra++] = inc_env;
+		extra[nextra++] = mailbox_env;
 	}
 	env = child_env_build(h->environ_base, spec, ident, extra);
 	argv = child_argv_build(c);
@@ -435,6 +445,8 @@ done:
 	free(watchdog_env);
 	free(node_env);
 	free(name_env);
+	free(inc_env);
+	free(mailbox_env);
 	child_ident_destroy(ident);
 	if (rc == -1) {
 		ready_destroy(d->ready);
@@ -678,6 +690,8 @@ reap_one(struct herdd *h, pid_t pid)
 		engine_exit_reason(c, status, reason, sizeof reason);
 		node_child_ended(h->node, c, reason);
 	}
+	if (c->spec != NULL && c->spec->actor)
+		node_mailbox_remove(h, c);
 	d = c->drv;
 	if (d != NULL) {
 		if (d->pidfd < 0)

@@ -72,6 +72,7 @@ struct child {
 	int watchdog_fired;      /* killed for missing its watchdog pings */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
 	                            signal:NAME, or why a start failed */
+	uint64_t incarnation;    /* an actor's, given at its start */
 	char told[48];           /* the reason its process gave before it
 	                            ended by itself (an actor's herd_exit):
 	                            over its exit status; cleared at a start */
@@ -309,6 +310,9 @@ struct herdd {
 	int run_dirfd, log_dirfd;  /* checked at start (safedir.c), kept:
 	                              files are opened beneath them */
 	int notify_dirfd;
+	int actors_dirfd;          /* run_dir/actors: a mailbox dir each */
+	uint64_t actor_serial;     /* the incarnation of the last actor
+	                              started: never reused */
 	mode_t run_dir_mode;       /* as driver_run_dir_access last set it */
 	int umask_start;           /* children's umask unless their own */
 	long nofile_soft;          /* file limit to give children, -1 keep */

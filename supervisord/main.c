@@ -218,6 +218,11 @@ main(int argc, char **argv)
 	if ((h.notify_dirfd = safedir_sub(h.run_dirfd, "notify", 0711, cause,
 	    sizeof cause)) == -1)
 		fatalx("run_dir %s: %s", h.conf->run_dir, cause);
+	/* actors' mailboxes, a directory each, made at each start */
+	if ((h.actors_dirfd = safedir_sub(h.run_dirfd, "actors", 0711, cause,
+	    sizeof cause)) == -1)
+		fatalx("run_dir %s: %s", h.conf->run_dir, cause);
+	node_mailbox_sweep(&h);
 	raise_nofile(&h);
 
 	h.base = event_base_new();
@@ -280,6 +285,7 @@ main(int argc, char **argv)
 	pidmap_free(&pids);
 	lock_release(lockfd, h.conf->run_dir);
 	close(h.notify_dirfd);
+	close(h.actors_dirfd);
 	close(h.log_dirfd);
 	close(h.run_dirfd);
 	free(h.notify_dir);

@@ -12,9 +12,13 @@
  * go and the calls waiting on it fail at once with its exit reason (A5).
  * docs/actors.md has the map.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -38,6 +42,14 @@ struct actor {
 	uint64_t poll_id;
 	cJSON *queue;         /* system messages it has not fetched */
 	size_t queued;
+	struct why_wait *why; /* "reason" asked before herdd saw it end */
+};
+
+/* A reason request held until its actor's end is known. */
+struct why_wait {
+	struct why_wait *next;
+	nng_msg *hdr;
+	uint64_t id;
 };
 
 /* A control request waiting for an actor's reply. */
@@ -52,13 +64,102 @@ struct ncall {
 	long timeout_ms;
 };
 
+#define DEAD_RING 4096 /* ends remembered, for callers asking why */
+
 struct node {
 	struct herdd *h;
 	struct actor *actors;
 	struct ncall *calls;
-	uint64_t incarnation, ref;
+	uint64_t ref;
+	struct {
+		char id[32];
+		char reason[48];
+	} dead[DEAD_RING];
+	size_t dead_next;
 	char path[4200];      /* node.sock, to tell its requests */
 };
+
+/* ---- mailbox directories: run_dir/actors/<incarnation>/ ---- */
+
+/* Removes directory NAME beneath DIRFD and what is directly in it (never
+ * following a link): a mailbox dir holds the actor's socket. */
+static void
+remove_tree(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd == -1) {
+		unlinkat(parent, name, 0);
+		return;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) == -1)
+		log_warn("run_dir/actors/%s: cannot remove it", name);
+}
+
+void
+node_mailbox_sweep(struct herdd *h)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd = fcntl(h->actors_dirfd, F_DUPFD_CLOEXEC, 0);
+
+	/* what a herdd killed before it could clean up left */
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			remove_tree(h->actors_dirfd, e->d_name);
+	closedir(d);
+}
+
+int
+node_mailbox_prepare(struct herdd *h, struct child *c, uid_t uid, gid_t gid,
+    char **env_inc, char **env_mailbox, char *cause, size_t len)
+{
+	char name[32];
+
+	c->incarnation = ++h->actor_serial;
+	snprintf(name, sizeof name, "%llu", (unsigned long long)c->incarnation);
+	/* the actor's own: it binds its socket there; others may only pass */
+	if (mkdirat(h->actors_dirfd, name, 0711) == -1 ||
+	    fchownat(h->actors_dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) ==
+	    -1 || fchmodat(h->actors_dirfd, name, 0711, 0) == -1) {
+		snprintf(cause, len, "mailbox directory run_dir/actors/%s: %s",
+		    name, strerror(errno));
+		unlinkat(h->actors_dirfd, name, AT_REMOVEDIR);
+		return -1;
+	}
+	*env_inc = xprintf("HERD_INCARNATION=%s", name);
+	*env_mailbox = xprintf("HERD_MAILBOX=ipc://%s/actors/%s/m.sock",
+	    h->conf->run_dir, name);
+	return 0;
+}
+
+void
+node_mailbox_remove(struct herdd *h, struct child *c)
+{
+	char name[32];
+
+	if (c->incarnation == 0)
+		return;
+	snprintf(name, sizeof name, "%llu", (unsigned long long)c->incarnation);
+	remove_tree(h->actors_dirfd, name);
+}
 
 int
 node_url(const char *run_dir, char *buf, size_t len)
@@ -142,6 +243,12 @@ actor_free(struct actor *a)
 		}
 	if (a->poll != NULL)
 		nng_msg_free(a->poll);
+	while (a->why != NULL) {
+		struct why_wait *w = a->why;
+		a->why = w->next;
+		nng_msg_free(w->hdr);
+		free(w);
+	}
 	cJSON_Delete(a->queue);
 	a->c->actor = NULL;
 	free(a);
@@ -165,6 +272,19 @@ node_child_ended(struct node *n, struct child *c, const char *reason)
 	}
 	n->h->engine.ops->event(n->h->engine.ctx, "actor.down", c,
 	    reason != NULL ? reason : "noproc");
+	while (a->why != NULL) {
+		struct why_wait *w = a->why;
+		cJSON *o = cJSON_CreateObject();
+		a->why = w->next;
+		cJSON_AddStringToObject(o, "reason", reason != NULL ? reason :
+		    "noproc");
+		send_reply(n, w->hdr, ipc_reply_ok(w->id, o));
+		free(w);
+	}
+	snprintf(n->dead[n->dead_next].id, sizeof n->dead[0].id, "%s", a->id);
+	snprintf(n->dead[n->dead_next].reason, sizeof n->dead[0].reason, "%s",
+	    reason != NULL ? reason : "noproc");
+	n->dead_next = (n->dead_next + 1) % DEAD_RING;
 	actor_free(a);
 }
 
@@ -348,7 +468,7 @@ op_hello(struct request *r)
 	a->pipe = nng_pipe_id(p);
 	a->queue = cJSON_CreateArray();
 	snprintf(a->id, sizeof a->id, "%d.%llu", (int)c->pid,
-	    (unsigned long long)++n->incarnation);
+	    (unsigned long long)c->incarnation);
 	c->actor = a;
 	a->next = n->actors;
 	n->actors = a;
@@ -446,7 +566,84 @@ op_bye(struct request *r)
 	node_child_ended(a->n, c, c->told);
 }
 
+/* The mailbox url of a registered actor. */
+static char *
+mailbox_of(struct node *n, const struct actor *a)
+{
+	return xprintf("ipc://%s/actors/%llu/m.sock", n->h->conf->run_dir,
+	    (unsigned long long)a->c->incarnation);
+}
+
+/* whereis: a registered name's actor, {id, mailbox}; not_found at once
+ * for a name nobody has (A2). */
+static void
+op_whereis(struct request *r)
+{
+	cJSON *name = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
+	struct actor *a;
+	cJSON *o;
+	char *url;
+
+	if (actor_of(r) == NULL)
+		return;
+	if (!cJSON_IsString(name)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.name must be a string");
+		return;
+	}
+	if ((a = node_find(r->h->node, name->valuestring)) == NULL) {
+		reply_err(r, IPC_E_NOT_FOUND, "no actor named \"%.500s\"",
+		    name->valuestring);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", a->id);
+	url = mailbox_of(r->h->node, a);
+	cJSON_AddStringToObject(o, "mailbox", url);
+	free(url);
+	reply_ok(r, o);
+}
+
+/* reason: why actor args.id ended (a caller whose connection to it
+ * closed asks, A5); noproc when herdd does not remember it. Asked of an
+ * actor herdd still has, the answer waits for its end. */
+static void
+op_reason(struct request *r)
+{
+	cJSON *id = cJSON_GetObjectItemCaseSensitive(r->req.args, "id");
+	struct node *n = r->h->node;
+	struct actor *a;
+	cJSON *o;
+	size_t i;
+
+	if (actor_of(r) == NULL)
+		return;
+	if (!cJSON_IsString(id)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.id must be a string");
+		return;
+	}
+	for (a = n->actors; a != NULL; a = a->next)
+		if (strcmp(a->id, id->valuestring) == 0) {
+			/* the caller saw it go before herdd reaped it: the
+			 * answer waits for its end */
+			struct why_wait *w = xcalloc(1, sizeof *w);
+			w->hdr = header_copy(r->msg);
+			w->id = r->req.id;
+			w->next = a->why;
+			a->why = w;
+			return;
+		}
+	o = cJSON_CreateObject();
+	for (i = 0; i < DEAD_RING; i++)
+		if (strcmp(n->dead[i].id, id->valuestring) == 0)
+			break;
+	cJSON_AddStringToObject(o, "reason", i < DEAD_RING ?
+	    n->dead[i].reason : "noproc");
+	reply_ok(r, o);
+}
+
 const struct op op_node_table[] = {
+	{ "whereis", 0, op_whereis },
+	{ "reason", 0, op_reason },
 	{ "bye", 0, op_bye },
 	{ "hello", 0, op_hello },
 	{ "poll", 0, op_poll },

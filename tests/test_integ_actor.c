@@ -257,6 +257,143 @@ test_integ_actor_exit_reasons(void **state)
 	HT_CONTAINS(err, "actor a is not running (stopped)");
 }
 
+/* A control-protocol request sent on its own connection, to be answered
+ * later (while the test does something else). */
+struct pending {
+	nng_socket sock;
+};
+
+static void
+pending_send(struct ht *h, struct pending *p, const char *body)
+{
+	char url[512];
+
+	assert_int_equal(nng_req0_open(&p->sock), 0);
+	nng_socket_set_ms(p->sock, NNG_OPT_RECVTIMEO, ht_ms(HT_TIMEOUT));
+	ipc_control_url(h->run, url, sizeof url);
+	assert_int_equal(nng_dial(p->sock, url, NULL, 0), 0);
+	assert_int_equal(nng_send(p->sock, (void *)body, strlen(body), 0), 0);
+}
+
+/* Its reply (caller frees), or a failed test. */
+static cJSON *
+pending_reply(struct pending *p)
+{
+	void *buf;
+	size_t len;
+	cJSON *j;
+
+	if (nng_recv(p->sock, &buf, &len, NNG_FLAG_ALLOC) != 0)
+		fail_msg("no reply to the pending request");
+	j = cJSON_ParseWithLength(buf, len);
+	nng_free(buf, len);
+	nng_close(p->sock);
+	assert_non_null(j);
+	return j;
+}
+
+/* result.reply of an ok reply, as its JSON text. */
+static const char *
+reply_text(struct ht *h, cJSON *r)
+{
+	static char buf[1024];
+	char *s = cJSON_PrintUnformatted(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(r, "result"), "reply"));
+
+	snprintf(buf, sizeof buf, "%s", s ? s : "(none)");
+	free(s);
+	return buf;
+}
+
+#define ASK(to, req, tmo) "{\"op\":\"ask\",\"to\":\"" to "\",\"req\":" \
+	req ",\"timeout\":" #tmo "}"
+
+/* Actor to actor, herdd off the path: casts by name arrive in the order
+ * sent (A4); a call gets its answer; unknown names fail at once (A2). */
+static void
+test_integ_actor_to_actor(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", ""));
+	const char *out, *err, *log;
+	char want[8192];
+	size_t n = 0;
+	int i;
+
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
+	    "\"b\",\"n\":500}");
+	assert_string_equal(out, "{\"sent\":500,\"rv\":\"success\"}\n");
+	for (i = 1; i <= 500; i++)
+		n += (size_t)snprintf(want + n, sizeof want - n, "cast %d\n", i);
+	log = ht_wait_file(h, ht_path(h, "b.log"), "cast 500\n", HT_T);
+	assert_non_null(log);
+	assert_string_equal(log, want);
+	HT_CTL(h, 0, &out, &err, "call", "a", ASK("b", "{\"op\":\"echo\","
+	    "\"v\":7}", 5000));
+	HT_CONTAINS(out, "\"rv\":\"success\"");
+	HT_CONTAINS(out, "\"reply\":{\"op\":\"echo\",\"v\":7}");
+	/* an error answered by the callee */
+	HT_CTL(h, 0, &out, &err, "call", "a", ASK("b", "{\"op\":\"what\"}",
+	    5000));
+	HT_CONTAINS(out, "\"rv\":\"the callee answered an error\"");
+	HT_CONTAINS(out, "\"reason\":\"bad_request: unknown op\"");
+	/* a name nobody has, and a call to itself */
+	HT_CTL(h, 0, &out, &err, "call", "a", ASK("nobody", "{}", 5000));
+	HT_CONTAINS(out, "\"rv\":\"not_found: no actor has that name\"");
+	HT_CTL(h, 0, &out, &err, "call", "a", ASK("self", "{}", 5000));
+	HT_CONTAINS(out, "\"rv\":\"calling_self: a call to the caller "
+	    "itself\"");
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
+	    "\"nobody\",\"n\":1}");
+	HT_CONTAINS(out, "\"rv\":\"not_found: no actor has that name\"");
+}
+
+/* A call between actors times out (and the late answer is dropped),
+ * gets an answer given later from another callback, and fails at once
+ * with the callee's reason when the callee dies during it (A5). */
+static void
+test_integ_actor_call_between_actors(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", ""));
+	struct pending p;
+	const char *out, *err;
+	pid_t b = ht_pid(h, "b");
+	cJSON *r;
+
+	HT_CTL(h, 0, &out, &err, "call", "a", ASK("b", "{\"op\":\"hang\"}",
+	    300));
+	HT_CONTAINS(out, "\"rv\":\"timeout: no reply in time\"");
+	/* deferred: b keeps the call until a cast releases it */
+	pending_send(h, &p, "{\"v\":1,\"id\":5,\"op\":\"call\",\"args\":{"
+	    "\"name\":\"a\",\"timeout_ms\":20000,\"msg\":" ASK("b",
+	    "{\"op\":\"defer\"}", 15000) "}}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), "deferred\n",
+	    HT_T));
+	HT_CTL(h, 0, &out, &err, "cast", "b", "{\"op\":\"release\"}");
+	r = pending_reply(&p);
+	assert_null(ht_error_code(r));
+	HT_CONTAINS(reply_text(h, r), "\"rv\":\"success\"");
+	HT_CONTAINS(reply_text(h, r), "\"reply\":{\"late\":true}");
+	cJSON_Delete(r);
+	/* the callee dies during the call: at once, with its reason */
+	pending_send(h, &p, "{\"v\":1,\"id\":6,\"op\":\"call\",\"args\":{"
+	    "\"name\":\"a\",\"timeout_ms\":60000,\"msg\":" ASK("b",
+	    "{\"op\":\"hang\"}", 50000) "}}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"),
+	    "hang\ndeferred\nhang\n", HT_T));
+	assert_int_equal(kill(b, SIGKILL), 0);
+	r = pending_reply(&p);
+	assert_null(ht_error_code(r));
+	HT_CONTAINS(reply_text(h, r), "\"rv\":\"noproc: the actor is not "
+	    "running\"");
+	HT_CONTAINS(reply_text(h, r), "\"reason\":\"signal:KILL\"");
+	cJSON_Delete(r);
+	/* the restarted b is a new id: a finds it by name again */
+	ht_wait_event(h, "actor.up", "b", HT_T);
+	HT_CTL(h, 0, &out, &err, "call", "a", ASK("b", "{\"op\":\"echo\"}",
+	    5000));
+	HT_CONTAINS(out, "\"rv\":\"success\"");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -269,6 +406,8 @@ main(void)
 		T(test_integ_actor_call_timeout_and_death),
 		T(test_integ_actor_init_failure),
 		T(test_integ_actor_exit_reasons),
+		T(test_integ_actor_to_actor),
+		T(test_integ_actor_call_between_actors),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

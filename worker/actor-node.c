@@ -21,11 +21,14 @@ herdi_node_open(struct herdi_node *n, const char *url)
 
 	memset(n, 0, sizeof *n);
 	n->next_id = 1;
+	n->early_tail = &n->early;
 	if ((rv = nng_req0_open_raw(&n->sock)) != 0)
 		return HERD_ENOMEM;
 	n->open = 1;
 	/* system messages can be large: a batch of herdctl casts */
 	nng_socket_set_size(n->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
+	/* a blocking request (hello, whereis, reason, bye) gives up */
+	nng_socket_set_ms(n->sock, NNG_OPT_RECVTIMEO, 10000);
 	if ((rv = nng_dial(n->sock, url, NULL, 0)) != 0 ||
 	    (rv = nng_socket_get_int(n->sock, NNG_OPT_RECVFD, &n->recv_fd))
 	    != 0) {
@@ -38,6 +41,14 @@ herdi_node_open(struct herdi_node *n, const char *url)
 void
 herdi_node_close(struct herdi_node *n)
 {
+	struct herdi_early *e;
+
+	while ((e = n->early) != NULL) {
+		n->early = e->next;
+		cJSON_Delete(e->reply);
+		free(e);
+	}
+	n->early_tail = &n->early;
 	if (n->open)
 		nng_close(n->sock);
 	n->open = 0;
@@ -95,9 +106,19 @@ parse_reply(nng_msg *m, uint32_t *id)
 cJSON *
 herdi_node_next(struct herdi_node *n, int wait, uint32_t *id)
 {
+	struct herdi_early *e;
 	nng_msg *m;
 	cJSON *j;
 
+	if ((e = n->early) != NULL) {
+		/* what herdi_node_call read first, in order */
+		if ((n->early = e->next) == NULL)
+			n->early_tail = &n->early;
+		*id = e->id;
+		j = e->reply;
+		free(e);
+		return j;
+	}
 	for (;;) {
 		if (nng_recvmsg(n->sock, &m, wait ? 0 : NNG_FLAG_NONBLOCK) != 0)
 			return NULL;
@@ -116,11 +137,25 @@ herdi_node_call(struct herdi_node *n, const char *op, cJSON *args)
 
 	if (want == 0)
 		return NULL;
-	/* before the loop runs: nothing else is in flight */
-	while ((j = herdi_node_next(n, 1, &got)) != NULL) {
+	/* other replies (the poll's) are kept for herdi_node_next */
+	for (;;) {
+		nng_msg *m;
+		struct herdi_early *e;
+		if (nng_recvmsg(n->sock, &m, 0) != 0)
+			return NULL;
+		j = parse_reply(m, &got);
+		nng_msg_free(m);
+		if (j == NULL)
+			continue;
 		if (got == want)
 			return j;
-		cJSON_Delete(j);
+		if ((e = calloc(1, sizeof *e)) == NULL) {
+			cJSON_Delete(j);
+			continue;
+		}
+		e->id = got;
+		e->reply = j;
+		*n->early_tail = e;
+		n->early_tail = &e->next;
 	}
-	return NULL;
 }

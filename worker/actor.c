@@ -26,17 +26,7 @@ struct herd_kv {
 	cJSON *obj;
 };
 
-struct herd_actor {
-	const struct herd_actor_ops *ops;
-	void *state;
-	struct event_base *base;
-	struct event *node_ev, *term_ev, *int_ev;
-	struct herdi_node node;
-	uint32_t poll_id;          /* the poll herdd holds, 0 if none */
-	char name[4096];
-	herd_id id;
-	char *reason;              /* set: the actor ends after this callback */
-};
+#define MAX_INCALLS 65536 /* calls kept unanswered: the oldest go past it */
 
 void *
 herd_state(herd_actor *self)
@@ -66,12 +56,54 @@ herd_exit(herd_actor *self, const char *reason)
 		event_base_loopbreak(self->base);
 }
 
-/* A callback's return: an error ends the actor with it (A9). */
-static void
-check(herd_actor *self, int rv)
+void
+herdi_check(herd_actor *self, int rv)
 {
 	if (rv < 0)
 		herd_exit(self, herd_strerror(rv));
+}
+
+herd_ref
+herdi_incall_add(herd_actor *self, uint64_t from, uint64_t ref)
+{
+	struct herdi_incall *c, **pp;
+
+	if (self->nincalls >= MAX_INCALLS) {
+		/* the oldest is last: its caller gave up long ago */
+		for (pp = &self->incalls; (*pp)->next != NULL;
+		    pp = &(*pp)->next)
+			;
+		free(*pp);
+		*pp = NULL;
+		self->nincalls--;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return 0;
+	c->local = ++self->next_local & ~NODE_REF;
+	c->from = from;
+	c->ref = ref;
+	c->next = self->incalls;
+	self->incalls = c;
+	self->nincalls++;
+	return c->local;
+}
+
+int
+herdi_incall_take(herd_actor *self, herd_ref local, uint64_t *from,
+    uint64_t *ref)
+{
+	struct herdi_incall **pp, *c;
+
+	for (pp = &self->incalls; (c = *pp) != NULL; pp = &c->next)
+		if (c->local == local) {
+			*from = c->from;
+			*ref = c->ref;
+			*pp = c->next;
+			free(c);
+			self->nincalls--;
+			return 0;
+		}
+	return -1;
 }
 
 int
@@ -118,10 +150,15 @@ herd_reply(herd_actor *self, herd_ref ref, const void *data, size_t len)
 {
 	cJSON *j;
 
+	uint64_t from, cref;
+
 	if (self == NULL || (data == NULL && len > 0))
 		return HERD_EINVAL;
-	if (!(ref & NODE_REF))
-		return HERD_EINVAL; /* actor-to-actor calls: not yet */
+	if (!(ref & NODE_REF)) {
+		if (herdi_incall_take(self, ref, &from, &cref) != 0)
+			return HERD_EINVAL; /* unknown, or answered */
+		return herdi_mail_reply(self, from, cref, 0, data, len);
+	}
 	/* herdctl's calls take JSON; bytes that are not are sent as a
 	 * string */
 	j = cJSON_ParseWithLength(data, len);
@@ -138,18 +175,47 @@ herd_reply(herd_actor *self, herd_ref ref, const void *data, size_t len)
 int
 herd_reply_json(herd_actor *self, herd_ref ref, const cJSON *j)
 {
-	if (self == NULL || j == NULL || !(ref & NODE_REF))
+	char *s;
+	int rv;
+
+	if (self == NULL || j == NULL)
 		return HERD_EINVAL;
-	return reply_node(self, ref, cJSON_Duplicate(j, 1), NULL, NULL);
+	if (ref & NODE_REF)
+		return reply_node(self, ref, cJSON_Duplicate(j, 1), NULL, NULL);
+	if ((s = cJSON_PrintUnformatted(j)) == NULL)
+		return HERD_ENOMEM;
+	rv = herd_reply(self, ref, s, strlen(s));
+	cJSON_free(s);
+	return rv;
 }
 
 int
 herd_reply_error(herd_actor *self, herd_ref ref, const char *code,
     const char *message)
 {
-	if (self == NULL || code == NULL || !(ref & NODE_REF))
+	uint64_t from, cref;
+	size_t cl, ml;
+	char *buf;
+	int rv;
+
+	if (self == NULL || code == NULL)
 		return HERD_EINVAL;
-	return reply_node(self, ref, NULL, code, message);
+	if (ref & NODE_REF)
+		return reply_node(self, ref, NULL, code, message);
+	if (herdi_incall_take(self, ref, &from, &cref) != 0)
+		return HERD_EINVAL;
+	/* code, NUL, message */
+	cl = strlen(code);
+	ml = message != NULL ? strlen(message) : 0;
+	if ((buf = malloc(cl + 1 + ml + 1)) == NULL)
+		return HERD_ENOMEM;
+	memcpy(buf, code, cl + 1);
+	if (ml > 0)
+		memcpy(buf + cl + 1, message, ml);
+	buf[cl + 1 + ml] = '\0';
+	rv = herdi_mail_reply(self, from, cref, 1, buf, cl + 1 + ml);
+	free(buf);
+	return rv;
 }
 
 /* ---- system messages from herdd ---- */
@@ -161,7 +227,7 @@ do_inspect(herd_actor *self, const cJSON *m)
 	herd_kv kv = { cJSON_CreateObject() };
 
 	if (self->ops->inspect != NULL)
-		check(self, self->ops->inspect(self, &kv));
+		herdi_check(self, self->ops->inspect(self, &kv));
 	reply_node(self, NODE_REF | (herd_ref)ref->valuedouble, kv.obj, NULL,
 	    NULL);
 }
@@ -178,12 +244,12 @@ do_message(herd_actor *self, const cJSON *m, int call)
 	if (text == NULL)
 		return;
 	if (!call && self->ops->handle_cast != NULL) {
-		check(self, self->ops->handle_cast(self, node_id,
+		herdi_check(self, self->ops->handle_cast(self, node_id,
 		    text, strlen(text)));
 	} else if (call) {
 		r = NODE_REF | (herd_ref)ref->valuedouble;
 		if (self->ops->handle_call != NULL)
-			check(self, self->ops->handle_call(self,
+			herdi_check(self, self->ops->handle_call(self,
 			    node_id, r, text, strlen(text)));
 		else
 			herd_reply_error(self, r, "unknown_call", "this actor "
@@ -247,11 +313,20 @@ node_cb(evutil_socket_t fd, short what, void *arg)
 			    "result");
 			handle_batch(self, cJSON_GetObjectItemCaseSensitive(res,
 			    "msgs"));
+			herdi_mail_flush(self);
 			if (self->reason == NULL)
 				poll_again(self);
 		}
 		cJSON_Delete(j);
 	}
+	/* a call made in a callback may have kept mailbox records */
+	herdi_mail_drain(self);
+}
+
+static void
+mail_cb(evutil_socket_t fd, short what, void *arg)
+{
+	herdi_mail_drain(arg);
 }
 
 static void
@@ -321,7 +396,15 @@ teardown(herd_actor *self)
 		event_free(self->int_ev);
 	if (self->base != NULL)
 		event_base_free(self->base);
+	if (self->mail_ev != NULL)
+		event_free(self->mail_ev);
+	herdi_mail_close(self);
 	herdi_node_close(&self->node);
+	while (self->incalls != NULL) {
+		struct herdi_incall *c = self->incalls;
+		self->incalls = c->next;
+		free(c);
+	}
 	free(self->reason);
 }
 
@@ -330,19 +413,33 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
     char **argv)
 {
 	const char *url = getenv("HERD_NODE"), *name = getenv("HERD_ACTOR_NAME");
+	const char *mailbox = getenv("HERD_MAILBOX");
 	herd_actor self;
 	int rv, status;
 
 	if (ops == NULL)
 		return HERD_EINVAL;
-	if (url == NULL || url[0] == '\0')
+	if (url == NULL || url[0] == '\0' || mailbox == NULL)
 		return HERD_ENONODE;
 	memset(&self, 0, sizeof self);
 	self.ops = ops;
 	self.state = state;
+	self.mail.stash_tail = &self.mail.stash;
+	self.mail.wake_fd = -1;
 	snprintf(self.name, sizeof self.name, "%s", name ? name : "");
+	/* our id before hello, so init may send: pid and incarnation */
+	{
+		const char *inc = getenv("HERD_INCARNATION");
+		self.id.v = (uint64_t)getpid() << 32 |
+		    (inc ? strtoull(inc, NULL, 10) & 0xffffffffu : 0);
+	}
 	if ((rv = herdi_node_open(&self.node, url)) != 0)
 		return rv;
+	/* listening before hello: registered means reachable */
+	if ((rv = herdi_mail_open(&self, mailbox)) != 0) {
+		teardown(&self);
+		return rv;
+	}
 	/* before init: a SIGTERM during it is the shutdown, not death */
 	signal(SIGPIPE, SIG_IGN);
 	if ((self.base = event_base_new()) == NULL) {
@@ -354,6 +451,7 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	event_add(self.term_ev, NULL);
 	event_add(self.int_ev, NULL);
 	rv = ops->init != NULL ? ops->init(&self, argc, argv) : 0;
+	herdi_mail_flush(&self);
 	if (rv < 0 || self.reason != NULL) {
 		/* a failed start: herdd gets the reason (A3) */
 		hello(&self, self.reason ? self.reason : herd_strerror(rv));
@@ -367,6 +465,9 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	self.node_ev = event_new(self.base, self.node.recv_fd,
 	    EV_READ | EV_PERSIST, node_cb, &self);
 	event_add(self.node_ev, NULL);
+	self.mail_ev = event_new(self.base, self.mail.recv_fd,
+	    EV_READ | EV_PERSIST, mail_cb, &self);
+	event_add(self.mail_ev, NULL);
 	poll_again(&self);
 	if (self.reason == NULL)
 		event_base_dispatch(self.base);

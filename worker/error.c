@@ -34,6 +34,20 @@ herd_strerror(int err)
 		return "not run by herdd as an actor, or herdd does not answer";
 	case HERD_EPROTO:
 		return "herdd answered something unexpected";
+	case HERD_ENOTFOUND:
+		return "not_found: no actor has that name";
+	case HERD_ENOPROC:
+		return "noproc: the actor is not running";
+	case HERD_ETIMEDOUT:
+		return "timeout: no reply in time";
+	case HERD_ECALLINGSELF:
+		return "calling_self: a call to the caller itself";
+	case HERD_EMAILBOXFULL:
+		return "mailbox_full: the message cannot be queued";
+	case HERD_ETOOLARGE:
+		return "too_large: the message is over HERD_MSG_MAX bytes";
+	case HERD_EREPLY:
+		return "the callee answered an error";
 	}
 	return "unknown error";
 }

@@ -44,7 +44,20 @@ enum herd_error {
 	HERD_ENONODE = -11,    /* not run by herdd as an actor (no HERD_NODE),
 	                          or herdd does not answer */
 	HERD_EPROTO = -12,     /* herdd answered something unexpected */
+	HERD_ENOTFOUND = -13,  /* no actor has that name (ACTORS.md A2) */
+	HERD_ENOPROC = -14,    /* the actor is dead, or died during the call
+	                          (herd_last_reason says why) */
+	HERD_ETIMEDOUT = -15,  /* no reply in time */
+	HERD_ECALLINGSELF = -16, /* a call to the caller itself */
+	HERD_EMAILBOXFULL = -17, /* neither the receiver nor the sender's
+	                            outgoing queue can take the message */
+	HERD_ETOOLARGE = -18,  /* a message over HERD_MSG_MAX bytes */
+	HERD_EREPLY = -19,     /* the callee answered an error
+	                          (herd_last_reason: "code: message") */
 };
+
+/* The largest message an actor may send. */
+#define HERD_MSG_MAX (1024 * 1024)
 
 /*
  * Sends STATE, one or more newline-separated VAR=VALUE assignments of the
@@ -167,6 +180,39 @@ int herd_reply_json(herd_actor *self, herd_ref ref, const struct cJSON *j);
  * MESSAGE for humans. */
 int herd_reply_error(herd_actor *self, herd_ref ref, const char *code,
     const char *message);
+
+/*
+ * Messages between actors. herd_cast sends LEN bytes of MSG to actor TO
+ * and returns at once: casts from one sender arrive in the order sent
+ * (A4); a cast to an actor that has ended is dropped, as in Erlang (0).
+ * HERD_EMAILBOXFULL when neither the receiver nor this actor's bounded
+ * outgoing queue can take it (nothing is dropped silently: the caller
+ * decides), HERD_ETOOLARGE past HERD_MSG_MAX. Casts queued for one actor
+ * during a callback travel together when the callback returns.
+ */
+int herd_cast(herd_actor *self, herd_id to, const void *msg, size_t len);
+/* The same to a registered name: HERD_ENOTFOUND at once if nobody has it
+ * (A2). Names are looked up once and cached. */
+int herd_cast_name(herd_actor *self, const char *name, const void *msg,
+    size_t len);
+/*
+ * Calls actor TO with REQ and waits for its reply, at most TIMEOUT_MS
+ * (<= 0: 5000). The reply's bytes are in *reply (caller frees with free)
+ * and *reply_len. Meanwhile this actor handles nothing else (as
+ * gen_server:call); what arrives is kept in order for after. Errors:
+ * HERD_ECALLINGSELF at once, HERD_ENOPROC if TO is dead or dies during
+ * the call (at once, with its reason in herd_last_reason), HERD_ETIMEDOUT
+ * (a late reply is dropped), HERD_EREPLY if it answered an error.
+ */
+int herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
+    int timeout_ms, void **reply, size_t *reply_len);
+int herd_call_name(herd_actor *self, const char *name, const void *req,
+    size_t len, int timeout_ms, void **reply, size_t *reply_len);
+/* The actor registered as NAME: 0 with *out set, or HERD_ENOTFOUND. */
+int herd_whereis(herd_actor *self, const char *name, herd_id *out);
+/* After HERD_ENOPROC: the callee's exit reason; after HERD_EREPLY: its
+ * "code: message". Borrowed, until the next call. */
+const char *herd_last_reason(herd_actor *self);
 
 /* Adds KEY = the printf-formatted value to inspect's view. */
 int herd_kv_add(herd_kv *kv, const char *key, const char *fmt, ...)

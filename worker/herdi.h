@@ -2,6 +2,8 @@
 #ifndef HERDI_H
 #define HERDI_H
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -14,11 +16,19 @@ int herdi_error_from_errno(int err);
 
 /* ---- actor-node.c: the actor's connection to herdd ---- */
 
+/* A reply herdi_node_call read while it waited for another one. */
+struct herdi_early {
+	struct herdi_early *next;
+	uint32_t id;
+	cJSON *reply;
+};
+
 struct herdi_node {
 	nng_socket sock;  /* raw req0 */
 	int open;
 	int recv_fd;      /* readable when a reply waits */
 	uint32_t next_id;
+	struct herdi_early *early, **early_tail; /* for herdi_node_next */
 };
 
 /* Dials the node socket URL; 0 or a HERD_E* code. */
@@ -32,5 +42,128 @@ uint32_t herdi_node_send(struct herdi_node *n, const char *op, cJSON *args);
 cJSON *herdi_node_next(struct herdi_node *n, int wait, uint32_t *id);
 /* Sends OP and waits for its reply (before the actor's loop runs). */
 cJSON *herdi_node_call(struct herdi_node *n, const char *op, cJSON *args);
+
+/* ---- actor-wire.c: the records actors send each other ---- */
+
+#define HERDI_WIRE_VERSION 1
+#define HERDI_WIRE_BATCH 4     /* "hrd", version */
+#define HERDI_WIRE_HDR 24      /* a record's header */
+#define HERDI_MSG_MAX (1024 * 1024) /* a message's bytes (HERD_ETOOLARGE) */
+
+enum herdi_kind {
+	HERDI_CAST = 1,
+	HERDI_CALL = 2,
+	HERDI_REPLY = 3,
+	HERDI_REPLY_ERROR = 4, /* payload: code, NUL, message */
+};
+
+struct herdi_rec {
+	size_t len;
+	uint8_t kind, flags;
+	uint64_t from;        /* the sender's id */
+	uint64_t ref;         /* a call's, and its reply's */
+	const uint8_t *data;  /* borrowed from the batch */
+};
+
+/* Writes a batch's header (HERDI_WIRE_BATCH bytes) at HDR. */
+void herdi_wire_batch_start(uint8_t *hdr);
+/* Writes r's record header (HERDI_WIRE_HDR bytes) at HDR; its payload
+ * follows it. */
+void herdi_wire_put(uint8_t *hdr, const struct herdi_rec *r);
+/* The next record of the batch BUF of LEN bytes at *off (start at 0): 1
+ * with *r filled and *off moved past it, 0 at the end, -1 when the batch
+ * is malformed (then nothing more of it can be trusted). */
+int herdi_wire_next(const uint8_t *buf, size_t len, size_t *off,
+    struct herdi_rec *r);
+
+/* ---- actor-mail.c: messages between actors ---- */
+
+struct event;
+struct event_base;
+
+/* The connection to one receiver, and what waits to go to it. */
+struct herdi_peer {
+	struct herdi_peer *next;
+	struct herd_actor *self;
+	uint64_t id;
+	nng_socket sock;      /* push0 */
+	int open;
+	int dead;             /* it could not be reached: an ended actor */
+	_Atomic int gone;     /* its connection closed (nng's thread) */
+	int wake_fd;          /* the mailbox's, for gone */
+	nng_msg *msg;         /* the batch being filled, or NULL */
+	size_t queued;
+	struct event *ev;     /* the socket takes messages again */
+};
+
+/* A record kept for after the current callback (herd_call's wait). */
+struct herdi_stash {
+	struct herdi_stash *next;
+	struct herdi_rec rec;
+	uint8_t data[];
+};
+
+struct herdi_name {
+	struct herdi_name *next;
+	herd_id id;
+	char name[];
+};
+
+struct herdi_mail {
+	nng_socket pull;
+	int open;
+	int recv_fd;          /* readable when a batch waits */
+	int wake_fd;          /* an eventfd: a receiver's connection closed */
+	char url[4400];       /* our mailbox */
+	char dir[4400];       /* "ipc://<run_dir>/actors/" */
+	struct herdi_peer *peers;
+	struct herdi_stash *stash, **stash_tail;
+	struct herdi_name *names;  /* looked up, cached */
+	uint64_t next_ref;
+	uint64_t malformed;
+	long warned_at;
+};
+
+/* A call this actor was sent, until it replies. */
+struct herdi_incall {
+	struct herdi_incall *next;
+	herd_ref local;       /* what handle_call got */
+	uint64_t from, ref;   /* the caller and its reference */
+};
+
+struct herd_actor {
+	const struct herd_actor_ops *ops;
+	void *state;
+	struct event_base *base;
+	struct event *node_ev, *mail_ev, *term_ev, *int_ev;
+	struct herdi_node node;
+	struct herdi_mail mail;
+	uint32_t poll_id;          /* the poll herdd holds, 0 if none */
+	char name[4096];
+	herd_id id;
+	char *reason;              /* set: the actor ends after this callback */
+	char last[128];            /* herd_last_reason */
+	struct herdi_incall *incalls;
+	size_t nincalls;
+	herd_ref next_local;
+};
+
+/* A callback's return: an error ends the actor with it (A9). */
+void herdi_check(herd_actor *self, int rv);
+/* Listens on our mailbox URL ($HERD_MAILBOX); 0 or a HERD_E* code. */
+int herdi_mail_open(herd_actor *self, const char *url);
+void herdi_mail_close(herd_actor *self);
+/* Sends every batch queued during the callback that returned. */
+void herdi_mail_flush(herd_actor *self);
+/* Handles the records kept during a call, then those that arrived. */
+void herdi_mail_drain(herd_actor *self);
+/* Sends a reply (ERROR: code NUL message) to the caller TO's REF. */
+int herdi_mail_reply(herd_actor *self, uint64_t to, herd_ref ref, int error,
+    const void *data, size_t len);
+/* A call from FROM (its REF) gets a local reference for handle_call;
+ * herdi_incall_take finds it back (0, or -1 when unknown/answered). */
+herd_ref herdi_incall_add(herd_actor *self, uint64_t from, uint64_t ref);
+int herdi_incall_take(herd_actor *self, herd_ref local, uint64_t *from,
+    uint64_t *ref);
 
 #endif /* HERDI_H */

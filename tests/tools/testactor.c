@@ -5,7 +5,9 @@
  * {"op":"echo",...} with the request, never answer {"op":"hang"} (it
  * appends "hang" to FILE), end the
  * actor on {"op":"exit","reason":R} (herd_exit) and {"op":"error"} (a
- * callback error); inspect shows the casts seen; terminate appends
+ * callback error); {"op":"send"} and {"op":"ask"} cast to and call other
+ * actors (see below); {"op":"defer"} is answered at the next cast
+ * {"op":"release"}; inspect shows the casts seen; terminate appends
  * "terminate REASON" to FILE.
  */
 #include <stdio.h>
@@ -18,6 +20,7 @@
 struct ta {
 	const char *file;
 	long casts;
+	herd_ref deferred;
 };
 
 static void
@@ -48,12 +51,68 @@ ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 
 	t->casts++;
 	x = cJSON_GetObjectItemCaseSensitive(m, "x");
+	if (strcmp(op_of(m), "release") == 0 && t->deferred != 0) {
+		herd_reply(self, t->deferred, "{\"late\":true}", 14);
+		t->deferred = 0;
+	}
 	if (strcmp(op_of(m), "log") == 0 && cJSON_IsNumber(x)) {
 		snprintf(buf, sizeof buf, "%.0f", x->valuedouble);
 		note(t, "cast %s\n", buf);
 	}
 	cJSON_Delete(m);
 	return 0;
+}
+
+/* {"op":"send","to":NAME,"n":N}: casts {"op":"log","x":i}, i = 1..N, to
+ * NAME; answers {"sent":k,"rv":"..."} (rv: herd_strerror of the first
+ * failure, "success" if none). */
+static int
+ta_send(herd_actor *self, herd_ref ref, const cJSON *m)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(m, "to");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
+	char msg[64], out[160];
+	int i, rv = 0, count = cJSON_IsNumber(n) ? n->valueint : 1;
+
+	for (i = 1; i <= count && rv == 0; i++) {
+		snprintf(msg, sizeof msg, "{\"op\":\"log\",\"x\":%d}", i);
+		rv = herd_cast_name(self, cJSON_IsString(to) ? to->valuestring :
+		    "", msg, strlen(msg));
+	}
+	snprintf(out, sizeof out, "{\"sent\":%d,\"rv\":\"%s\"}",
+	    rv == 0 ? count : i - 2, herd_strerror(rv));
+	return herd_reply(self, ref, out, strlen(out));
+}
+
+/* {"op":"ask","to":NAME,"req":JSON,"timeout":MS} ("to":"self": itself):
+ * calls NAME; answers {"rv":..,"reply":..,"reason":..}. */
+static void
+ta_ask(herd_actor *self, herd_ref ref, const cJSON *m)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(m, "to");
+	const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(m, "timeout");
+	char *req = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(m,
+	    "req"));
+	cJSON *out = cJSON_CreateObject(), *rj;
+	void *reply = NULL;
+	size_t len = 0;
+	int rv;
+
+	if (cJSON_IsString(to) && strcmp(to->valuestring, "self") == 0)
+		rv = herd_call(self, herd_self(self), req, strlen(req),
+		    cJSON_IsNumber(tmo) ? tmo->valueint : 0, &reply, &len);
+	else
+		rv = herd_call_name(self, cJSON_IsString(to) ? to->valuestring :
+		    "", req, req ? strlen(req) : 0, cJSON_IsNumber(tmo) ?
+		    tmo->valueint : 0, &reply, &len);
+	cJSON_AddStringToObject(out, "rv", herd_strerror(rv));
+	cJSON_AddStringToObject(out, "reason", herd_last_reason(self));
+	if (rv == 0 && (rj = cJSON_ParseWithLength(reply, len)) != NULL)
+		cJSON_AddItemToObject(out, "reply", rj);
+	free(reply);
+	free(req);
+	herd_reply_json(self, ref, out);
+	cJSON_Delete(out);
 }
 
 static int
@@ -73,6 +132,14 @@ ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		herd_exit(self, cJSON_IsString(r) ? r->valuestring : "normal");
 	} else if (strcmp(op, "error") == 0) {
 		rv = HERD_EINVAL;
+	} else if (strcmp(op, "send") == 0) {
+		rv = ta_send(self, ref, m);
+	} else if (strcmp(op, "ask") == 0) {
+		ta_ask(self, ref, m);
+	} else if (strcmp(op, "defer") == 0) {
+		struct ta *t = herd_state(self);
+		t->deferred = ref; /* answered at the cast "release" */
+		note(t, "%s\n", "deferred");
 	} else {
 		herd_reply_error(self, ref, "bad_request", "unknown op");
 	}
@@ -112,7 +179,7 @@ main(int argc, char **argv)
 		.inspect = ta_inspect,
 		.terminate = ta_terminate,
 	};
-	struct ta t = { argc > 1 ? argv[1] : "/dev/null", 0 };
+	struct ta t = { argc > 1 ? argv[1] : "/dev/null", 0, 0 };
 	int rv = herd_actor_run(&ops, &t, argc, argv);
 
 	if (rv < 0) {

@@ -1,0 +1,636 @@
+/*
+ * Messages between actors, herdd off their path (ACTORS.md A4, A5, A8).
+ * Each actor listens on its mailbox, a pull0 socket at
+ * run_dir/actors/<incarnation>/m.sock ($HERD_MAILBOX), and takes
+ * connections only from herdd and herdd's children (the node's
+ * processes). It reaches another actor through one push0 socket per
+ * receiver: one connection, so its messages arrive in the order sent.
+ * Records queued for a receiver during a callback are sent as one nng
+ * message when the callback returns (nng's cost is per message). When a
+ * receiver's connection closes, it has died: a call waiting on it fails
+ * at once, and herdd says why. herd_call waits on the mailbox itself and
+ * keeps, in order, whatever else arrives for after the callback.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pipeline0/push.h>
+#include <nng/transport/ipc/ipc.h>
+
+#include "herdi.h"
+
+#define FLUSH_BYTES (64 * 1024)     /* a batch goes when this big */
+#define OUT_MAX (8 * 1024 * 1024)   /* an outgoing queue's bound (A8) */
+#define CALL_TIMEOUT_MS 5000
+
+/* Whether pid is herdd (our parent) or one of herdd's children. */
+static int
+node_process(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	pid_t herdd = getppid();
+	long ppid = -1;
+	FILE *f;
+
+	if (pid == herdd)
+		return 1;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof buf, f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		sscanf(p + 2, "%*c %ld", &ppid);
+	fclose(f);
+	return ppid == (long)herdd;
+}
+
+/* nng's pipe callback (its thread): a connection to the mailbox from a
+ * process outside the node is closed before it can send. */
+static void
+admit_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	uint64_t pid;
+
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
+	    !node_process((pid_t)pid))
+		nng_pipe_close(p);
+}
+
+int
+herdi_mail_open(herd_actor *self, const char *url)
+{
+	struct herdi_mail *m = &self->mail;
+	nng_listener l;
+	int rv;
+
+	memset(m, 0, sizeof *m);
+	m->wake_fd = -1;
+	snprintf(m->url, sizeof m->url, "%s", url);
+	/* the mailboxes' directory: peers' urls are made from their ids */
+	snprintf(m->dir, sizeof m->dir, "%s", url);
+	{
+		char *cut = strstr(m->dir, "/actors/");
+		if (cut == NULL)
+			return HERD_EBADENV;
+		cut[strlen("/actors/")] = '\0';
+	}
+	if ((m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return HERD_ESYSTEM;
+	if (nng_pull0_open(&m->pull) != 0)
+		return HERD_ENOMEM;
+	m->open = 1;
+	nng_socket_set_size(m->pull, NNG_OPT_RECVMAXSZ, OUT_MAX + 4096);
+	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, 64);
+	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, NULL);
+	if ((rv = nng_listener_create(&l, m->pull, url)) != 0 ||
+	    (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0666)) !=
+	    0 || (rv = nng_listener_start(l, 0)) != 0 ||
+	    (rv = nng_socket_get_int(m->pull, NNG_OPT_RECVFD, &m->recv_fd)) !=
+	    0)
+		return HERD_ENOLISTENER;
+	return 0;
+}
+
+static void
+peer_free(struct herdi_peer *p)
+{
+	if (p->ev != NULL)
+		event_free(p->ev);
+	if (p->open)
+		nng_close(p->sock);
+	if (p->msg != NULL)
+		nng_msg_free(p->msg);
+	free(p);
+}
+
+void
+herdi_mail_close(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	struct herdi_peer *p;
+	struct herdi_stash *s;
+
+	while ((p = m->peers) != NULL) {
+		m->peers = p->next;
+		peer_free(p);
+	}
+	while ((s = m->stash) != NULL) {
+		m->stash = s->next;
+		free(s);
+	}
+	while (m->names != NULL) {
+		struct herdi_name *n = m->names;
+		m->names = n->next;
+		free(n);
+	}
+	if (m->open)
+		nng_close(m->pull);
+	if (m->wake_fd != -1)
+		close(m->wake_fd);
+	m->open = 0;
+}
+
+/* nng's pipe callback (its thread): the receiver's end closed, so it has
+ * ended (or herdd is gone). */
+static void
+gone_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	struct herdi_peer *p = arg;
+	uint64_t one = 1;
+
+	atomic_store(&p->gone, 1);
+	if (write(p->wake_fd, &one, sizeof one) == -1) {
+		/* a full counter: the loop knows already */
+	}
+}
+
+static void flush_peer(herd_actor *self, struct herdi_peer *p);
+
+/* The push socket can take messages again. */
+static void
+writable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct herdi_peer *p = arg;
+
+	flush_peer(p->self, p);
+}
+
+/* The connection to actor ID: made on first use (a dial that fails means
+ * the actor is gone: its messages are dropped, A1). */
+static struct herdi_peer *
+peer_get(herd_actor *self, uint64_t id)
+{
+	struct herdi_mail *m = &self->mail;
+	struct herdi_peer *p;
+	char url[4500];
+	int fd;
+
+	for (p = m->peers; p != NULL; p = p->next)
+		if (p->id == id)
+			return p;
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	p->id = id;
+	p->self = self;
+	p->wake_fd = m->wake_fd;
+	p->next = m->peers;
+	m->peers = p;
+	snprintf(url, sizeof url, "%s%llu/m.sock", m->dir,
+	    (unsigned long long)(id & 0xffffffffu));
+	if (nng_push0_open(&p->sock) != 0) {
+		p->dead = 1;
+		return p;
+	}
+	p->open = 1;
+	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, 16);
+	nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, 0);
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, gone_cb, p);
+	/* a missing socket is an ended actor; a present one answers at once */
+	if (nng_dial(p->sock, url, NULL, 0) != 0) {
+		p->dead = 1;
+		return p;
+	}
+	if (nng_socket_get_int(p->sock, NNG_OPT_SENDFD, &fd) == 0 &&
+	    self->base != NULL)
+		p->ev = event_new(self->base, fd, EV_READ, writable_cb, p);
+	return p;
+}
+
+/* Sends what is queued for p; on a full queue keeps it and waits until
+ * the socket takes messages again. */
+static void
+flush_peer(herd_actor *self, struct herdi_peer *p)
+{
+	int rv;
+
+	if (p->msg == NULL || p->dead)
+		return;
+	rv = nng_sendmsg(p->sock, p->msg, NNG_FLAG_NONBLOCK);
+	if (rv == 0) {
+		p->msg = NULL;
+		p->queued = 0;
+		return;
+	}
+	if (rv == NNG_EAGAIN && p->ev != NULL)
+		event_add(p->ev, NULL);
+	else if (rv != NNG_EAGAIN) {
+		/* closed: the receiver is gone, drop (A1) */
+		nng_msg_free(p->msg);
+		p->msg = NULL;
+		p->queued = 0;
+	}
+}
+
+void
+herdi_mail_flush(herd_actor *self)
+{
+	struct herdi_peer *p;
+
+	for (p = self->mail.peers; p != NULL; p = p->next)
+		if (p->msg != NULL)
+			flush_peer(self, p);
+}
+
+/* Queues record R (its payload DATA) for actor TO. */
+static int
+queue(herd_actor *self, uint64_t to, struct herdi_rec *r, const void *data,
+    struct herdi_peer **out)
+{
+	struct herdi_peer *p;
+	uint8_t hdr[HERDI_WIRE_HDR];
+
+	if (r->len > HERD_MSG_MAX)
+		return HERD_ETOOLARGE;
+	if ((p = peer_get(self, to)) == NULL)
+		return HERD_ENOMEM;
+	if (out != NULL)
+		*out = p;
+	if (p->dead || atomic_load(&p->gone))
+		return 0; /* an ended actor: dropped, as in Erlang (A1) */
+	if (p->queued + r->len + HERDI_WIRE_HDR > OUT_MAX)
+		return HERD_EMAILBOXFULL;
+	if (p->msg == NULL) {
+		uint8_t bh[HERDI_WIRE_BATCH];
+		if (nng_msg_alloc(&p->msg, 0) != 0)
+			return HERD_ENOMEM;
+		herdi_wire_batch_start(bh);
+		nng_msg_append(p->msg, bh, sizeof bh);
+	}
+	r->from = self->id.v;
+	herdi_wire_put(hdr, r);
+	if (nng_msg_append(p->msg, hdr, sizeof hdr) != 0 ||
+	    (r->len > 0 && nng_msg_append(p->msg, data, r->len) != 0))
+		return HERD_ENOMEM;
+	p->queued += r->len + HERDI_WIRE_HDR;
+	if (nng_msg_len(p->msg) >= FLUSH_BYTES)
+		flush_peer(self, p);
+	return 0;
+}
+
+int
+herd_cast(herd_actor *self, herd_id to, const void *msg, size_t len)
+{
+	struct herdi_rec r = { .len = len, .kind = HERDI_CAST };
+
+	if (self == NULL || (msg == NULL && len > 0) || to.v == 0)
+		return HERD_EINVAL;
+	return queue(self, to.v, &r, msg, NULL);
+}
+
+int
+herdi_mail_reply(herd_actor *self, uint64_t to, herd_ref ref, int error,
+    const void *data, size_t len)
+{
+	struct herdi_rec r = { .len = len, .kind = error ? HERDI_REPLY_ERROR :
+	    HERDI_REPLY, .ref = ref };
+	struct herdi_peer *p = NULL;
+	int rv = queue(self, to, &r, data, &p);
+
+	/* a caller waits: no coalescing delay */
+	if (rv == 0 && p != NULL)
+		flush_peer(self, p);
+	return rv;
+}
+
+/* ---- receiving ---- */
+
+/* Keeps record r for after the current callback. */
+static int
+stash(herd_actor *self, const struct herdi_rec *r)
+{
+	struct herdi_stash *s = malloc(sizeof *s + r->len);
+
+	if (s == NULL)
+		return HERD_ENOMEM;
+	s->rec = *r;
+	memcpy(s->data, r->data, r->len);
+	s->rec.data = s->data;
+	s->next = NULL;
+	*self->mail.stash_tail = s;
+	self->mail.stash_tail = &s->next;
+	return 0;
+}
+
+/* Handles one record from the mailbox (a reply nobody waits for is late:
+ * dropped, A5). */
+static void
+dispatch(herd_actor *self, const struct herdi_rec *r)
+{
+	herd_id from = { r->from };
+
+	switch (r->kind) {
+	case HERDI_CAST:
+		if (self->ops->handle_cast != NULL)
+			herdi_check(self, self->ops->handle_cast(self, from,
+			    r->data, r->len));
+		break;
+	case HERDI_CALL:
+		if (self->ops->handle_call != NULL)
+			herdi_check(self, self->ops->handle_call(self, from,
+			    herdi_incall_add(self, r->from, r->ref), r->data,
+			    r->len));
+		else
+			herdi_mail_reply(self, r->from, r->ref, 1,
+			    "unknown_call\0this actor takes no calls", 36);
+		break;
+	default:
+		break;
+	}
+	herdi_mail_flush(self);
+}
+
+/* Decodes batch M: each record to FN; a malformed batch is dropped from
+ * where it goes wrong, counted and said on stderr (rate-limited). */
+static void
+each_record(herd_actor *self, nng_msg *m,
+    int (*fn)(herd_actor *, const struct herdi_rec *))
+{
+	const uint8_t *buf = nng_msg_body(m);
+	size_t len = nng_msg_len(m), off = 0;
+	struct herdi_rec r;
+	int rv;
+
+	while ((rv = herdi_wire_next(buf, len, &off, &r)) == 1)
+		if (fn(self, &r) != 0)
+			return;
+	if (rv == -1) {
+		uint64_t pid = 0;
+		time_t now = time(NULL);
+		nng_pipe_get_uint64(nng_msg_get_pipe(m), NNG_OPT_IPC_PEER_PID,
+		    &pid);
+		self->mail.malformed++;
+		if (now != self->mail.warned_at) {
+			self->mail.warned_at = now;
+			fprintf(stderr, "herd: %s: dropped a malformed message "
+			    "of %zu bytes from pid %llu (%llu so far)\n",
+			    self->name, len, (unsigned long long)pid,
+			    (unsigned long long)self->mail.malformed);
+		}
+	}
+}
+
+/* A record from the mailbox in the loop: handled, or kept if the actor
+ * is ending (nothing is handled after herd_exit). */
+static int
+deliver(herd_actor *self, const struct herdi_rec *r)
+{
+	if (self->reason != NULL)
+		return stash(self, r);
+	dispatch(self, r);
+	return 0;
+}
+
+/* Handles what herd_call kept, in order, then what the mailbox has. */
+void
+herdi_mail_drain(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	struct herdi_stash *s;
+	nng_msg *msg;
+
+	while (self->reason == NULL && (s = m->stash) != NULL) {
+		m->stash = s->next;
+		if (m->stash == NULL)
+			m->stash_tail = &m->stash;
+		dispatch(self, &s->rec);
+		free(s);
+	}
+	while (self->reason == NULL &&
+	    nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) == 0) {
+		each_record(self, msg, deliver);
+		nng_msg_free(msg);
+		/* a callback's herd_call may have stashed more */
+		while (self->reason == NULL && (s = m->stash) != NULL) {
+			m->stash = s->next;
+			if (m->stash == NULL)
+				m->stash_tail = &m->stash;
+			dispatch(self, &s->rec);
+			free(s);
+		}
+	}
+}
+
+/* ---- herd_call ---- */
+
+struct waiting {
+	herd_ref ref;
+	int done, error;
+	void *reply;
+	size_t len;
+};
+
+static _Thread_local struct waiting *waiting;
+
+/* During a call: the reply is taken, everything else kept. */
+static int
+while_calling(herd_actor *self, const struct herdi_rec *r)
+{
+	struct waiting *w = waiting;
+
+	if ((r->kind == HERDI_REPLY || r->kind == HERDI_REPLY_ERROR) &&
+	    w != NULL && !w->done && r->ref == w->ref) {
+		w->done = 1;
+		w->error = r->kind == HERDI_REPLY_ERROR;
+		if ((w->reply = malloc(r->len + 1)) != NULL) {
+			memcpy(w->reply, r->data, r->len);
+			((char *)w->reply)[r->len] = '\0';
+			w->len = r->len;
+		}
+		return 0;
+	}
+	if (r->kind == HERDI_REPLY || r->kind == HERDI_REPLY_ERROR)
+		return 0; /* late: its caller gave up (A5) */
+	return stash(self, r);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Asks herdd why actor ID ended, into self->last. */
+static void
+ask_reason(herd_actor *self, uint64_t id)
+{
+	cJSON *args = cJSON_CreateObject(), *r, *why;
+	char idbuf[48];
+
+	snprintf(idbuf, sizeof idbuf, "%llu.%llu",
+	    (unsigned long long)(id >> 32),
+	    (unsigned long long)(id & 0xffffffffu));
+	cJSON_AddStringToObject(args, "id", idbuf);
+	snprintf(self->last, sizeof self->last, "noproc");
+	if ((r = herdi_node_call(&self->node, "reason", args)) == NULL)
+		return;
+	why = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    r, "result"), "reason");
+	if (cJSON_IsString(why))
+		snprintf(self->last, sizeof self->last, "%s", why->valuestring);
+	cJSON_Delete(r);
+}
+
+int
+herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
+    int timeout_ms, void **reply, size_t *reply_len)
+{
+	struct herdi_rec r = { .len = len, .kind = HERDI_CALL };
+	struct herdi_mail *m = &self->mail;
+	struct waiting w, *outer;
+	struct herdi_peer *p = NULL;
+	int64_t deadline;
+	struct pollfd pf[2];
+	nng_msg *msg;
+	uint64_t n;
+	int rv;
+
+	if (self == NULL || reply == NULL || reply_len == NULL ||
+	    (req == NULL && len > 0) || to.v == 0)
+		return HERD_EINVAL;
+	*reply = NULL;
+	*reply_len = 0;
+	self->last[0] = '\0';
+	if (to.v == self->id.v)
+		return HERD_ECALLINGSELF;
+	memset(&w, 0, sizeof w);
+	w.ref = r.ref = ++m->next_ref;
+	if ((rv = queue(self, to.v, &r, req, &p)) != 0)
+		return rv;
+	if (p->dead || atomic_load(&p->gone)) {
+		ask_reason(self, to.v);
+		return HERD_ENOPROC;
+	}
+	flush_peer(self, p);
+	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : CALL_TIMEOUT_MS);
+	outer = waiting;
+	waiting = &w;
+	while (!w.done) {
+		int64_t left = deadline - now_ms();
+		if (atomic_load(&p->gone)) {
+			ask_reason(self, to.v);
+			rv = HERD_ENOPROC;
+			break;
+		}
+		if (left <= 0) {
+			rv = HERD_ETIMEDOUT;
+			break;
+		}
+		pf[0].fd = m->recv_fd;
+		pf[1].fd = m->wake_fd;
+		pf[0].events = pf[1].events = POLLIN;
+		if (poll(pf, 2, (int)left) <= 0)
+			continue;
+		if (pf[1].revents & POLLIN)
+			while (read(m->wake_fd, &n, sizeof n) > 0)
+				;
+		while (!w.done &&
+		    nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) == 0) {
+			each_record(self, msg, while_calling);
+			nng_msg_free(msg);
+		}
+	}
+	waiting = outer;
+	if (!w.done)
+		return rv;
+	if (w.error) {
+		const char *code = w.reply ? w.reply : "failed";
+		const char *msgtxt = w.reply && strlen(code) < w.len ?
+		    code + strlen(code) + 1 : "";
+		snprintf(self->last, sizeof self->last, "%s: %s", code, msgtxt);
+		free(w.reply);
+		return HERD_EREPLY;
+	}
+	*reply = w.reply;
+	*reply_len = w.len;
+	return 0;
+}
+
+/* ---- names ---- */
+
+int
+herd_whereis(herd_actor *self, const char *name, herd_id *out)
+{
+	struct herdi_name *nm;
+	cJSON *args, *r, *id;
+	unsigned long long pid, inc;
+	int rv = HERD_ENOTFOUND;
+
+	if (self == NULL || name == NULL || out == NULL)
+		return HERD_EINVAL;
+	for (nm = self->mail.names; nm != NULL; nm = nm->next) {
+		struct herdi_peer *p;
+		for (p = self->mail.peers; p != NULL; p = p->next)
+			if (p->id == nm->id.v)
+				break;
+		/* a cached name whose owner has ended is looked up again */
+		if (strcmp(nm->name, name) == 0 && (p == NULL ||
+		    (!p->dead && !atomic_load(&p->gone)))) {
+			*out = nm->id;
+			return 0;
+		}
+	}
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "name", name);
+	if ((r = herdi_node_call(&self->node, "whereis", args)) == NULL)
+		return HERD_ENONODE;
+	id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    r, "result"), "id");
+	if (cJSON_IsString(id) && sscanf(id->valuestring, "%llu.%llu", &pid,
+	    &inc) == 2) {
+		out->v = pid << 32 | (inc & 0xffffffffu);
+		rv = 0;
+		for (nm = self->mail.names; nm != NULL; nm = nm->next)
+			if (strcmp(nm->name, name) == 0)
+				break;
+		if (nm == NULL && (nm = calloc(1, sizeof *nm + strlen(name) +
+		    1)) != NULL) {
+			strcpy(nm->name, name);
+			nm->next = self->mail.names;
+			self->mail.names = nm;
+		}
+		if (nm != NULL)
+			nm->id = *out;
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+int
+herd_cast_name(herd_actor *self, const char *name, const void *msg,
+    size_t len)
+{
+	herd_id to;
+	int rv = herd_whereis(self, name, &to);
+
+	return rv != 0 ? rv : herd_cast(self, to, msg, len);
+}
+
+int
+herd_call_name(herd_actor *self, const char *name, const void *req,
+    size_t len, int timeout_ms, void **reply, size_t *reply_len)
+{
+	herd_id to;
+	int rv = herd_whereis(self, name, &to);
+
+	return rv != 0 ? rv : herd_call(self, to, req, len, timeout_ms, reply,
+	    reply_len);
+}
+
+const char *
+herd_last_reason(herd_actor *self)
+{
+	return self != NULL ? self->last : "";
+}
