@@ -84,6 +84,32 @@ ta_send(herd_actor *self, herd_ref ref, const cJSON *m)
 	return herd_reply(self, ref, out, strlen(out));
 }
 
+/* {"op":"blast","to":NAME,"n":N,"size":S}: N casts of S bytes (not
+ * JSON) to NAME, for throughput; answers {"sent":k,"rv":..}. */
+static int
+ta_blast(herd_actor *self, herd_ref ref, const cJSON *m)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(m, "to");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
+	const cJSON *sz = cJSON_GetObjectItemCaseSensitive(m, "size");
+	static char pad[65536];
+	herd_id dest;
+	char out[160];
+	int i = 0, rv, count = cJSON_IsNumber(n) ? n->valueint : 1;
+	size_t size = cJSON_IsNumber(sz) ? (size_t)sz->valueint : 64;
+
+	memset(pad, 'x', sizeof pad);
+	rv = herd_whereis(self, cJSON_IsString(to) ? to->valuestring : "",
+	    &dest);
+	for (; rv == 0 && i < count; i++)
+		if ((rv = herd_cast(self, dest, pad, size < sizeof pad ? size :
+		    sizeof pad)) != 0)
+			break;
+	snprintf(out, sizeof out, "{\"sent\":%d,\"rv\":\"%s\"}", i,
+	    herd_strerror(rv));
+	return herd_reply(self, ref, out, strlen(out));
+}
+
 /* {"op":"ask","to":NAME,"req":JSON,"timeout":MS} ("to":"self": itself):
  * calls NAME; answers {"rv":..,"reply":..,"reason":..}. */
 static void
@@ -134,6 +160,8 @@ ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		rv = HERD_EINVAL;
 	} else if (strcmp(op, "send") == 0) {
 		rv = ta_send(self, ref, m);
+	} else if (strcmp(op, "blast") == 0) {
+		rv = ta_blast(self, ref, m);
 	} else if (strcmp(op, "ask") == 0) {
 		ta_ask(self, ref, m);
 	} else if (strcmp(op, "defer") == 0) {
