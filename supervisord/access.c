@@ -166,10 +166,21 @@ access_child_user(struct request *r, struct conf_child *spec, char *cause,
 	char a[96], b[96];
 	uid_t target;
 
-	if (access_privileged(r) || spec->type != CONF_WORKER)
+	size_t i;
+
+	if (access_privileged(r))
 		return 0;
 	if (need_user(r, "add children", cause, len) == -1)
 		return -1;
+	if (spec->type == CONF_SUPERVISOR) {
+		/* a supervisor runs nothing itself: every worker below it,
+		 * pool templates included, is checked the same way */
+		for (i = 0; spec->sup != NULL && i < spec->sup->nchildren; i++)
+			if (access_child_user(r, spec->sup->children[i], cause,
+			    len) == -1)
+				return -1;
+		return 0;
+	}
 	target = spec->has_uid ? spec->uid : (uid_t)r->uid;
 	if (target != (uid_t)r->uid &&
 	    !conf_run_as_granted(cc, (uid_t)r->uid, target)) {

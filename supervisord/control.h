@@ -97,8 +97,9 @@ int access_privileged(const struct request *r);
 /* Whether r may send op; 0 with cause (the reply's message) if not. */
 int access_may_mutate(const struct request *r, const struct op *op,
     char *cause, size_t len);
-/* add_child of spec by r: refused (-1, cause) if it would run as a user r
- * may not run children as; a spec without user gets r's (and its group).
+/* add_child of spec by r: refused (-1, cause) if it, or any worker below
+ * it (a supervisor's children, a pool's template), would run as a user r
+ * may not run children as; each without user gets r's (and its group).
  * 0 for root and herdd's user, whatever spec says. */
 int access_child_user(struct request *r, struct conf_child *spec,
     char *cause, size_t len);

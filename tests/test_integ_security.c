@@ -1060,7 +1060,7 @@ static void
 test_integ_security_runtime_children_run_as_peer(void **state)
 {
 	struct ht *h = *state;
-	char spec[4200];
+	char spec[9000];
 	const char *msg, *out, *err;
 	int code;
 
@@ -1084,6 +1084,28 @@ test_integ_security_runtime_children_run_as_peer(void **state)
 	HT_CONTAINS(msg, "may not add a child in group 0: not a group of "
 	    "uid 65534 (nobody)");
 	assert_int_equal(ht_status(h, "evil").found, 0);
+	/* the same for workers inside an added supervisor and its pools
+	 * (the review's bypass: they ran as root) */
+	snprintf(spec, sizeof spec, "{\"name\":\"nest\",\"type\":"
+	    "\"supervisor\",\"children\":[{\"name\":\"w\",\"command\":"
+	    "[\"%s\",\"sleep\"]},{\"name\":\"p\",\"type\":\"supervisor\","
+	    "\"strategy\":\"simple_one_for_one\",\"children\":[{\"name\":"
+	    "\"t\",\"command\":[\"%s\",\"sleep\"]}]}]}", h->child,
+	    h->child);
+	add_as_nobody(h, spec, 0);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "nest/w"), "Uid"),
+	    NOBODY);
+	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "nest/p", NULL);
+	if (code != 0)
+		fail_msg("spawn nest/p as nobody: %d %s%s", code, out, err);
+	assert_int_equal((int)ht_proc_status(ht_pid(h, "nest/p/1"), "Uid"),
+	    NOBODY);
+	snprintf(spec, sizeof spec, "{\"name\":\"nest2\",\"type\":"
+	    "\"supervisor\",\"children\":[{\"name\":\"w\",\"user\":"
+	    "\"root\",\"command\":\"id\"}]}");
+	HT_CONTAINS(add_as_nobody(h, spec, 4), "may not add a child that runs "
+	    "as uid 0 (root)");
+	assert_int_equal(ht_status(h, "nest2").found, 0);
 	/* spawn: a template without user runs as the peer; one with
 	 * another user is refused */
 	code = ht_herdctl_as(h, NOBODY, &out, &err, "spawn", "pool", NULL);
