@@ -40,6 +40,7 @@
  * fd) and its peer. */
 struct entry {
 	int fd;
+	dev_t dev;
 	ino_t ino;
 	uint64_t peer;
 };
@@ -113,7 +114,8 @@ sweep(void)
 	size_t i = 0;
 
 	while (i < ntab) {
-		if (fstat(tab[i].fd, &st) == 0 && st.st_ino == tab[i].ino) {
+		if (fstat(tab[i].fd, &st) == 0 && st.st_ino == tab[i].ino &&
+		    st.st_dev == tab[i].dev) {
 			i++;
 			continue;
 		}
@@ -144,25 +146,34 @@ fd_ceiling(void)
 	return (long)rl.rlim_cur - (long)limits.reserve_fds;
 }
 
-/* Logs the refusals at most every WARN_EVERY_MS. Called locked. */
-static void
-note_refused(const char *why, uint64_t peer)
+/* Counts a refusal; returns how many to log now (0: not yet: at most
+ * every WARN_EVERY_MS). Called locked; the caller logs after unlocking,
+ * so a blocked stderr never holds nng's poller with the lock. */
+static unsigned long
+note_refused(void)
 {
 	uint64_t now = mono_ms();
+	unsigned long n;
 
 	refused++;
 	total_refused++;
 	if (warned_ms != 0 && now - warned_ms < WARN_EVERY_MS)
-		return;
+		return 0;
 	warned_ms = now;
+	n = refused;
+	refused = 0;
+	return n;
+}
+
+static void
+log_refused(unsigned long n, const char *why, uint64_t peer)
+{
 	if (peer >> 32 == 1)
 		log_warnx("refused %lu connection%s: %s (last from uid %u)",
-		    refused, refused == 1 ? "" : "s", why,
-		    (unsigned)(peer & 0xffffffffu));
+		    n, n == 1 ? "" : "s", why, (unsigned)(peer & 0xffffffffu));
 	else
-		log_warnx("refused %lu connection%s: %s", refused,
-		    refused == 1 ? "" : "s", why);
-	refused = 0;
+		log_warnx("refused %lu connection%s: %s", n, n == 1 ? "" : "s",
+		    why);
 }
 
 /* Whether connection FD may stay; records it if so. */
@@ -170,6 +181,7 @@ static int
 admit(int fd)
 {
 	uint64_t peer = 0;
+	unsigned long tolog = 0;
 	int privileged, self, ok = 0;
 	long ceiling;
 	struct stat st;
@@ -198,14 +210,17 @@ admit(int fd)
 		}
 		tab[ntab].fd = fd;
 		tab[ntab].ino = st.st_ino;
+		tab[ntab].dev = st.st_dev;
 		tab[ntab].peer = peer;
 		ntab++;
 		total_accepted++;
 		ok = 1;
 	} else {
-		note_refused(why, peer);
+		tolog = note_refused();
 	}
 	pthread_mutex_unlock(&mtx);
+	if (tolog > 0)
+		log_refused(tolog, why, peer);
 	return ok;
 }
 

@@ -432,7 +432,7 @@ control_create(struct herdd *h, char *cause, size_t len)
 	int rv, fd, sfd;
 
 	ctl->h = h;
-	if (ipc_control_url(h->conf->run_dir, ctl->url, sizeof ctl->url) ==
+	if (ipc_control_url(h->run_bind, ctl->url, sizeof ctl->url) ==
 	    -1 || strlen(ctl->url) - 6 >= sizeof(((struct sockaddr_un *)0)
 	    ->sun_path)) {
 		snprintf(cause, len, "run_dir too long for a socket path: %s",
@@ -465,7 +465,7 @@ control_create(struct herdd *h, char *cause, size_t len)
 	}
 	/* the node socket: actors of any user say hello here; herdd knows
 	 * them by pid (node.c), so the file is open to all who can reach it */
-	if (node_url(h->conf->run_dir, url, sizeof url) == -1 ||
+	if (node_url(h->run_bind, url, sizeof url) == -1 ||
 	    guard_listen(h->guard, ctl->sock, nng_req0_open, url, 0666, -1,
 	    cause, len) == -1) {
 		control_destroy(ctl);

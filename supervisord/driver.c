@@ -349,7 +349,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		if (user.set && user.uid != geteuid())
 			run_dir_mode(h, 0751);
 		d->ready = ready_notify_create(h->base, h->notify_dir,
-		    h->conf->notify_abstract, user.set ? user.uid : geteuid(),
+		    h->notify_bind, h->notify_dirfd, h->conf->notify_abstract, user.set ? user.uid : geteuid(),
 		    has_gid ? user.gid : getegid(), child_ready_cb, d, &notify,
 		    cause, len);
 		if (d->ready == NULL)

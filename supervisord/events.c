@@ -64,6 +64,9 @@ events_create(struct guard *g, const char *run_dir, size_t ring_size,
 	 * (a shutdown of thousands of children) fit; the ring covers the
 	 * rest while herdd runs */
 	nng_socket_set_int(ev->sock, NNG_OPT_SENDBUF, SEND_BUF);
+	/* subscribers send nothing: a peer declaring a message may not make
+	 * nng allocate it (nng's default limit is 1 MiB; 0 is none) */
+	nng_socket_set_size(ev->sock, NNG_OPT_RECVMAXSZ, 64);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_ADD_PRE, count_cb, ev);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_REM_POST, count_cb, ev);
 	if (guard_listen(g, ev->sock, nng_sub0_open, url, mode, gid, cause,

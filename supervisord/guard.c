@@ -319,7 +319,7 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 	struct guard *g = arg;
 	nng_stat *all;
 	int64_t surplus;
-	int probing = 0;
+	int probing = 0, retry_probe = 0;
 	size_t i;
 
 	drain(g);
@@ -355,16 +355,20 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 			if (w->probing)
 				continue;
 		}
-		/* even after a probe passed: the wedge may have come later */
+		/* even after a probe passed: the wedge may have come later;
+		 * the surplus counts as seen only once a probe is out, so a
+		 * probe that could not start is tried at the next check */
 		if (surplus != INT64_MIN && surplus > w->surplus)
 			probe_start(w);
-		if (surplus != INT64_MIN)
+		if (surplus != INT64_MIN && (w->probing || surplus <= w->surplus))
 			w->surplus = surplus;
+		else if (surplus != INT64_MIN)
+			retry_probe = 1;
 		probing |= w->probing;
 	}
 	nng_stats_free(all);
 
-	if (probing)
+	if (probing || retry_probe)
 		arm(g, PROBE_WAIT_MS);
 	else if (g->accepts == 0)
 		arm(g, FALLBACK_MS);

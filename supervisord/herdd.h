@@ -309,6 +309,11 @@ struct herdd {
 	char *notify_dir;          /* run_dir/notify */
 	int run_dirfd, log_dirfd;  /* checked at start (safedir.c), kept:
 	                              files are opened beneath them */
+	char *run_bind;            /* run_dir as herdd binds its sockets:
+	                              /proc/self/fd/<run_dirfd>, so a path
+	                              changed after start cannot redirect
+	                              them (run_dir itself without /proc) */
+	char *notify_bind;         /* the same for run_dir/notify */
 	int notify_dirfd;
 	int actors_dirfd;          /* run_dir/actors: a mailbox dir each */
 	uint64_t actor_serial;     /* the incarnation of the last actor

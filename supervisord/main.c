@@ -52,6 +52,22 @@ usage(FILE *f)
 	    "tree could not boot, or the root supervisor gave up.\n");
 }
 
+/* The path that names directory fd FD itself (/proc/self/fd/FD), for
+ * binding sockets by path in a directory checked at start; PATH when
+ * /proc is not there. Caller frees. */
+static char *
+fd_path(int fd, const char *path)
+{
+	char *p = xprintf("/proc/self/fd/%d", fd);
+	struct stat a, b;
+
+	if (stat(p, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return p;
+	free(p);
+	return xstrdup(path);
+}
+
 /* Raises the file limit as far as allowed: herdd holds a few fds per
  * child. Children get the limit herdd started with. */
 static void
@@ -202,9 +218,9 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	/* the socket group must be able to enter run_dir */
 	h.run_dir_mode = 0750;
-	if (h.conf->control.has_group &&
-	    (fchown(h.run_dirfd, (uid_t)-1, h.conf->control.gid) == -1 ||
-	    fchmod(h.run_dirfd, 0750) == -1))
+	if ((h.conf->control.has_group &&
+	    fchown(h.run_dirfd, (uid_t)-1, h.conf->control.gid) == -1) ||
+	    fchmod(h.run_dirfd, 0750) == -1)
 		fatal("cannot give run_dir %s to the control group",
 		    h.conf->run_dir);
 	if ((lockfd = lock_take(h.run_dirfd, h.conf->run_dir, cause,
@@ -218,6 +234,8 @@ main(int argc, char **argv)
 	if ((h.notify_dirfd = safedir_sub(h.run_dirfd, "notify", 0711, cause,
 	    sizeof cause)) == -1)
 		fatalx("run_dir %s: %s", h.conf->run_dir, cause);
+	h.run_bind = fd_path(h.run_dirfd, h.conf->run_dir);
+	h.notify_bind = fd_path(h.notify_dirfd, h.notify_dir);
 	/* actors' mailboxes, a directory each, made at each start */
 	if ((h.actors_dirfd = safedir_sub(h.run_dirfd, "actors", 0711, cause,
 	    sizeof cause)) == -1)
@@ -243,7 +261,7 @@ main(int argc, char **argv)
 		event_add(sigs[i], NULL);
 
 	h.guard = guard_create(h.base);
-	h.events = events_create(h.guard, h.conf->run_dir,
+	h.events = events_create(h.guard, h.run_bind,
 	    h.conf->control.event_ring ? h.conf->control.event_ring :
 	    EVENT_RING, CONTROL_SOCKET_MODE, control_socket_gid(&h), cause,
 	    sizeof cause);
@@ -289,6 +307,8 @@ main(int argc, char **argv)
 	close(h.log_dirfd);
 	close(h.run_dirfd);
 	free(h.notify_dir);
+	free(h.run_bind);
+	free(h.notify_bind);
 	conf_free(h.conf);
 	nng_fini(); /* joins nng's threads: nothing of herdd's outlives main */
 	return h.exit_code;

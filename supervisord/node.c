@@ -174,7 +174,8 @@ node_create(struct herdd *h)
 	struct node *n = xcalloc(1, sizeof *n);
 
 	n->h = h;
-	snprintf(n->path, sizeof n->path, "%s/node.sock", h->conf->run_dir);
+	/* as bound: the local address of its connections */
+	snprintf(n->path, sizeof n->path, "%s/node.sock", h->run_bind);
 	return n;
 }
 

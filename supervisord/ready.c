@@ -4,10 +4,13 @@
  * descendants counts, as systemd's NotifyAccess=all; fds passed along with a
  * message are closed at once (systemd-notify's BARRIER=1 waits for that).
  * Only the child's own processes are heard: the kernel tells each
- * datagram's sender (SO_PASSCRED), which must run as the child's user (or
- * root) and be in the child's session or process group; the socket's name
- * is random, and a socket file belongs to the child's user, mode 0600, in
- * run_dir/notify (0711), so a child of another user can use it.
+ * datagram's sender (SO_PASSCRED), which must be in the child's session or
+ * process group, and run as the child's user or root (any user, for a
+ * root child whose helpers drop privileges); the socket's name is random,
+ * and a socket file belongs to the child's user, mode 0600 (0666 for a
+ * root child), in run_dir/notify (0711), so a child of another user can
+ * use it. It is bound through run_dir/notify's fd, never by a path that
+ * could have changed since start.
  * ready:"fd" is s6's notification fd: a pipe whose write end the child gets
  * at a fixed fd number; a newline on it means ready.
  */
@@ -103,7 +106,7 @@ sender_ok(struct ready *r, struct msghdr *mh)
 
 	if (r->pid <= 0 || !sender(mh, &uc))
 		return 0;
-	if (uc.uid != r->uid && uc.uid != 0)
+	if (r->uid != 0 && uc.uid != r->uid && uc.uid != 0)
 		goto refuse;
 	sid = getsid(uc.pid);
 	pgid = getpgid(uc.pid);
@@ -190,10 +193,11 @@ fd_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct ready *
-ready_notify_create(struct event_base *base, const char *dir, int abstract,
-    uid_t uid, gid_t gid, ready_cb cb, void *arg, char **env_out,
-    char *cause, size_t len)
+ready_notify_create(struct event_base *base, const char *dir,
+    const char *bind_dir, int dirfd, int abstract, uid_t uid, gid_t gid,
+    ready_cb cb, void *arg, char **env_out, char *cause, size_t len)
 {
+	char shown[sizeof ((struct sockaddr_un *)0)->sun_path + 4200];
 	struct sockaddr_un sa;
 	unsigned char rnd[16];
 	char name[40];
@@ -201,6 +205,9 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 	socklen_t salen;
 	size_t n, i;
 	int fd, one = 1;
+	/* a root child's helpers may drop privileges: its socket is open
+	 * to them, the session check still holds (sender_ok) */
+	mode_t mode = uid == 0 ? 0666 : 0600;
 
 	/* unpredictable: abstract names are listed in /proc/net/unix */
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
@@ -217,7 +224,11 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 		    "herd/%d/%s", (int)getpid(), name) + 1;
 	else
 		n = (size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s",
-		    dir, name);
+		    bind_dir, name);
+	/* the child connects by the real path: it must fit too */
+	if (!abstract && (size_t)snprintf(shown, sizeof shown, "%s/%s", dir,
+	    name) >= sizeof sa.sun_path)
+		n = sizeof sa.sun_path;
 	if (n >= sizeof sa.sun_path) {
 		snprintf(cause, len, "notify socket path too long: %s/%s", dir,
 		    name);
@@ -232,8 +243,9 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) == -1 ||
 	    bind(fd, (struct sockaddr *)&sa, salen) == -1 ||
-	    (!abstract && (chown(sa.sun_path, uid, gid) == -1 ||
-	    chmod(sa.sun_path, 0600) == -1))) {
+	    (!abstract && (fchownat(dirfd, name, uid, gid,
+	    AT_SYMLINK_NOFOLLOW) == -1 || fchmodat(dirfd, name, mode, 0) ==
+	    -1))) {
 		snprintf(cause, len, "notify socket %s%s: %s",
 		    abstract ? "@" : "", sa.sun_path + (abstract ? 1 : 0),
 		    strerror(errno));
@@ -253,7 +265,7 @@ ready_notify_create(struct event_base *base, const char *dir, int abstract,
 	r->ev = event_new(base, fd, EV_READ | EV_PERSIST, notify_cb, r);
 	event_add(r->ev, NULL);
 	*env_out = abstract ? xprintf("NOTIFY_SOCKET=@%s", sa.sun_path + 1) :
-	    xprintf("NOTIFY_SOCKET=%s", sa.sun_path);
+	    xprintf("NOTIFY_SOCKET=%s", shown);
 	return r;
 }
 

@@ -14,7 +14,9 @@ typedef void (*ready_cb)(void *arg, enum ready_what what);
 
 /*
  * A datagram socket at DIR/<random> (or @herd/<pid>/<random> when
- * abstract), the file owned by UID:GID with mode 0600, that calls cb(arg,
+ * abstract; bound as BIND_DIR/<random>, DIRFD being DIR's fd), the file
+ * owned by UID:GID with mode 0600 (0666 for a root child), that calls
+ * cb(arg,
  * READY_READY) once on READY=1, and cb(arg, READY_WATCHDOG) on every
  * WATCHDOG=1, heard only from the child's processes (its user or root, in
  * its session or group: ready_set_pid names the child). *env_out is
@@ -22,8 +24,8 @@ typedef void (*ready_cb)(void *arg, enum ready_what what);
  * cause filled on failure.
  */
 struct ready *ready_notify_create(struct event_base *base, const char *dir,
-    int abstract, uid_t uid, gid_t gid, ready_cb cb, void *arg,
-    char **env_out, char *cause, size_t len);
+    const char *bind_dir, int dirfd, int abstract, uid_t uid, gid_t gid,
+    ready_cb cb, void *arg, char **env_out, char *cause, size_t len);
 /* The child r listens for was spawned as PID; r (may be NULL) hears
  * nothing before. */
 void ready_set_pid(struct ready *r, pid_t pid);

@@ -91,92 +91,146 @@ open_sub(int dirfd, const char *name, int create, mode_t mode)
 	return fd;
 }
 
-/*
- * PATH made absolute with the symlinks of its existing part resolved
- * (those are in directories the walk checks, so they are as safe as
- * their directory); the part that does not exist yet is appended as
- * written. Caller frees; NULL with errno.
- */
-static char *
-resolve(const char *path)
-{
-	char *copy = xstrdup(path), *cut, *real, *out;
-	const char *rest = "";
+#define MAX_LINKS 40 /* as the kernel's */
 
-	for (;;) {
-		if ((real = realpath(copy, NULL)) != NULL)
-			break;
-		if (errno != ENOENT || (cut = strrchr(copy, '/')) == NULL) {
-			/* a relative path's first component is absent */
-			if (errno == ENOENT && strchr(copy, '/') == NULL) {
-				real = realpath(".", NULL);
-				rest = path;
-				if (real != NULL)
-					break;
-			}
-			free(copy);
-			return NULL;
-		}
-		rest = path + (cut - copy);
-		if (cut == copy) {
-			real = xstrdup("/");
-			break;
-		}
-		*cut = '\0';
-	}
-	while (*rest == '/')
-		rest++;
-	out = xprintf("%s%s%s", real, strcmp(real, "/") == 0 ||
-	    *rest == '\0' ? "" : "/", rest);
-	free(real);
-	free(copy);
-	return out;
+/* Pops the first component of *rest (a string of '/'-separated names)
+ * into comp (at most len bytes); 0 when none is left. */
+static int
+next_comp(char **rest, char *comp, size_t len)
+{
+	char *p = *rest, *end;
+
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return 0;
+	end = p + strcspn(p, "/");
+	snprintf(comp, len, "%.*s", (int)(end - p), p);
+	*rest = end;
+	return 1;
 }
 
+/* Whether *rest holds no more components. */
+static int
+no_more(const char *rest)
+{
+	return rest[strspn(rest, "/")] == '\0';
+}
+
+/*
+ * Opens directory PATH walking it as written, from / (a relative path
+ * from the cwd's absolute path): each directory is opened with O_NOFOLLOW
+ * beneath the one before, once that one passed check_dir. A symlink met
+ * on the way is followed only if root or herdd's user owns it (its
+ * directory passed the check already, so nobody else could have put it
+ * there or can change it): what it names is walked the same way. Missing
+ * directories are made (the last with MODE). No TOCTOU: every step holds
+ * the fd it checked.
+ */
 int
 safedir_open(const char *what, const char *path, mode_t mode, char *cause,
     size_t len)
 {
-	char *abs, *comp, *save = NULL, shown[4200], why[4400];
-	size_t n = 0;
-	int fd, sub, last;
+	char *rest, *todo, comp[256], shown[4200], why[4600], link[4200];
+	int fd, sub, links = 0, last;
+	struct stat st;
+	ssize_t n;
 
-	if ((abs = resolve(path)) == NULL) {
-		snprintf(cause, len, "%s %s: %s", what, path, strerror(errno));
-		return -1;
+	if (path[0] == '/') {
+		todo = xstrdup(path);
+	} else {
+		char cwd[4096];
+		if (getcwd(cwd, sizeof cwd) == NULL) {
+			snprintf(cause, len, "%s %s: %s", what, path,
+			    strerror(errno));
+			return -1;
+		}
+		todo = xprintf("%s/%s", cwd, path);
 	}
+	rest = todo;
+	snprintf(shown, sizeof shown, "/");
 	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(cause, len, "%s %s: /: %s", what, path,
-		    strerror(errno));
-		free(abs);
-		return -1;
-	}
-	/* every directory above the last is an ancestor */
-	if (check_dir(fd, "/", strcmp(abs, "/") != 0, why, sizeof why) == -1)
+		snprintf(why, sizeof why, "/: %s", strerror(errno));
 		goto fail;
-	for (comp = strtok_r(abs, "/", &save); comp != NULL;
-	    comp = strtok_r(NULL, "/", &save)) {
-		last = save[strspn(save, "/")] == '\0';
-		n += (size_t)snprintf(shown + n, sizeof shown - n, "/%s", comp);
-		if (n >= sizeof shown)
-			n = sizeof shown - 1;
+	}
+	if (check_dir(fd, "/", !no_more(rest), why, sizeof why) == -1)
+		goto fail;
+	while (next_comp(&rest, comp, sizeof comp)) {
+		last = no_more(rest);
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(shown, '/');
+			sub = openat(fd, "..", O_RDONLY | O_DIRECTORY |
+			    O_CLOEXEC);
+			if (sub == -1) {
+				snprintf(why, sizeof why, "%s/..: %s", shown,
+				    strerror(errno));
+				goto fail;
+			}
+			close(fd);
+			fd = sub;
+			if (slash != NULL && slash != shown)
+				*slash = '\0';
+			else
+				snprintf(shown, sizeof shown, "/");
+			continue;
+		}
+		snprintf(why, sizeof why, "%s%s%s", shown, strcmp(shown, "/") ?
+		    "/" : "", comp);
+		if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode)) {
+			if (st.st_uid != 0 && st.st_uid != geteuid()) {
+				char who[64];
+				snprintf(why + strlen(why), sizeof why -
+				    strlen(why), " is a symlink that belongs to "
+				    "uid %u (%s): only root's or herdd's user's "
+				    "are followed", (unsigned)st.st_uid,
+				    owner_name(st.st_uid, who, sizeof who));
+				goto fail;
+			}
+			if (++links > MAX_LINKS || (n = readlinkat(fd, comp,
+			    link, sizeof link - 1)) <= 0) {
+				snprintf(why + strlen(why), sizeof why -
+				    strlen(why), ": too many symlinks, or one "
+				    "that cannot be read");
+				goto fail;
+			}
+			link[n] = '\0';
+			/* what the link names, then the rest */
+			{
+				char *next = xprintf("%s/%s", link, rest);
+				free(todo);
+				todo = rest = next;
+			}
+			if (link[0] == '/') {
+				close(fd);
+				if ((fd = open("/", O_RDONLY | O_DIRECTORY |
+				    O_CLOEXEC)) == -1)
+					goto fail;
+				snprintf(shown, sizeof shown, "/");
+			}
+			continue;
+		}
 		if ((sub = open_sub(fd, comp, 1, last ? mode : 0755)) == -1) {
-			snprintf(why, sizeof why, "%s: %s", shown, errno ==
-			    ELOOP || errno == ENOTDIR ? "not a directory (a "
-			    "symlink?)" : strerror(errno));
+			snprintf(why + strlen(why), sizeof why - strlen(why),
+			    ": %s", errno == ELOOP || errno == ENOTDIR ?
+			    "not a directory" : strerror(errno));
 			goto fail;
 		}
 		close(fd);
 		fd = sub;
+		snprintf(shown, sizeof shown, "%s", why);
 		if (check_dir(fd, shown, !last, why, sizeof why) == -1)
 			goto fail;
 	}
-	free(abs);
+	free(todo);
 	return fd;
 fail:
 	snprintf(cause, len, "%s %s: %s", what, path, why);
-	close(fd);
-	free(abs);
+	if (fd != -1)
+		close(fd);
+	free(todo);
 	return -1;
 }
 

@@ -470,6 +470,55 @@ test_integ_security_unsafe_ancestors_refused(void **state)
 }
 
 /*
+ * The review's redirect: a symlink put by another user in a directory
+ * it may write (a root-owned group-writable one, as Ubuntu's /var/log,
+ * or a sticky one) was followed (the path was resolved before it was
+ * checked), and herdd took the target for run_dir. A symlink is now
+ * followed only if root or herdd's user owns it.
+ */
+static void
+test_integ_security_foreign_symlinks_refused(void **state)
+{
+	struct ht *h = *state;
+	const char *grp = ht_path(h, "grp"), *st = ht_path(h, "st");
+	const char *etc = ht_path(h, "etc");
+	char script[1024], conf[1024];
+	struct stat sb;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	assert_int_equal(mkdir(grp, 0775), 0);
+	assert_int_equal(chown(grp, 0, NOBODY), 0);
+	assert_int_equal(chmod(grp, 0775), 0);
+	assert_int_equal(mkdir(st, 01777), 0);
+	assert_int_equal(chmod(st, 01777), 0);
+	snprintf(script, sizeof script, "ln -s %s %s/run; ln -s %s %s/log",
+	    etc, grp, etc, st);
+	sh_as_nobody(h, script);
+	snprintf(conf, sizeof conf, "{'run_dir':'%s/run','log_dir':'@LOG@',"
+	    "'supervisor':{'children':[]}}", grp);
+	refused_at_start(h, conf, "/grp/run is a symlink that belongs to uid "
+	    "65534 (nobody): only root's or herdd's user's are followed");
+	snprintf(conf, sizeof conf, "{'run_dir':'@RUN@','log_dir':'%s/log',"
+	    "'supervisor':{'children':[]}}", st);
+	refused_at_start(h, conf, "/st/log is a symlink that belongs to uid "
+	    "65534");
+	/* the target was not touched */
+	assert_int_equal(stat(etc, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0755);
+	assert_int_equal(sb.st_gid, 0);
+	/* root's own symlinks are followed (as Debian's /var/run -> /run),
+	 * to a target that is checked in turn */
+	assert_int_equal(unlink(ht_path(h, "grp/run")), 0);
+	assert_int_equal(symlink(etc, ht_path(h, "rlink")), 0);
+	snprintf(h->run, sizeof h->run, "%s/rlink/run", h->dir);
+	boot(state, "{'run_dir':'@RUN@','log_dir':'@LOG@','supervisor':{"
+	    "'children':[]}}");
+	assert_int_equal(stat(ht_path(h, "etc/run/control.sock"), &sb), 0);
+}
+
+/*
  * Files in herdd's directories are opened beneath the directory, never
  * through a symlink, and must be herdd's own regular files: a symlink
  * put in log_dir (or a hard link) receives nothing, herdd says why, and
@@ -816,34 +865,42 @@ test_integ_security_out_of_fds_keeps_listener(void **state)
 }
 
 /*
- * A listener that cannot be re-created is tried again on a timer until
- * it listens: here run_dir is moved away while the listener is wedged,
- * then put back.
+ * Sockets are bound through run_dir's fd, not by its path: after run_dir
+ * is moved (as one with write access to its parent could), a listener
+ * re-created for nng bug #1518 is still in the directory herdd checked,
+ * never at the old path. (A re-creation that fails is retried:
+ * tests/test_guard.c.)
  */
 static void
-test_integ_security_relisten_retried(void **state)
+test_integ_security_relisten_stays_in_run_dir(void **state)
 {
 	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
 	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
 	const char *away = ht_path(h, "run.away"), *out, *err;
 	const char *moved = ht_path(h, "run.away/control.sock");
+	struct stat st;
 	int i, k;
 
 	assert_int_equal(rename(h->run, away), 0);
+	assert_int_equal(mkdir(h->run, 0700), 0);
 	for (i = 0; i < 10; i++) {
 		for (k = 0; k < 5; k++)
 			ht_connect_close(moved);
-		if (ht_wait_file(h, h->err, "cannot listen on", ht_ms(3000)))
+		if (ht_wait_file(h, h->err, "re-creating it", ht_ms(3000)))
 			break;
 	}
 	if (i == 10)
-		fail_msg("the listener was never re-created:\n%s",
-		    ht_herdd_output(h));
-	HT_CONTAINS(ht_herdd_output(h), "; retrying");
-	assert_int_equal(rename(away, h->run), 0);
-	if (ht_wait_file(h, h->err, "again\n", HT_T) == NULL ||
-	    strstr(ht_herdd_output(h), "listening on ipc://") == NULL)
-		fail_msg("no listener came back:\n%s", ht_herdd_output(h));
+		fail_msg("the listener never wedged:\n%s", ht_herdd_output(h));
+	/* the new listener is where run_dir went, nothing at the old path */
+	for (i = 0; i < ht_ms(5000) / 50; i++) {
+		if (stat(moved, &st) == 0 && S_ISSOCK(st.st_mode))
+			break;
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(stat(moved, &st), 0);
+	assert_int_not_equal(stat(ht_path(h, "run/control.sock"), &st), 0);
+	snprintf(h->run, sizeof h->run, "%s", away);
 	HT_CTL(h, 0, &out, &err, "status");
 	HT_CONTAINS(out, "running");
 }
@@ -1260,12 +1317,13 @@ main(void)
 		T(test_integ_security_config_keeps_owner),
 		T(test_integ_security_foreign_dirs_refused),
 		T(test_integ_security_unsafe_ancestors_refused),
+		T(test_integ_security_foreign_symlinks_refused),
 		T(test_integ_security_log_symlink_not_followed),
 		T(test_integ_security_connections_per_user_capped),
 		T(test_integ_security_connections_leave_fds_for_children),
 		T(test_integ_security_relisten_keeps_mode),
 		T(test_integ_security_out_of_fds_keeps_listener),
-		T(test_integ_security_relisten_retried),
+		T(test_integ_security_relisten_stays_in_run_dir),
 		T(test_integ_security_notify_forgery_ignored),
 		T(test_integ_security_notify_for_user_child),
 		T(test_integ_security_modes_umask_0),
