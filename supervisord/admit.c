@@ -232,8 +232,10 @@ admit_count(uint64_t *accepted, uint64_t *refused_total)
 	pthread_mutex_lock(&mtx);
 	sweep();
 	n = ntab;
-	*accepted = total_accepted;
-	*refused_total = total_refused;
+	if (accepted != NULL)
+		*accepted = total_accepted;
+	if (refused_total != NULL)
+		*refused_total = total_refused;
 	pthread_mutex_unlock(&mtx);
 	return n;
 }

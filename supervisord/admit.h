@@ -19,7 +19,8 @@ struct admit_limits {
 /* Sets the limits (any thread; the accept hook reads them). */
 void admit_configure(const struct admit_limits *l);
 /* Connections admitted and still open; *accepted and *refused count all
- * since herdd started (herdd's own probes not included). */
+ * since herdd started (herdd's own probes not included); either may be
+ * NULL. */
 size_t admit_count(uint64_t *accepted, uint64_t *refused);
 
 #endif

@@ -194,8 +194,10 @@ limit_hint(int err, char *cause, size_t len)
 	if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		snprintf(cause + n, len - n, " (herdd's limit of %llu open "
 		    "files is reached: it holds 2 per child with log capture "
-		    "and 1 per running child; raise LimitNOFILE or send "
-		    "output to null)", (unsigned long long)rl.rlim_cur);
+		    "and 1 per running child%s; raise LimitNOFILE or send "
+		    "output to null)", (unsigned long long)rl.rlim_cur,
+		    admit_count(NULL, NULL) > 0 ? ", and 1 per client "
+		    "connection (herdctl status shows herd.connections)" : "");
 	else if (err == ENFILE)
 		snprintf(cause + n, len - n, " (the system's file table is "
 		    "full: fs.file-max)");
@@ -205,16 +207,29 @@ limit_hint(int err, char *cause, size_t len)
 		    "cgroup's pids.max)");
 }
 
+/* The fds herdd holds for one running worker of spec. */
+static size_t
+spec_fds(const struct conf_child *spec)
+{
+	return 1 + (spec->out == CONF_OUT_LOG) + (spec->err == CONF_OUT_LOG) +
+	    (spec->ready != CONF_READY_EXEC || spec->watchdog_ms > 0);
+}
+
+/* tree_walk callback: each worker's fds, and a bounded pool's instances
+ * not spawned yet, which may come at any time. */
 static void
 count_fds(struct child *c, void *arg)
 {
 	size_t *need = arg;
+	const struct sup *s = c->sup;
 
-	if (c->type != CONF_WORKER)
-		return;
-	*need += 1 + (c->spec->out == CONF_OUT_LOG) +
-	    (c->spec->err == CONF_OUT_LOG) +
-	    (c->spec->ready != CONF_READY_EXEC || c->spec->watchdog_ms > 0);
+	if (c->type == CONF_WORKER)
+		*need += spec_fds(c->spec);
+	if (s != NULL && s->strategy == CONF_SIMPLE_ONE_FOR_ONE &&
+	    s->spec != NULL && s->spec->nchildren == 1 &&
+	    s->spec->max_instances > s->n)
+		*need += spec_fds(s->spec->children[0]) *
+		    (s->spec->max_instances - s->n);
 }
 
 /* Who c's process runs as: a pool instance's own user, else its spec's
@@ -283,30 +298,50 @@ driver_run_dir_access(struct herdd *h)
 	run_dir_mode(h, found ? 0751 : 0750);
 }
 
-/*
- * Says at boot when the configured fleet cannot fit in herdd's file limit,
- * rather than letting starts fail one by one later; and keeps the fds the
- * fleet needs from client connections (admit.c). Again after a reload.
- */
-void
-driver_check_limits(struct herdd *h)
+/* The fds the fleet needs in herdd, and keeps from client connections
+ * (admit.c); returns the need. */
+static size_t
+reserve_fds(struct herdd *h)
 {
 	const struct conf_control *cc = &h->conf->control;
 	struct admit_limits al;
-	struct rlimit rl;
 	size_t need = 64; /* herdd's own: sockets, logs, loop */
 
+	count_fds(h->root, &need);
 	tree_walk(h->root, count_fds, &need);
 	al.total = cc->max_conns ? cc->max_conns : ADMIT_TOTAL;
 	al.per_peer = cc->max_conns_user ? cc->max_conns_user : ADMIT_PER_PEER;
 	al.reserve_fds = need + 64; /* and a listener re-created, a probe */
 	admit_configure(&al);
+	return need;
+}
+
+/* After add_child, spawn or delete: the reserve follows the tree, so a
+ * child added at run time is not starved by connections either. */
+void
+driver_fleet_changed(struct herdd *h)
+{
+	reserve_fds(h);
+}
+
+/*
+ * Says at boot when the configured fleet cannot fit in herdd's file limit,
+ * rather than letting starts fail one by one later; and keeps the fds the
+ * fleet needs from client connections. Again after a reload.
+ */
+void
+driver_check_limits(struct herdd *h)
+{
+	struct rlimit rl;
+	size_t need = reserve_fds(h);
+
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
 	    && need > rl.rlim_cur)
 		log_warn("the fleet needs about %zu open files in herdd (2 per "
-		    "child with log capture, 1 per running child) but its "
-		    "limit is %llu: some children will fail to start; raise "
-		    "LimitNOFILE (hard limit) or send output to null", need,
+		    "child with log capture, 1 per running child, bounded "
+		    "pools at max_instances) but its limit is %llu: some "
+		    "children will fail to start; raise LimitNOFILE (hard "
+		    "limit) or send output to null", need,
 		    (unsigned long long)rl.rlim_cur);
 }
 

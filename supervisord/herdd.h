@@ -334,6 +334,8 @@ extern const struct engine_ops driver_ops;
 void driver_reap(struct herdd *h);
 /* Warns when the configured children need more fds than herdd may open. */
 void driver_check_limits(struct herdd *h);
+/* After add_child, spawn or delete: the fds kept from connections. */
+void driver_fleet_changed(struct herdd *h);
 /* run_dir is 0750, or 0751 while some child runs as another user: it
  * must reach its own notify socket in run_dir/notify (docs/security.md).
  * Checked at boot and after a reload (a spawn makes it 0751 as needed). */

@@ -164,8 +164,10 @@ op_delete(struct request *r)
 	if (engine_cmd_delete(&r->h->engine, c, &code, cause, sizeof cause) ==
 	    -1)
 		reply_err(r, code, "%s", cause);
-	else
+	else {
+		driver_fleet_changed(r->h);
 		reply_ok(r, path_pid(path, -1));
+	}
 	free(path);
 }
 
@@ -245,6 +247,7 @@ op_add_child(struct request *r)
 			conf_child_free(spec);
 			wait_end(r->ctl, w, NULL, code, cause);
 		} else {
+			driver_fleet_changed(r->h);
 			settle(r, w, path, W_START);
 		}
 	} else {
@@ -313,6 +316,7 @@ op_spawn(struct request *r)
 		free_argv(argv);
 		wait_end(r->ctl, w, NULL, code, cause);
 	} else {
+		driver_fleet_changed(r->h);
 		settle(r, w, path, W_SPAWN);
 	}
 	free(path);

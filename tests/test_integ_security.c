@@ -754,6 +754,88 @@ test_integ_security_connections_leave_fds_for_children(void **state)
 		fail_msg("a's restarted output was not captured");
 }
 
+/* Fails the test if herdd ran out of fds or a start failed. */
+static void
+no_start_failed(struct ht *h)
+{
+	if (strstr(ht_herdd_output(h), "Too many open files") != NULL)
+		fail_msg("herdd ran out of fds:\n%s", ht_herdd_output(h));
+	if (strstr(ht_herdd_output(h), "start_failed") != NULL)
+		fail_msg("a start failed:\n%s", ht_herdd_output(h));
+}
+
+/*
+ * A bounded pool's instances are counted at max_instances from the start:
+ * with connections holding every fd they may take, the pool still fills,
+ * each instance with its logs. (Counting only the instances running let
+ * 60 spawns need 180 fds where 140 were kept.)
+ */
+static void
+test_integ_security_fds_kept_for_pool_instances(void **state)
+{
+	struct ht *h = *state;
+	struct rlimit rl = { 400, 400 };
+	int admitted, refused, i;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, "{" HT_DIRS ",'control':{'group':65534,"
+	    "'max_connections_per_user':100000,'max_connections':100000},"
+	    "'supervisor':{'children':[{'name':'pool','type':'supervisor',"
+	    "'strategy':'simple_one_for_one','max_instances':60,"
+	    "'children':[{'name':'w','restart':'temporary',"
+	    "'command':['@CHILD@','sleep']}]}]}}");
+	if (prlimit(h->pid, RLIMIT_NOFILE, &rl, NULL) == -1)
+		fail_msg("prlimit: %s", strerror(errno));
+	hold_as_nobody(h, 500, &admitted, &refused);
+	assert_true(refused > 0);
+	for (i = 0; i < 60; i++)
+		ht_result(h, "spawn", "{'pool':'pool'}");
+	no_start_failed(h);
+	assert_string_equal(ht_status(h, "pool/60").state, "running");
+}
+
+/*
+ * Children added at run time count as the configured ones: after
+ * add_child, the fds they need are kept from connections, so once they
+ * are stopped and connections have taken what they may, the children
+ * start again. (The reserve fixed at boot left 140 fds for 180.)
+ */
+static void
+test_integ_security_fds_kept_for_added_children(void **state)
+{
+	struct ht *h = *state;
+	struct rlimit rl = { 400, 400 };
+	int admitted, refused, i;
+	char *args, *p;
+	size_t len = 256 + 60 * 96;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, "{" HT_DIRS ",'control':{'group':65534,"
+	    "'max_connections_per_user':100000,'max_connections':100000},"
+	    "'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
+	if (prlimit(h->pid, RLIMIT_NOFILE, &rl, NULL) == -1)
+		fail_msg("prlimit: %s", strerror(errno));
+	p = args = malloc(len);
+	assert_non_null(args);
+	p += snprintf(p, len, "{'supervisor':'','child':{'name':'sub',"
+	    "'type':'supervisor','children':[");
+	for (i = 0; i < 60; i++)
+		p += snprintf(p, len - (size_t)(p - args), "%s{'name':'w%d',"
+		    "'command':['%s','sleep']}", i ? "," : "", i, h->child);
+	snprintf(p, len - (size_t)(p - args), "]}}");
+	ht_result(h, "add_child", args);
+	free(args);
+	ht_result(h, "stop", "{'name':'sub'}");
+	hold_as_nobody(h, 500, &admitted, &refused);
+	assert_true(refused > 0);
+	ht_result(h, "start", "{'name':'sub'}");
+	no_start_failed(h);
+	assert_string_equal(ht_status(h, "sub/w59").state, "running");
+}
+
 /*
  * Finding 5: after the #1518 guard re-created the listener, control.sock
  * came back 0755 root:root (0777 under umask 0), and the control group
@@ -1321,6 +1403,8 @@ main(void)
 		T(test_integ_security_log_symlink_not_followed),
 		T(test_integ_security_connections_per_user_capped),
 		T(test_integ_security_connections_leave_fds_for_children),
+		T(test_integ_security_fds_kept_for_pool_instances),
+		T(test_integ_security_fds_kept_for_added_children),
 		T(test_integ_security_relisten_keeps_mode),
 		T(test_integ_security_out_of_fds_keeps_listener),
 		T(test_integ_security_relisten_stays_in_run_dir),
