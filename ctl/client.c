@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "ctl.h"
@@ -74,18 +75,56 @@ dial_expired_cb(void *arg)
 	nng_dialer_close(d->dialer);
 }
 
+/* One dial of at most MS; returns nng's result, NNG_ETIMEDOUT when the
+ * time ran out. The dialer stays with SOCK when it succeeds. */
+static int
+dial_once(nng_socket sock, const char *url, int ms)
+{
+	struct dial d = { .expired = 0 };
+	int rv;
+
+	if ((rv = nng_dialer_create(&d.dialer, sock, url)) != 0)
+		return rv;
+	if ((rv = nng_aio_alloc(&d.timer, dial_expired_cb, &d)) != 0) {
+		nng_dialer_close(d.dialer);
+		return rv;
+	}
+	nng_sleep_aio(ms, d.timer);
+	rv = nng_dialer_start(d.dialer, 0);
+	nng_aio_stop(d.timer); /* waits for dial_expired_cb */
+	nng_aio_free(d.timer);
+	if (d.expired)
+		return NNG_ETIMEDOUT;
+	if (rv != 0)
+		nng_dialer_close(d.dialer);
+	return rv;
+}
+
+/* Whether a failed dial may work when tried again: the listen backlog
+ * was full, or herdd closed the connection before the handshake, as it
+ * does past control.max_connections or max_connections_per_user. */
+static int
+dial_transient(int rv)
+{
+	return rv == NNG_EAGAIN || rv == NNG_ECONNSHUT || rv == NNG_ECLOSED ||
+	    rv == NNG_ECONNRESET;
+}
+
 /*
  * Dials URL on SOCK and waits until the connection is up (handshake done),
- * at most TIMEOUT_MS. Fails at once when the socket file is missing or
- * nothing listens. Returns 0, or -1 with *cause (caller frees) saying why.
- * The dialer belongs to SOCK either way.
+ * at most TIMEOUT_MS; a connection herdd could not take now (a full
+ * backlog, its connection limits) is tried again within that time. Fails
+ * at once when the socket file is missing or nothing listens. Returns 0,
+ * or -1 with *cause (caller frees) saying why. The dialer belongs to SOCK
+ * either way.
  */
 int
 client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 {
-	struct dial d = { .expired = 0 };
+	struct timespec end = deadline_after(timeout_ms), now;
 	struct stat sb;
-	int rv;
+	int rv, left = timeout_ms, pause = 10;
+	char buf[32];
 
 	*cause = NULL;
 	/* nng reports a missing file as "Connection refused"; say it right. */
@@ -99,29 +138,28 @@ client_dial(nng_socket sock, const char *url, int timeout_ms, char **cause)
 			return -1;
 		}
 	}
-	if ((rv = nng_dialer_create(&d.dialer, sock, url)) != 0) {
-		*cause = ipc_printf("%s", nng_strerror(rv));
-		return -1;
+	while ((rv = dial_once(sock, url, left)) != 0 && dial_transient(rv)) {
+		nng_msleep(pause);
+		pause = pause < 200 ? pause * 2 : 200;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (int)((end.tv_sec - now.tv_sec) * 1000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000000);
+		if (left <= 0) {
+			duration_format(buf, sizeof buf, timeout_ms);
+			*cause = ipc_printf("herdd took no connection within "
+			    "%s (%s: it may be at control.max_connections or "
+			    "max_connections_per_user, and its log says "
+			    "which)", buf, nng_strerror(rv));
+			return -1;
+		}
 	}
-	if ((rv = nng_aio_alloc(&d.timer, dial_expired_cb, &d)) != 0) {
-		nng_dialer_close(d.dialer);
-		*cause = ipc_printf("%s", nng_strerror(rv));
-		return -1;
-	}
-	nng_sleep_aio(timeout_ms, d.timer);
-	rv = nng_dialer_start(d.dialer, 0);
-	nng_aio_stop(d.timer); /* waits for dial_expired_cb */
-	nng_aio_free(d.timer);
-	if (d.expired) {
-		char buf[32];
-
+	if (rv == NNG_ETIMEDOUT) {
 		duration_format(buf, sizeof buf, timeout_ms);
 		*cause = ipc_printf("no answer to the handshake within %s",
 		    buf);
 		return -1;
 	}
 	if (rv != 0) {
-		nng_dialer_close(d.dialer);
 		*cause = ipc_printf("%s", nng_strerror(rv));
 		return -1;
 	}

@@ -61,6 +61,7 @@ struct guarded {
 	int starved;         /* a probe failed for want of fds (said once) */
 	_Atomic int probe_seen; /* set on nng's thread when the probe's pipe
 	                           reached the socket */
+	_Atomic int listener_id; /* w's listener, for pipe_cb on nng's thread */
 };
 
 struct guard {
@@ -136,16 +137,26 @@ listener_surplus(nng_stat *scope, int id)
 	return match ? errors - (accept - pipes) : INT64_MIN;
 }
 
-/* nng's pipe callback: the probe (a pipe from our own pid) got through. */
+/*
+ * nng's pipe callback: a probe (a pipe from our own pid) got through its
+ * listener. A socket has one callback for all its listeners (the control
+ * socket has two), so the pipe's listener says whose probe it was: taking
+ * the last one registered made every boot re-create control.sock.
+ */
 static void
 pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	struct guarded *w = arg;
+	struct guard *g = arg;
+	int id = nng_listener_id(nng_pipe_listener(p));
 	uint64_t pid;
+	size_t i;
 
-	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) == 0 &&
-	    pid == (uint64_t)getpid())
-		atomic_store(&w->probe_seen, 1);
+	if (id <= 0 || nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0
+	    || pid != (uint64_t)getpid())
+		return;
+	for (i = 0; i < GUARD_MAX; i++)
+		if (atomic_load(&g->g[i].listener_id) == id)
+			atomic_store(&g->g[i].probe_seen, 1);
 }
 
 /* Whether herdd has no fd left (a failed probe then proves nothing). */
@@ -194,6 +205,7 @@ listen_one(struct guarded *w)
 		nng_listener_close(w->listener);
 		return rv;
 	}
+	atomic_store(&w->listener_id, nng_listener_id(w->listener));
 	if (path != NULL && w->gid >= 0 &&
 	    lchown(path, (uid_t)-1, (gid_t)w->gid) == -1) {
 		log_warn("%s: cannot give it to group %ld", path, w->gid);
@@ -439,7 +451,7 @@ guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
 		return -1;
 	}
 	w->open_peer = open_peer;
-	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, w);
+	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, g);
 	g->n++;
 	probe_start(w);
 	arm(g, PROBE_WAIT_MS);

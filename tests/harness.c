@@ -1192,6 +1192,29 @@ ht_connect_close(const char *path)
 	close(fd);
 }
 
+int
+ht_sp_connect(const char *path)
+{
+	static const unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	struct sockaddr_un sa;
+	int fd;
+
+	/* no cmocka assertion: a forked helper calls this too */
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -1;
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    send(fd, sp, sizeof sp, MSG_NOSIGNAL) != (ssize_t)sizeof sp) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 long
 ht_proc_status(pid_t pid, const char *field)
 {

@@ -142,6 +142,9 @@ void ht_kill_herdd(struct ht *h);
 /* Connects to the unix socket PATH and closes at once, before nng's SP
  * handshake (what wedges nng 1.5.2's listener, bug #1518). */
 void ht_connect_close(const char *path);
+/* Connects to the ipc socket at PATH and sends an SP header as a req0
+ * peer, speaking nng's wire by hand; the fd, or -1. */
+int ht_sp_connect(const char *path);
 /* An integer field of /proc/PID/status ("VmRSS", "Uid": its first
  * number); fails the test if absent. */
 long ht_proc_status(pid_t pid, const char *field);

@@ -94,6 +94,41 @@ test_integ_control_python_connect_close_keeps_serving(void **state)
 	assert_status_answers(h);
 }
 
+/*
+ * A connection made as herdd starts stays open through the guard's first
+ * checks: the control socket has two listeners (control.sock and
+ * node.sock) and one pipe callback, and crediting the node listener with
+ * both probes made every boot re-create control.sock a second in,
+ * closing every connection made by then.
+ */
+static void
+test_integ_control_boot_keeps_connections(void **state)
+{
+	struct ht *h = boot(state);
+	int fd = ht_sp_connect(control_path(h));
+	struct pollfd p = { fd, POLLIN, 0 };
+	unsigned char head[8];
+	size_t got = 0;
+	ssize_t n;
+
+	assert_true(fd != -1);
+	while (got < sizeof head) {
+		assert_int_equal(poll(&p, 1, ht_ms(HT_TIMEOUT)), 1);
+		n = read(fd, head + got, sizeof head - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	/* herdd never writes unasked: anything now is the close; the
+	 * guard's boot probes are judged within 1 s */
+	n = poll(&p, 1, ht_ms(2500));
+	close(fd);
+	if (n != 0)
+		fail_msg("herdd closed a connection made at its start:\n%s",
+		    ht_herdd_output(h));
+	assert_int_equal(ht_num(cJSON_GetObjectItem(ht_result(h, "status",
+	    NULL), "herd"), "listener_recoveries"), 0);
+}
+
 /* The voluntary context switches of all of PID's threads so far. */
 static long
 ctx_switches(pid_t pid)
@@ -316,6 +351,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_connect_close_keeps_serving, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_boot_keeps_connections, ht_setup,
 		    ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_python_connect_close_keeps_serving,

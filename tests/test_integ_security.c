@@ -66,31 +66,6 @@ nobody_dir(struct ht *h)
 	return d;
 }
 
-/* A raw connection to herdd's control socket that did nng's SP handshake
- * as a req0 peer; -1 if it could not connect. */
-static int
-raw_connect(struct ht *h)
-{
-	static const unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
-	struct sockaddr_un sa;
-	int fd;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path,
-	    "%.90s/control.sock", h->run) >= sizeof sa.sun_path)
-		fail_msg("run dir too long for a socket path");
-	/* no cmocka assertion: a forked helper calls this too */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-	    send(fd, sp, sizeof sp, MSG_NOSIGNAL) != (ssize_t)sizeof sp) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Waits until the peer closes FD (EOF or reset); 1 if it did in time. */
 static int
 wait_closed(int fd, int timeout_ms)
@@ -132,7 +107,7 @@ test_integ_security_declared_size_pins_no_memory(void **state)
 	for (k = 0; k < 8; k++)
 		frame[1 + k] = (unsigned char)(len >> (56 - 8 * k));
 	for (i = 0; i < 40; i++) {
-		fds[i] = raw_connect(h);
+		fds[i] = ht_sp_connect(ht_path(h, "run/control.sock"));
 		assert_true(fds[i] != -1);
 		assert_int_equal(write(fds[i], frame, sizeof frame),
 		    (ssize_t)sizeof frame);
@@ -590,12 +565,13 @@ raw_admitted(int fd, int timeout_ms)
 static pid_t
 hold_as_nobody(struct ht *h, int n, int *admitted, int *refused)
 {
-	char line[64];
+	char line[64], *sock = strdup(ht_path(h, "run/control.sock"));
 	int p[2], i, fd, a = 0, r = 0, st;
 	struct pollfd pf;
 	ssize_t len;
 	pid_t pid;
 
+	assert_non_null(sock);
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	pid = fork();
 	assert_true(pid != -1);
@@ -605,7 +581,7 @@ hold_as_nobody(struct ht *h, int n, int *admitted, int *refused)
 		    setuid(NOBODY) == -1)
 			_exit(125);
 		for (i = 0; i < n; i++) {
-			if ((fd = raw_connect(h)) == -1) {
+			if ((fd = ht_sp_connect(sock)) == -1) {
 				r++;
 				continue;
 			}
@@ -624,6 +600,7 @@ hold_as_nobody(struct ht *h, int n, int *admitted, int *refused)
 			pause();
 	}
 	close(p[1]);
+	free(sock);
 	ht_adopt(h, pid);
 	pf.fd = p[0];
 	pf.events = POLLIN;
@@ -706,6 +683,78 @@ test_integ_security_connections_per_user_capped(void **state)
 	holder = hold_as_nobody(h, 4, &admitted, &refused);
 	assert_int_equal(admitted, 4);
 	ht_kill_helper(h, holder);
+}
+
+/* herdd's count of refused connections, from status. */
+static double
+refused_count(struct ht *h)
+{
+	return ht_num(cJSON_GetObjectItem(ht_result(h, "status", NULL),
+	    "herd"), "connections_refused");
+}
+
+/*
+ * Finding 4 of the review: herdctl gave up at the first connection herdd
+ * closed for its limits. Now it tries again until its -t is spent, and
+ * then says why it may have failed: a peer at its cap waits for a slot,
+ * and gets in once one is free.
+ */
+static void
+test_integ_security_herdctl_waits_for_a_slot(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	int admitted, refused, st, fd;
+	double before;
+	pid_t holder, ctl;
+	char *argv[] = { h->herdctl, "-r", h->run, "-t", "20s", "status",
+	    NULL };
+	int i;
+
+	need_root();
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	boot(state, "{" HT_DIRS ",'control':{'group':65534,"
+	    "'max_connections_per_user':4},'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}");
+	holder = hold_as_nobody(h, 4, &admitted, &refused);
+	assert_int_equal(admitted, 4);
+	/* at the cap: refused until -t, and told why */
+	assert_int_equal(ht_herdctl_as(h, NOBODY, &out, &err, "-t", "1s",
+	    "status", NULL), IPC_EXIT_UNREACHABLE);
+	HT_CONTAINS(err, "herdd took no connection within 1s");
+	HT_CONTAINS(err, "max_connections_per_user");
+	/* waiting: gets in once the holder lets go */
+	before = refused_count(h);
+	ctl = fork();
+	assert_true(ctl != -1);
+	if (ctl == 0) {
+		fd = open(ht_path(h, "ctl.out"), O_WRONLY | O_CREAT, 0666);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(125);
+		execv(h->herdctl, argv);
+		_exit(127);
+	}
+	ht_adopt(h, ctl);
+	for (i = 0; i < ht_ms(10000) / 20 && refused_count(h) < before + 2;
+	    i++) {
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (refused_count(h) < before + 2)
+		fail_msg("herdctl did not try again (refused %g, then %g): "
+		    "%s", before, refused_count(h),
+		    ht_read_file(h, ht_path(h, "ctl.out")));
+	ht_kill_helper(h, holder);
+	assert_int_equal(ht_wait_gone(ctl, ht_ms(20000)), 1);
+	assert_int_equal(waitpid(ctl, &st, 0), ctl);
+	for (i = 0; i < h->nhelpers; i++)
+		if (h->helpers[i] == ctl)
+			h->helpers[i] = h->helpers[--h->nhelpers];
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /*
@@ -1404,6 +1453,7 @@ main(void)
 		T(test_integ_security_connections_per_user_capped),
 		T(test_integ_security_connections_leave_fds_for_children),
 		T(test_integ_security_fds_kept_for_pool_instances),
+		T(test_integ_security_herdctl_waits_for_a_slot),
 		T(test_integ_security_fds_kept_for_added_children),
 		T(test_integ_security_relisten_keeps_mode),
 		T(test_integ_security_out_of_fds_keeps_listener),
