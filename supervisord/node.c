@@ -27,57 +27,9 @@
 
 #include "log.h"
 #include "node.h"
+#include "node-int.h"
 #include "pidmap.h"
 #include "util.h"
-
-#define MAX_QUEUED 4096 /* system messages kept for one actor */
-
-struct actor {
-	struct actor *next;
-	struct node *n;
-	struct child *c;
-	uint32_t pipe;        /* its connection to herdd */
-	char id[32];          /* "PID.INCARNATION", never reused */
-	nng_msg *poll;        /* the routing header of its waiting poll */
-	uint64_t poll_id;
-	cJSON *queue;         /* system messages it has not fetched */
-	size_t queued;
-	struct why_wait *why; /* "reason" asked before herdd saw it end */
-};
-
-/* A reason request held until its actor's end is known. */
-struct why_wait {
-	struct why_wait *next;
-	nng_msg *hdr;
-	uint64_t id;
-};
-
-/* A control request waiting for an actor's reply. */
-struct ncall {
-	struct ncall *next;
-	struct node *n;
-	struct actor *a;
-	uint64_t ref;
-	nng_msg *hdr;         /* the control request's routing header */
-	uint64_t req_id;
-	struct event *timer;
-	long timeout_ms;
-};
-
-#define DEAD_RING 4096 /* ends remembered, for callers asking why */
-
-struct node {
-	struct herdd *h;
-	struct actor *actors;
-	struct ncall *calls;
-	uint64_t ref;
-	struct {
-		char id[32];
-		char reason[48];
-	} dead[DEAD_RING];
-	size_t dead_next;
-	char path[4200];      /* node.sock, to tell its requests */
-};
 
 /* ---- mailbox directories: run_dir/actors/<incarnation>/ ---- */
 
@@ -273,6 +225,7 @@ node_child_ended(struct node *n, struct child *c, const char *reason)
 	}
 	n->h->engine.ops->event(n->h->engine.ctx, "actor.down", c,
 	    reason != NULL ? reason : "noproc");
+	link_actor_ended(n, a, reason != NULL ? reason : "noproc");
 	while (a->why != NULL) {
 		struct why_wait *w = a->why;
 		cJSON *o = cJSON_CreateObject();
@@ -297,6 +250,7 @@ node_destroy(struct node *n)
 	while (n->calls != NULL)
 		call_end(n->calls, NULL, IPC_E_SHUTTING_DOWN,
 		    "herdd is shutting down");
+	link_free_all(n);
 	while (n->actors != NULL)
 		actor_free(n->actors);
 	free(n);
@@ -311,6 +265,17 @@ node_find(struct node *n, const char *name)
 		if (strcmp(a->c->path, name) == 0)
 			return a;
 	return NULL;
+}
+
+struct actor *
+node_lookup(struct node *n, const char *who)
+{
+	struct actor *a;
+
+	for (a = n->actors; a != NULL; a = a->next)
+		if (strcmp(a->id, who) == 0)
+			return a;
+	return node_find(n, who);
 }
 
 struct child *
@@ -411,9 +376,8 @@ node_request(const struct request *r)
 	    NNG_AF_IPC && strcmp(sa.s_ipc.sa_path, r->h->node->path) == 0;
 }
 
-/* The actor whose connection r came on; replies refused if none. */
-static struct actor *
-actor_of(struct request *r)
+struct actor *
+node_actor_of(struct request *r)
 {
 	uint32_t pipe = nng_pipe_id(nng_msg_get_pipe(r->msg));
 	struct actor *a;
@@ -486,7 +450,7 @@ op_hello(struct request *r)
 static void
 op_poll(struct request *r)
 {
-	struct actor *a = actor_of(r);
+	struct actor *a = node_actor_of(r);
 
 	if (a == NULL)
 		return;
@@ -505,7 +469,7 @@ op_poll(struct request *r)
 static void
 op_reply(struct request *r)
 {
-	struct actor *a = actor_of(r);
+	struct actor *a = node_actor_of(r);
 	cJSON *ref = cJSON_GetObjectItemCaseSensitive(r->req.args, "ref");
 	cJSON *res = cJSON_GetObjectItemCaseSensitive(r->req.args, "result");
 	cJSON *err = cJSON_GetObjectItemCaseSensitive(r->req.args, "error");
@@ -549,7 +513,7 @@ op_reply(struct request *r)
 static void
 op_bye(struct request *r)
 {
-	struct actor *a = actor_of(r);
+	struct actor *a = node_actor_of(r);
 	cJSON *why = cJSON_GetObjectItemCaseSensitive(r->req.args, "reason");
 	struct child *c;
 
@@ -585,7 +549,7 @@ op_whereis(struct request *r)
 	cJSON *o;
 	char *url;
 
-	if (actor_of(r) == NULL)
+	if (node_actor_of(r) == NULL)
 		return;
 	if (!cJSON_IsString(name)) {
 		reply_err(r, IPC_E_BAD_REQUEST, "args.name must be a string");
@@ -616,7 +580,7 @@ op_reason(struct request *r)
 	cJSON *o;
 	size_t i;
 
-	if (actor_of(r) == NULL)
+	if (node_actor_of(r) == NULL)
 		return;
 	if (!cJSON_IsString(id)) {
 		reply_err(r, IPC_E_BAD_REQUEST, "args.id must be a string");
@@ -649,5 +613,10 @@ const struct op op_node_table[] = {
 	{ "hello", 0, op_hello },
 	{ "poll", 0, op_poll },
 	{ "reply", 0, op_reply },
+	{ "monitor", 0, op_monitor },
+	{ "demonitor", 0, op_demonitor },
+	{ "link", 0, op_link },
+	{ "unlink", 0, op_unlink },
+	{ "exit", 0, op_exit },
 };
 const size_t op_node_count = sizeof op_node_table / sizeof op_node_table[0];

@@ -394,6 +394,148 @@ test_integ_actor_call_between_actors(void **state)
 	HT_CONTAINS(out, "\"rv\":\"success\"");
 }
 
+/* Calls actor NAME's watch op with the JSON fields ARGS; fails unless
+ * it answers rv "success"; returns the monitor's ref. */
+static double
+watch(struct ht *h, const char *name, const char *args)
+{
+	char req[512];
+	cJSON *r, *reply;
+
+	snprintf(req, sizeof req, "{'name':'%s','msg':{'op':'watch',%s}}",
+	    name, args);
+	r = ht_result(h, "call", req);
+	reply = cJSON_GetObjectItem(r, "reply");
+	if (strcmp(cJSON_GetObjectItem(reply, "rv")->valuestring, "success"))
+		fail_msg("watch %s: %s", args, cJSON_PrintUnformatted(reply));
+	return ht_num(reply, "ref");
+}
+
+/* From now on: ht_wait_event looks only at events after this point. */
+static void
+fence(struct ht *h)
+{
+	ht_sync_events(h);
+	h->cursor = cJSON_GetArraySize(h->events);
+}
+
+/* Kills NAME's process and waits until it is an actor again. */
+static void
+kill_restarted(struct ht *h, const char *name)
+{
+	fence(h);
+	assert_int_equal(kill(ht_pid(h, name), SIGKILL), 0);
+	ht_wait_event(h, "actor.up", name, HT_T);
+}
+
+/* The exit reason of NAME's first child.exited event since the fence;
+ * the cursor stays at the fence, so ends that come in either order can
+ * be asked one after the other. */
+static const char *
+exit_reason(struct ht *h, const char *name)
+{
+	int at = h->cursor;
+	cJSON *ev = ht_wait_event(h, "child.exited", name, HT_T);
+
+	h->cursor = at;
+	return cJSON_GetObjectItem(ev, "reason")->valuestring;
+}
+
+/*
+ * Monitors (A10): one DOWN with the target's reason when it ends, DOWN
+ * noproc at once for a name nobody has, and none after demonitor, even
+ * when the target ends right after it.
+ */
+static void
+test_integ_actor_monitors(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", "") "," TA("c",
+	    ""));
+	const char *log;
+	double ref;
+
+	watch(h, "a", "'do':'monitor','target':'b'");
+	watch(h, "a", "'do':'monitor','target':'nobody'");
+	ref = watch(h, "a", "'do':'monitor','target':'c'");
+	assert_true(ref > 0);
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "down nobody noproc\n", HT_T));
+	kill_restarted(h, "b");
+	log = ht_wait_file(h, ht_path(h, "a.log"), "down b signal:KILL\n",
+	    HT_T);
+	assert_non_null(log);
+	/* demonitor, then c ends: no DOWN; a later cast to a is the fence */
+	{
+		char args[64];
+		snprintf(args, sizeof args, "'do':'demonitor','ref':%.0f", ref);
+		watch(h, "a", args);
+	}
+	kill_restarted(h, "c");
+	/* b's restart is a new id: the old monitor fired once, no more */
+	kill_restarted(h, "b");
+	ht_result(h, "cast", "{'name':'a','msg':{'op':'log','x':1}}");
+	log = ht_wait_file(h, ht_path(h, "a.log"), "cast 1\n", HT_T);
+	assert_string_equal(log, "down nobody noproc\ndown b signal:KILL\n"
+	    "cast 1\n");
+}
+
+/*
+ * Links (A11): an abnormal end takes the linked actor with it, with the
+ * same reason; a normal end does not; an actor trapping exits gets an
+ * EXIT message instead and runs on; "kill" cannot be trapped and ends it
+ * "killed"; a link to a name nobody has is an exit signal noproc; after
+ * unlink nothing comes.
+ */
+static void
+test_integ_actor_links(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", "") "," TA("c",
+	    ""));
+	const char *out, *err, *log;
+	pid_t a, c;
+
+	/* b ends abnormally: a goes with it, with b's reason */
+	watch(h, "a", "'do':'link','target':'b'");
+	fence(h);
+	HT_CTL(h, 3, &out, &err, "call", "b", "{\"op\":\"exit\","
+	    "\"reason\":\"boom\"}");
+	assert_string_equal(exit_reason(h, "b"), "boom");
+	assert_string_equal(exit_reason(h, "a"), "boom");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "terminate boom\n", HT_T));
+	ht_wait_state(h, "a", "running", HT_T);
+	ht_wait_state(h, "b", "running", HT_T);
+	/* trapping: an EXIT message, and a runs on */
+	a = ht_pid(h, "a");
+	watch(h, "a", "'do':'trap','on':true");
+	watch(h, "a", "'do':'link','target':'b'");
+	watch(h, "a", "'do':'link','target':'nobody'");
+	kill_restarted(h, "b");
+	log = ht_wait_file(h, ht_path(h, "a.log"), "exit b signal:KILL\n",
+	    HT_T);
+	assert_non_null(strstr(log, "exit nobody noproc\n"));
+	assert_int_equal(ht_pid(h, "a"), a);
+	/* kill is not trappable */
+	fence(h);
+	watch(h, "b", "'do':'signal','target':'a','reason':'kill'");
+	assert_string_equal(exit_reason(h, "a"), "killed");
+	ht_wait_event(h, "actor.up", "a", HT_T);
+	/* a normal end and an unlinked one take nobody along */
+	c = ht_pid(h, "c");
+	watch(h, "c", "'do':'link','target':'a'");
+	watch(h, "c", "'do':'link','target':'b'");
+	watch(h, "c", "'do':'unlink','target':'b'");
+	fence(h);
+	HT_CTL(h, 3, &out, &err, "call", "a", "{\"op\":\"exit\","
+	    "\"reason\":\"normal\"}");
+	assert_string_equal(exit_reason(h, "a"), "normal");
+	kill_restarted(h, "b");
+	ht_result(h, "cast", "{'name':'c','msg':{'op':'log','x':1}}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "c.log"), "cast 1\n",
+	    HT_T));
+	assert_int_equal(ht_pid(h, "c"), c);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -408,6 +550,8 @@ main(void)
 		T(test_integ_actor_exit_reasons),
 		T(test_integ_actor_to_actor),
 		T(test_integ_actor_call_between_actors),
+		T(test_integ_actor_monitors),
+		T(test_integ_actor_links),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -266,20 +266,26 @@ is(const cJSON *m, const char *t)
 
 	if (!cJSON_IsString(k) || strcmp(k->valuestring, t) != 0)
 		return 0;
-	return strcmp(t, "cast") == 0 ||
+	return strcmp(t, "cast") == 0 || strcmp(t, "exit") == 0 ||
 	    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "ref"));
 }
 
-/* A batch from herdd: system messages first, then the others in order;
- * stops once the actor is to end. */
+/* A batch from herdd: system messages first (inspect, exit signals:
+ * A6), then the others in order (casts, calls, DOWN); stops once the
+ * actor is to end. */
 static void
 handle_batch(herd_actor *self, const cJSON *msgs)
 {
 	const cJSON *m;
 
-	cJSON_ArrayForEach(m, msgs)
-		if (self->reason == NULL && is(m, "inspect"))
+	cJSON_ArrayForEach(m, msgs) {
+		if (self->reason != NULL)
+			return;
+		if (is(m, "inspect"))
 			do_inspect(self, m);
+		else if (is(m, "exit"))
+			herdi_link_exit(self, m);
+	}
 	cJSON_ArrayForEach(m, msgs) {
 		if (self->reason != NULL)
 			return;
@@ -287,7 +293,20 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 			do_message(self, m, 0);
 		else if (is(m, "call"))
 			do_message(self, m, 1);
+		else if (is(m, "down"))
+			herdi_link_down(self, m);
 	}
+}
+
+/* A node request made from a callback may have read the poll's reply
+ * first (herdi_node_call keeps it): its fd then stays quiet, so the loop
+ * is told. */
+static void
+kick_early(herd_actor *self)
+{
+	if (self->node.early != NULL && self->node_ev != NULL &&
+	    self->reason == NULL)
+		event_active(self->node_ev, EV_READ, 0);
 }
 
 static void
@@ -321,12 +340,14 @@ node_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	/* a call made in a callback may have kept mailbox records */
 	herdi_mail_drain(self);
+	kick_early(self);
 }
 
 static void
 mail_cb(evutil_socket_t fd, short what, void *arg)
 {
 	herdi_mail_drain(arg);
+	kick_early(arg);
 }
 
 static void
@@ -399,6 +420,7 @@ teardown(herd_actor *self)
 	if (self->mail_ev != NULL)
 		event_free(self->mail_ev);
 	herdi_mail_close(self);
+	herdi_link_free(self);
 	herdi_node_close(&self->node);
 	while (self->incalls != NULL) {
 		struct herdi_incall *c = self->incalls;
@@ -469,6 +491,7 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	    EV_READ | EV_PERSIST, mail_cb, &self);
 	event_add(self.mail_ev, NULL);
 	poll_again(&self);
+	kick_early(&self); /* init's node requests */
 	if (self.reason == NULL)
 		event_base_dispatch(self.base);
 	if (self.reason == NULL)

@@ -134,6 +134,22 @@ typedef struct herd_actor herd_actor; /* the running actor, one a process */
 typedef struct herd_kv herd_kv;       /* inspect's key/value view */
 struct cJSON;
 
+/* What handle_info gets: a monitor's DOWN, or an exit signal turned into
+ * a message because the actor traps exits (ACTORS.md A10, A11). */
+enum herd_info_kind {
+	HERD_INFO_DOWN = 1,
+	HERD_INFO_EXIT = 2,
+};
+
+struct herd_info {
+	enum herd_info_kind kind;
+	herd_ref ref;        /* DOWN: herd_monitor's reference */
+	herd_id from;        /* the actor that ended or sent the signal
+	                        (0 when it never existed) */
+	const char *name;    /* its name, or the name asked for */
+	const char *reason;  /* its exit reason (A9); "noproc": not there */
+};
+
 struct herd_actor_ops {
 	/* Before anything else, with herd_actor_run's argc and argv; a
 	 * failure fails the start (the supervisor retries per its rules).
@@ -153,6 +169,8 @@ struct herd_actor_ops {
 	 * herd_exit, an error from a callback), after the actor is no longer
 	 * registered; REASON is "shutdown", herd_exit's, or the error's. */
 	void (*terminate)(herd_actor *self, const char *reason);
+	/* A DOWN or an EXIT message (INFO borrowed for the call). */
+	int (*handle_info)(herd_actor *self, const struct herd_info *info);
 };
 
 /*
@@ -213,6 +231,33 @@ int herd_whereis(herd_actor *self, const char *name, herd_id *out);
 /* After HERD_ENOPROC: the callee's exit reason; after HERD_EREPLY: its
  * "code: message". Borrowed, until the next call. */
 const char *herd_last_reason(herd_actor *self);
+
+/*
+ * Monitors and links (A10, A11), kept by herdd, which sees every death.
+ * herd_monitor watches TARGET: handle_info gets one DOWN with *ref when it
+ * ends, at once with reason "noproc" if it is not there. After
+ * herd_demonitor returns no DOWN for REF comes. herd_link links this
+ * actor and TARGET both ways, once per pair: when one ends, the other
+ * gets an exit signal with its reason and ends with it, unless the reason
+ * is "normal" or the actor traps exits (then handle_info gets an EXIT).
+ * A link to an actor that is not there is an exit signal "noproc" at
+ * once. herd_exit_signal sends one to TARGET (OTP's exit/2); "kill"
+ * cannot be trapped and ends it "killed". The _name forms take a
+ * registered name. All wait for herdd's answer.
+ */
+int herd_monitor(herd_actor *self, herd_id target, herd_ref *ref);
+int herd_monitor_name(herd_actor *self, const char *name, herd_ref *ref);
+int herd_demonitor(herd_actor *self, herd_ref ref);
+int herd_link(herd_actor *self, herd_id target);
+int herd_link_name(herd_actor *self, const char *name);
+int herd_unlink(herd_actor *self, herd_id target);
+int herd_unlink_name(herd_actor *self, const char *name);
+/* Whether exit signals become EXIT messages (ON 1) or end the actor (0,
+ * the default); returns the previous setting. */
+int herd_trap_exit(herd_actor *self, int on);
+int herd_exit_signal(herd_actor *self, herd_id target, const char *reason);
+int herd_exit_signal_name(herd_actor *self, const char *name,
+    const char *reason);
 
 /* Adds KEY = the printf-formatted value to inspect's view. */
 int herd_kv_add(herd_kv *kv, const char *key, const char *fmt, ...)

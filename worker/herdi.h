@@ -131,6 +131,12 @@ struct herdi_incall {
 	uint64_t from, ref;   /* the caller and its reference */
 };
 
+/* A monitor this actor holds, until its DOWN or herd_demonitor. */
+struct herdi_mon {
+	struct herdi_mon *next;
+	herd_ref ref;
+};
+
 struct herd_actor {
 	const struct herd_actor_ops *ops;
 	void *state;
@@ -146,7 +152,14 @@ struct herd_actor {
 	struct herdi_incall *incalls;
 	size_t nincalls;
 	herd_ref next_local;
+	struct herdi_mon *mons;
+	int trap_exit;
 };
+
+/* actor-link.c: a "down" or "exit" system message from herdd. */
+void herdi_link_down(herd_actor *self, const struct cJSON *m);
+void herdi_link_exit(herd_actor *self, const struct cJSON *m);
+void herdi_link_free(herd_actor *self);
 
 /* A callback's return: an error ends the actor with it (A9). */
 void herdi_check(herd_actor *self, int rv);

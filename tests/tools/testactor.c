@@ -8,7 +8,10 @@
  * callback error); {"op":"send"} and {"op":"ask"} cast to and call other
  * actors (see below); {"op":"defer"} is answered at the next cast
  * {"op":"release"}; inspect shows the casts seen; terminate appends
- * "terminate REASON" to FILE.
+ * "terminate REASON" to FILE. {"op":"watch","do":D,...} monitors,
+ * demonitors, links, unlinks, traps exits or sends an exit signal (see
+ * ta_watch); handle_info appends "down NAME REASON" or "exit NAME
+ * REASON".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +144,52 @@ ta_ask(herd_actor *self, herd_ref ref, const cJSON *m)
 	cJSON_Delete(out);
 }
 
+/* {"op":"watch","do":"monitor"|"link"|"unlink","target":NAME},
+ * {"do":"demonitor","ref":N}, {"do":"trap","on":BOOL},
+ * {"do":"signal","target":NAME,"reason":R}: answers {"rv":..,"ref":N}. */
+static void
+ta_watch(herd_actor *self, herd_ref ref, const cJSON *m)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(m, "do");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(m, "target");
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(m, "ref");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(m, "reason");
+	const char *what = cJSON_IsString(d) ? d->valuestring : "";
+	const char *target = cJSON_IsString(t) ? t->valuestring : "";
+	herd_ref mref = 0;
+	char out[160];
+	int rv = HERD_EINVAL;
+
+	if (strcmp(what, "monitor") == 0)
+		rv = herd_monitor_name(self, target, &mref);
+	else if (strcmp(what, "demonitor") == 0 && cJSON_IsNumber(r))
+		rv = herd_demonitor(self, (herd_ref)r->valuedouble);
+	else if (strcmp(what, "link") == 0)
+		rv = herd_link_name(self, target);
+	else if (strcmp(what, "unlink") == 0)
+		rv = herd_unlink_name(self, target);
+	else if (strcmp(what, "trap") == 0)
+		rv = herd_trap_exit(self, cJSON_IsTrue(cJSON_GetObjectItem(m,
+		    "on"))) < 0 ? HERD_EINVAL : 0;
+	else if (strcmp(what, "signal") == 0)
+		rv = herd_exit_signal_name(self, target, cJSON_IsString(why) ?
+		    why->valuestring : "");
+	snprintf(out, sizeof out, "{\"rv\":\"%s\",\"ref\":%llu}",
+	    herd_strerror(rv), (unsigned long long)mref);
+	herd_reply(self, ref, out, strlen(out));
+}
+
+static int
+ta_info(herd_actor *self, const struct herd_info *in)
+{
+	char line[512];
+
+	snprintf(line, sizeof line, "%s %s %s", in->kind == HERD_INFO_DOWN ?
+	    "down" : "exit", in->name, in->reason);
+	note(herd_state(self), "%s\n", line);
+	return 0;
+}
+
 static int
 ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
     size_t len)
@@ -164,6 +213,8 @@ ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		rv = ta_blast(self, ref, m);
 	} else if (strcmp(op, "ask") == 0) {
 		ta_ask(self, ref, m);
+	} else if (strcmp(op, "watch") == 0) {
+		ta_watch(self, ref, m);
 	} else if (strcmp(op, "defer") == 0) {
 		struct ta *t = herd_state(self);
 		t->deferred = ref; /* answered at the cast "release" */
@@ -206,6 +257,7 @@ main(int argc, char **argv)
 		.handle_call = ta_call,
 		.inspect = ta_inspect,
 		.terminate = ta_terminate,
+		.handle_info = ta_info,
 	};
 	struct ta t = { argc > 1 ? argv[1] : "/dev/null", 0, 0 };
 	int rv = herd_actor_run(&ops, &t, argc, argv);

@@ -1,0 +1,79 @@
+/* What node.c and node-link.c share: the registry's structures. Not for
+ * other files (they see node.h). */
+#ifndef HERDD_NODE_INT_H
+#define HERDD_NODE_INT_H
+
+#include <nng/nng.h>
+
+#include "node.h"
+
+#define MAX_QUEUED 4096 /* system messages kept for one actor */
+
+struct actor {
+	struct actor *next;
+	struct node *n;
+	struct child *c;
+	uint32_t pipe;        /* its connection to herdd */
+	char id[32];          /* "PID.INCARNATION", never reused */
+	nng_msg *poll;        /* the routing header of its waiting poll */
+	uint64_t poll_id;
+	cJSON *queue;         /* system messages it has not fetched */
+	size_t queued;
+	struct why_wait *why; /* "reason" asked before herdd saw it end */
+};
+
+/* A reason request held until its actor's end is known. */
+struct why_wait {
+	struct why_wait *next;
+	nng_msg *hdr;
+	uint64_t id;
+};
+
+/* A control request waiting for an actor's reply. */
+struct ncall {
+	struct ncall *next;
+	struct node *n;
+	struct actor *a;
+	uint64_t ref;
+	nng_msg *hdr;         /* the control request's routing header */
+	uint64_t req_id;
+	struct event *timer;
+	long timeout_ms;
+};
+
+#define DEAD_RING 4096 /* ends remembered, for callers asking why */
+
+struct node {
+	struct herdd *h;
+	struct actor *actors;
+	struct ncall *calls;
+	uint64_t ref;
+	struct {
+		char id[32];
+		char reason[48];
+	} dead[DEAD_RING];
+	size_t dead_next;
+	char path[4200];      /* node.sock, to tell its requests */
+	struct nmon *mons;    /* monitors (node-link.c) */
+	struct nlink *links;  /* links, one per pair */
+};
+
+/* The actor whose connection r came on; replies refused if none. */
+struct actor *node_actor_of(struct request *r);
+/* The registered actor with id ("PID.INCARNATION") or name WHO; NULL if
+ * none. */
+struct actor *node_lookup(struct node *n, const char *who);
+
+/* node-link.c: a ended with REASON; the watchers of its monitors get
+ * DOWN, the other ends of its links an exit signal, and what a watched
+ * or was linked to forgets it. */
+void link_actor_ended(struct node *n, struct actor *a, const char *reason);
+/* At herdd's end: every monitor and link, without a word. */
+void link_free_all(struct node *n);
+void op_monitor(struct request *r);
+void op_demonitor(struct request *r);
+void op_link(struct request *r);
+void op_unlink(struct request *r);
+void op_exit(struct request *r);
+
+#endif

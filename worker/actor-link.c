@@ -1,0 +1,237 @@
+/*
+ * Monitors, links and exit signals on the actor's side (ACTORS.md A10,
+ * A11). herdd keeps the tables and sends "down" and "exit" system
+ * messages; libherd keeps only the monitors it holds, so that a DOWN
+ * already on its way when herd_demonitor returned is dropped, and the
+ * trap_exit flag, which decides what an exit signal does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "herdi.h"
+
+/* An id as herdd writes it: "PID.INCARNATION". */
+static void
+id_text(herd_id id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu.%llu", (unsigned long long)(id.v >> 32),
+	    (unsigned long long)(id.v & 0xffffffffu));
+}
+
+static herd_id
+id_parse(const cJSON *s)
+{
+	unsigned long long pid, inc;
+	herd_id id = { 0 };
+
+	if (cJSON_IsString(s) && sscanf(s->valuestring, "%llu.%llu", &pid,
+	    &inc) == 2)
+		id.v = pid << 32 | (inc & 0xffffffffu);
+	return id;
+}
+
+/* Sends node op OP about TARGET (with REASON if not NULL); 0, or the
+ * error herdd answered. *res (if not NULL) gets the result (caller
+ * frees). */
+static int
+node_op(herd_actor *self, const char *op, const char *target,
+    const char *reason, cJSON **res)
+{
+	cJSON *args, *r;
+	int rv;
+
+	if (self == NULL || target == NULL)
+		return HERD_EINVAL;
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "target", target);
+	if (reason != NULL)
+		cJSON_AddStringToObject(args, "reason", reason);
+	if ((r = herdi_node_call(&self->node, op, args)) == NULL)
+		return HERD_ENONODE;
+	rv = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) ? 0 :
+	    HERD_EINVAL;
+	if (rv == 0 && res != NULL)
+		*res = cJSON_DetachItemFromObjectCaseSensitive(r, "result");
+	cJSON_Delete(r);
+	return rv;
+}
+
+int
+herd_monitor_name(herd_actor *self, const char *name, herd_ref *ref)
+{
+	cJSON *res = NULL;
+	const cJSON *v;
+	struct herdi_mon *m;
+	int rv;
+
+	if (ref == NULL)
+		return HERD_EINVAL;
+	if ((rv = node_op(self, "monitor", name, NULL, &res)) != 0)
+		return rv;
+	v = cJSON_GetObjectItemCaseSensitive(res, "ref");
+	if (!cJSON_IsNumber(v) || (m = calloc(1, sizeof *m)) == NULL) {
+		cJSON_Delete(res);
+		return cJSON_IsNumber(v) ? HERD_ENOMEM : HERD_EPROTO;
+	}
+	m->ref = (herd_ref)v->valuedouble;
+	m->next = self->mons;
+	self->mons = m;
+	*ref = m->ref;
+	cJSON_Delete(res);
+	return 0;
+}
+
+int
+herd_monitor(herd_actor *self, herd_id target, herd_ref *ref)
+{
+	char id[48];
+
+	id_text(target, id, sizeof id);
+	return herd_monitor_name(self, id, ref);
+}
+
+/* Takes REF out of the monitors held; 1 if it was there. */
+static int
+mon_take(herd_actor *self, herd_ref ref)
+{
+	struct herdi_mon **pp, *m;
+
+	for (pp = &self->mons; (m = *pp) != NULL; pp = &m->next)
+		if (m->ref == ref) {
+			*pp = m->next;
+			free(m);
+			return 1;
+		}
+	return 0;
+}
+
+int
+herd_demonitor(herd_actor *self, herd_ref ref)
+{
+	cJSON *args, *r;
+
+	if (self == NULL)
+		return HERD_EINVAL;
+	if (!mon_take(self, ref))
+		return 0; /* fired already, or never ours: nothing will come */
+	args = cJSON_CreateObject();
+	cJSON_AddNumberToObject(args, "ref", (double)ref);
+	if ((r = herdi_node_call(&self->node, "demonitor", args)) == NULL)
+		return HERD_ENONODE;
+	cJSON_Delete(r);
+	return 0;
+}
+
+int
+herd_link_name(herd_actor *self, const char *name)
+{
+	return node_op(self, "link", name, NULL, NULL);
+}
+
+int
+herd_link(herd_actor *self, herd_id target)
+{
+	char id[48];
+
+	id_text(target, id, sizeof id);
+	return herd_link_name(self, id);
+}
+
+int
+herd_unlink_name(herd_actor *self, const char *name)
+{
+	return node_op(self, "unlink", name, NULL, NULL);
+}
+
+int
+herd_unlink(herd_actor *self, herd_id target)
+{
+	char id[48];
+
+	id_text(target, id, sizeof id);
+	return herd_unlink_name(self, id);
+}
+
+int
+herd_trap_exit(herd_actor *self, int on)
+{
+	int old;
+
+	if (self == NULL)
+		return HERD_EINVAL;
+	old = self->trap_exit;
+	self->trap_exit = on != 0;
+	return old;
+}
+
+int
+herd_exit_signal_name(herd_actor *self, const char *name, const char *reason)
+{
+	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 47)
+		return HERD_EINVAL;
+	return node_op(self, "exit", name, reason, NULL);
+}
+
+int
+herd_exit_signal(herd_actor *self, herd_id target, const char *reason)
+{
+	char id[48];
+
+	id_text(target, id, sizeof id);
+	return herd_exit_signal_name(self, id, reason);
+}
+
+/* The info in system message M, of KIND. */
+static struct herd_info
+info_of(const cJSON *m, enum herd_info_kind kind)
+{
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(m, "ref");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "name");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(m, "reason");
+	struct herd_info in;
+
+	memset(&in, 0, sizeof in);
+	in.kind = kind;
+	in.ref = cJSON_IsNumber(ref) ? (herd_ref)ref->valuedouble : 0;
+	in.from = id_parse(cJSON_GetObjectItemCaseSensitive(m, "id"));
+	in.name = cJSON_IsString(name) ? name->valuestring : "";
+	in.reason = cJSON_IsString(why) ? why->valuestring : "noproc";
+	return in;
+}
+
+void
+herdi_link_down(herd_actor *self, const cJSON *m)
+{
+	struct herd_info in = info_of(m, HERD_INFO_DOWN);
+
+	/* one DOWN per monitor, none after herd_demonitor (A10) */
+	if (!mon_take(self, in.ref))
+		return;
+	if (self->ops->handle_info != NULL)
+		herdi_check(self, self->ops->handle_info(self, &in));
+}
+
+void
+herdi_link_exit(herd_actor *self, const cJSON *m)
+{
+	struct herd_info in = info_of(m, HERD_INFO_EXIT);
+
+	if (strcmp(in.reason, "kill") == 0)
+		herd_exit(self, "killed"); /* untrappable (A11) */
+	else if (self->trap_exit) {
+		if (self->ops->handle_info != NULL)
+			herdi_check(self, self->ops->handle_info(self, &in));
+	} else if (strcmp(in.reason, "normal") != 0)
+		herd_exit(self, in.reason);
+}
+
+void
+herdi_link_free(herd_actor *self)
+{
+	while (self->mons != NULL) {
+		struct herdi_mon *m = self->mons;
+		self->mons = m->next;
+		free(m);
+	}
+}
