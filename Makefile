@@ -209,7 +209,8 @@ SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
 INSTALL ?= install
 
 UNITS := systemd/herd.service systemd/herd@.service
-MANPAGES := docs/man/herdctl.1 docs/man/herd.json.5 docs/man/herdd.8
+MANPAGES := docs/man/herdctl.1 docs/man/herd.json.5 docs/man/herdd.8 \
+	docs/man/herd_actor.3
 EXAMPLES := examples/herd.json examples/demo.json
 # libherd.pc names its dirs relative to ${prefix} when they are below it.
 SUBST_PC := sed -e 's|@prefix@|$(PREFIX)|g' \
@@ -234,8 +235,9 @@ install-files:
 		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/herd \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 755 $(HERDCTL) $(DESTDIR)$(BINDIR)/herdctl
 	$(INSTALL) -m 755 $(HERDD) $(DESTDIR)$(SBINDIR)/herdd
 	$(INSTALL) -m 644 $(LIBHERD_A) $(DESTDIR)$(LIBDIR)/libherd.a
@@ -268,7 +270,8 @@ uninstall:
 		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES))) \
 		$(DESTDIR)$(DATADIR)/herd/herd.schema.json \
 		$(DESTDIR)$(MANDIR)/man1/herdctl.1 $(DESTDIR)$(MANDIR)/man5/herd.json.5 \
-		$(DESTDIR)$(MANDIR)/man8/herdd.8 $(DESTDIR)$(BASHCOMPDIR)/herdctl
+		$(DESTDIR)$(MANDIR)/man8/herdd.8 $(DESTDIR)$(MANDIR)/man3/herd_actor.3 \
+		$(DESTDIR)$(BASHCOMPDIR)/herdctl
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(DATADIR)/herd 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ]; then ldconfig || true; fi

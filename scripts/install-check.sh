@@ -54,6 +54,7 @@ link .$PREFIX/lib/libherd.so -> libherd.so.0.1.0
 644 .$PREFIX/share/doc/herd/examples/demo.json
 644 .$PREFIX/share/herd/herd.schema.json
 644 .$PREFIX/share/man/man1/herdctl.1
+644 .$PREFIX/share/man/man3/herd_actor.3
 644 .$PREFIX/share/man/man5/herd.json.5
 644 .$PREFIX/share/man/man8/herdd.8
 644 .$PREFIX/share/bash-completion/completions/herdctl
@@ -89,7 +90,8 @@ done
 
 # ---- man pages: render without a warning ----
 if command -v man >/dev/null 2>&1; then
-	for m in man1/herdctl.1 man5/herd.json.5 man8/herdd.8; do
+	for m in man1/herdctl.1 man3/herd_actor.3 man5/herd.json.5 \
+	    man8/herdd.8; do
 		if ! MANWIDTH=80 man --warnings -l "$P/share/man/$m" \
 		    >"$W/man.out" 2>"$W/man.err"; then
 			fail "man -l $m failed: $(cat "$W/man.err")"

@@ -117,6 +117,17 @@ no_more(const char *rest)
 	return rest[strspn(rest, "/")] == '\0';
 }
 
+/* SRC into DST of LEN bytes, cut short if it must be (a path shown in a
+ * message). */
+static void
+copy_text(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /*
  * Opens directory PATH walking it as written, from / (a relative path
  * from the cwd's absolute path): each directory is opened with O_NOFOLLOW
@@ -220,7 +231,7 @@ safedir_open(const char *what, const char *path, mode_t mode, char *cause,
 		}
 		close(fd);
 		fd = sub;
-		snprintf(shown, sizeof shown, "%s", why);
+		copy_text(shown, sizeof shown, why);
 		if (check_dir(fd, shown, !last, why, sizeof why) == -1)
 			goto fail;
 	}
