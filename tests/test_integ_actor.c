@@ -338,13 +338,15 @@ test_integ_actor_to_actor(void **state)
 	HT_CONTAINS(out, "\"reason\":\"bad_request: unknown op\"");
 	/* a name nobody has, and a call to itself */
 	HT_CTL(h, 0, &out, &err, "call", "a", ASK("nobody", "{}", 5000));
-	HT_CONTAINS(out, "\"rv\":\"not_found: no actor has that name\"");
+	HT_CONTAINS(out, "\"rv\":\"not_found: no actor has that name (or "
+	    "no such timer)\"");
 	HT_CTL(h, 0, &out, &err, "call", "a", ASK("self", "{}", 5000));
 	HT_CONTAINS(out, "\"rv\":\"calling_self: a call to the caller "
 	    "itself\"");
 	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
 	    "\"nobody\",\"n\":1}");
-	HT_CONTAINS(out, "\"rv\":\"not_found: no actor has that name\"");
+	HT_CONTAINS(out, "\"rv\":\"not_found: no actor has that name (or "
+	    "no such timer)\"");
 }
 
 /* A call between actors times out (and the late answer is dropped),
@@ -536,6 +538,45 @@ test_integ_actor_links(void **state)
 	assert_int_equal(ht_pid(h, "c"), c);
 }
 
+/*
+ * Timers (A7): send_after to itself reaches handle_info, to another actor
+ * arrives as a cast; a cancelled timer never fires, and cancelling one
+ * that fired says so; timers end with their owner.
+ */
+static void
+test_integ_actor_timers(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", ""));
+	const char *out, *err, *log;
+	char args[96];
+	double ref;
+	cJSON *r;
+
+	watch(h, "a", "'do':'after','target':'self','ms':20,'x':1");
+	watch(h, "a", "'do':'after','target':'b','ms':20,'x':2");
+	ref = watch(h, "a", "'do':'after','target':'b','ms':300,'x':3");
+	snprintf(args, sizeof args, "'do':'cancel','ref':%.0f", ref);
+	watch(h, "a", args);
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "timer {\"op\":\"log\",\"x\":1}\n", HT_T));
+	/* cancelling a timer that has fired, or twice: not found */
+	snprintf(args, sizeof args, "{'name':'a','msg':{'op':'watch',"
+	    "'do':'cancel','ref':%.0f}}", ref);
+	r = cJSON_GetObjectItem(ht_result(h, "call", args), "reply");
+	assert_string_equal(cJSON_GetObjectItem(r, "rv")->valuestring,
+	    "not_found: no actor has that name (or no such timer)");
+	/* the owner ends: its pending timer dies with it */
+	watch(h, "a", "'do':'after','target':'b','ms':200,'x':5");
+	fence(h);
+	HT_CTL(h, 3, &out, &err, "call", "a", "{\"op\":\"exit\","
+	    "\"reason\":\"boom\"}");
+	ht_wait_event(h, "actor.up", "a", HT_T);
+	/* a later timer is the fence: 600 ms after the dead one was due */
+	watch(h, "a", "'do':'after','target':'b','ms':600,'x':6");
+	log = ht_wait_file(h, ht_path(h, "b.log"), "cast 6\n", HT_T);
+	assert_string_equal(log, "cast 2\ncast 6\n");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -552,6 +593,7 @@ main(void)
 		T(test_integ_actor_call_between_actors),
 		T(test_integ_actor_monitors),
 		T(test_integ_actor_links),
+		T(test_integ_actor_timers),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -406,9 +406,18 @@ bye(herd_actor *self)
 	}
 }
 
+/* Casts made in the callback go; node replies read meanwhile are seen. */
+void
+herdi_after_callback(herd_actor *self)
+{
+	herdi_mail_flush(self);
+	kick_early(self);
+}
+
 static void
 teardown(herd_actor *self)
 {
+	herdi_timer_free(self); /* before the base they are on */
 	if (self->node_ev != NULL)
 		event_free(self->node_ev);
 	if (self->term_ev != NULL)

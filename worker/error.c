@@ -35,7 +35,7 @@ herd_strerror(int err)
 	case HERD_EPROTO:
 		return "herdd answered something unexpected";
 	case HERD_ENOTFOUND:
-		return "not_found: no actor has that name";
+		return "not_found: no actor has that name (or no such timer)";
 	case HERD_ENOPROC:
 		return "noproc: the actor is not running";
 	case HERD_ETIMEDOUT:

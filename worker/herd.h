@@ -44,7 +44,8 @@ enum herd_error {
 	HERD_ENONODE = -11,    /* not run by herdd as an actor (no HERD_NODE),
 	                          or herdd does not answer */
 	HERD_EPROTO = -12,     /* herdd answered something unexpected */
-	HERD_ENOTFOUND = -13,  /* no actor has that name (ACTORS.md A2) */
+	HERD_ENOTFOUND = -13,  /* no actor has that name (ACTORS.md A2), or
+	                          no such pending timer */
 	HERD_ENOPROC = -14,    /* the actor is dead, or died during the call
 	                          (herd_last_reason says why) */
 	HERD_ETIMEDOUT = -15,  /* no reply in time */
@@ -139,6 +140,7 @@ struct cJSON;
 enum herd_info_kind {
 	HERD_INFO_DOWN = 1,
 	HERD_INFO_EXIT = 2,
+	HERD_INFO_TIMER = 3,
 };
 
 struct herd_info {
@@ -148,6 +150,8 @@ struct herd_info {
 	                        (0 when it never existed) */
 	const char *name;    /* its name, or the name asked for */
 	const char *reason;  /* its exit reason (A9); "noproc": not there */
+	const void *msg;     /* TIMER: herd_send_after's message, and ref */
+	size_t len;
 };
 
 struct herd_actor_ops {
@@ -258,6 +262,17 @@ int herd_trap_exit(herd_actor *self, int on);
 int herd_exit_signal(herd_actor *self, herd_id target, const char *reason);
 int herd_exit_signal_name(herd_actor *self, const char *name,
     const char *reason);
+
+/*
+ * Timers (A7): after MS milliseconds (0 or more), LEN bytes of MSG go to
+ * TO, as a cast from this actor, or, to itself, to handle_info as a
+ * HERD_INFO_TIMER with *timer as its ref. herd_cancel_timer returns 0 when
+ * the timer was pending (it will never fire), HERD_ENOTFOUND when it has
+ * fired or is unknown. Timers end with the actor.
+ */
+int herd_send_after(herd_actor *self, herd_id to, const void *msg,
+    size_t len, int ms, herd_ref *timer);
+int herd_cancel_timer(herd_actor *self, herd_ref timer);
 
 /* Adds KEY = the printf-formatted value to inspect's view. */
 int herd_kv_add(herd_kv *kv, const char *key, const char *fmt, ...)

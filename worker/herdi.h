@@ -137,6 +137,17 @@ struct herdi_mon {
 	herd_ref ref;
 };
 
+/* A herd_send_after that has not fired. */
+struct herdi_timer {
+	struct herdi_timer *next;
+	struct herd_actor *self;
+	herd_ref ref;
+	herd_id to;
+	struct event *ev;
+	size_t len;
+	uint8_t data[];
+};
+
 struct herd_actor {
 	const struct herd_actor_ops *ops;
 	void *state;
@@ -154,12 +165,19 @@ struct herd_actor {
 	herd_ref next_local;
 	struct herdi_mon *mons;
 	int trap_exit;
+	struct herdi_timer *timers;
+	size_t ntimers;
+	herd_ref next_timer;
 };
 
 /* actor-link.c: a "down" or "exit" system message from herdd. */
 void herdi_link_down(herd_actor *self, const struct cJSON *m);
 void herdi_link_exit(herd_actor *self, const struct cJSON *m);
 void herdi_link_free(herd_actor *self);
+/* actor-timer.c: every pending timer goes (the actor ends). */
+void herdi_timer_free(herd_actor *self);
+/* actor.c: what follows any callback (casts sent, node replies seen). */
+void herdi_after_callback(herd_actor *self);
 
 /* A callback's return: an error ends the actor with it (A9). */
 void herdi_check(herd_actor *self, int rv);

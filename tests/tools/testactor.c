@@ -146,7 +146,9 @@ ta_ask(herd_actor *self, herd_ref ref, const cJSON *m)
 
 /* {"op":"watch","do":"monitor"|"link"|"unlink","target":NAME},
  * {"do":"demonitor","ref":N}, {"do":"trap","on":BOOL},
- * {"do":"signal","target":NAME,"reason":R}: answers {"rv":..,"ref":N}. */
+ * {"do":"signal","target":NAME,"reason":R}, {"do":"after","target":
+ * NAME or "self","ms":MS,"x":K} (sends {"op":"log","x":K} then),
+ * {"do":"cancel","ref":N}: answers {"rv":..,"ref":N}. */
 static void
 ta_watch(herd_actor *self, herd_ref ref, const cJSON *m)
 {
@@ -171,6 +173,20 @@ ta_watch(herd_actor *self, herd_ref ref, const cJSON *m)
 	else if (strcmp(what, "trap") == 0)
 		rv = herd_trap_exit(self, cJSON_IsTrue(cJSON_GetObjectItem(m,
 		    "on"))) < 0 ? HERD_EINVAL : 0;
+	else if (strcmp(what, "after") == 0) {
+		const cJSON *ms = cJSON_GetObjectItemCaseSensitive(m, "ms");
+		const cJSON *x = cJSON_GetObjectItemCaseSensitive(m, "x");
+		herd_id to = herd_self(self);
+		char msg[64];
+		rv = strcmp(target, "self") == 0 ? 0 : herd_whereis(self,
+		    target, &to);
+		snprintf(msg, sizeof msg, "{\"op\":\"log\",\"x\":%d}",
+		    cJSON_IsNumber(x) ? x->valueint : 0);
+		if (rv == 0)
+			rv = herd_send_after(self, to, msg, strlen(msg),
+			    cJSON_IsNumber(ms) ? ms->valueint : 0, &mref);
+	} else if (strcmp(what, "cancel") == 0 && cJSON_IsNumber(r))
+		rv = herd_cancel_timer(self, (herd_ref)r->valuedouble);
 	else if (strcmp(what, "signal") == 0)
 		rv = herd_exit_signal_name(self, target, cJSON_IsString(why) ?
 		    why->valuestring : "");
@@ -184,8 +200,12 @@ ta_info(herd_actor *self, const struct herd_info *in)
 {
 	char line[512];
 
-	snprintf(line, sizeof line, "%s %s %s", in->kind == HERD_INFO_DOWN ?
-	    "down" : "exit", in->name, in->reason);
+	if (in->kind == HERD_INFO_TIMER)
+		snprintf(line, sizeof line, "timer %.*s", (int)in->len,
+		    (const char *)in->msg);
+	else
+		snprintf(line, sizeof line, "%s %s %s", in->kind ==
+		    HERD_INFO_DOWN ? "down" : "exit", in->name, in->reason);
 	note(herd_state(self), "%s\n", line);
 	return 0;
 }
