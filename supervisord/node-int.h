@@ -20,7 +20,12 @@ struct actor {
 	cJSON *queue;         /* system messages it has not fetched */
 	size_t queued;
 	struct why_wait *why; /* "reason" asked before herdd saw it end */
+	char **names;         /* registered beside its path (A2) */
+	size_t nnames;
 };
+
+#define MAX_NAMES 64      /* per actor */
+#define NAME_MAX_LEN 255
 
 /* A reason request held until its actor's end is known. */
 struct why_wait {

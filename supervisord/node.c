@@ -203,6 +203,9 @@ actor_free(struct actor *a)
 		free(w);
 	}
 	cJSON_Delete(a->queue);
+	while (a->nnames > 0)
+		free(a->names[--a->nnames]);
+	free(a->names);
 	a->c->actor = NULL;
 	free(a);
 }
@@ -261,10 +264,52 @@ node_find(struct node *n, const char *name)
 {
 	struct actor *a;
 
-	for (a = n->actors; a != NULL; a = a->next)
+	size_t i;
+
+	for (a = n->actors; a != NULL; a = a->next) {
 		if (strcmp(a->c->path, name) == 0)
 			return a;
+		for (i = 0; i < a->nnames; i++)
+			if (strcmp(a->names[i], name) == 0)
+				return a;
+	}
 	return NULL;
+}
+
+/* Why NAME cannot be registered by a now (NULL: it can). A name is
+ * unique on the node, never an actor's id or a child's path. */
+static const char *
+name_refused(struct node *n, const char *name, char *buf, size_t len)
+{
+	unsigned long long x, y;
+	char end;
+
+	if (name[0] == '\0' || strlen(name) > NAME_MAX_LEN)
+		return "a name is 1 to 255 bytes";
+	if (sscanf(name, "%llu.%llu%c", &x, &y, &end) == 2)
+		return "a name cannot look like an actor id (PID.INCARNATION)";
+	if (node_find(n, name) != NULL ||
+	    tree_find(n->h->root, name) != NULL) {
+		snprintf(buf, len, "\"%.300s\" is taken", name);
+		return buf;
+	}
+	return NULL;
+}
+
+/* Registers NAME for a; -1 with *why when it cannot. */
+static int
+name_add(struct node *n, struct actor *a, const char *name, const char **why,
+    char *buf, size_t len)
+{
+	if ((*why = name_refused(n, name, buf, len)) != NULL)
+		return -1;
+	if (a->nnames == MAX_NAMES) {
+		*why = "an actor has at most 64 names";
+		return -1;
+	}
+	a->names = xreallocarray(a->names, a->nnames + 1, sizeof *a->names);
+	a->names[a->nnames++] = xstrdup(name);
+	return 0;
 }
 
 struct actor *
@@ -357,6 +402,13 @@ node_list(struct node *n)
 		cJSON_AddStringToObject(o, "id", a->id);
 		cJSON_AddStringToObject(o, "name", a->c->path);
 		cJSON_AddStringToObject(o, "path", a->c->path);
+		{
+			cJSON *nl = cJSON_AddArrayToObject(o, "names");
+			size_t i;
+			for (i = 0; i < a->nnames; i++)
+				cJSON_AddItemToArray(nl,
+				    cJSON_CreateString(a->names[i]));
+		}
 		cJSON_AddNumberToObject(o, "pid", a->c->pid);
 		cJSON_AddNumberToObject(o, "mailbox", (double)a->queued);
 		cJSON_AddStringToObject(o, "state",
@@ -401,6 +453,8 @@ op_hello(struct request *r)
 {
 	struct node *n = r->h->node;
 	cJSON *err = cJSON_GetObjectItemCaseSensitive(r->req.args, "error");
+	cJSON *names = cJSON_GetObjectItemCaseSensitive(r->req.args, "names");
+	cJSON *nm;
 	nng_pipe p = nng_msg_get_pipe(r->msg);
 	struct child *c;
 	struct actor *a;
@@ -437,6 +491,23 @@ op_hello(struct request *r)
 	c->actor = a;
 	a->next = n->actors;
 	n->actors = a;
+	/* the names init asked for, taken with the registration (A2, A3) */
+	cJSON_ArrayForEach(nm, names) {
+		const char *why;
+		char buf[400];
+		if (!cJSON_IsString(nm) || name_add(n, a, nm->valuestring, &why,
+		    buf, sizeof buf) == -1) {
+			char cause[600];
+			snprintf(cause, sizeof cause, "init failed: cannot "
+			    "register %.300s: %s", cJSON_IsString(nm) ?
+			    nm->valuestring : "(not a string)",
+			    cJSON_IsString(nm) ? why : "names are strings");
+			actor_free(a);
+			reply_err(r, IPC_E_REFUSED, "%s", cause);
+			engine_child_start_failed(&r->h->engine, c, cause);
+			return;
+		}
+	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", a->id);
 	cJSON_AddStringToObject(o, "name", c->path);
@@ -606,7 +677,68 @@ op_reason(struct request *r)
 	reply_ok(r, o);
 }
 
+/* register {name}: a further name for the caller (A2). */
+static void
+op_register(struct request *r)
+{
+	struct actor *a = node_actor_of(r);
+	cJSON *name = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
+	const char *why;
+	char buf[400];
+
+	if (a == NULL)
+		return;
+	if (!cJSON_IsString(name)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.name must be a string");
+		return;
+	}
+	if (name_add(r->h->node, a, name->valuestring, &why, buf,
+	    sizeof buf) == -1) {
+		reply_err(r, IPC_E_REFUSED, "cannot register %.300s: %s",
+		    name->valuestring, why);
+		return;
+	}
+	reply_ok(r, NULL);
+}
+
+/* unregister {name}: one of the caller's names goes; every actor is told
+ * to forget it from its cache of looked-up names. */
+static void
+op_unregister(struct request *r)
+{
+	struct actor *a = node_actor_of(r), *b;
+	cJSON *name = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (!cJSON_IsString(name)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.name must be a string");
+		return;
+	}
+	for (i = 0; i < a->nnames; i++)
+		if (strcmp(a->names[i], name->valuestring) == 0)
+			break;
+	if (i == a->nnames) {
+		reply_err(r, IPC_E_NOT_FOUND, "%.300s is not a name of %s "
+		    "(its path cannot be unregistered)", name->valuestring,
+		    a->c->path);
+		return;
+	}
+	free(a->names[i]);
+	a->names[i] = a->names[--a->nnames];
+	for (b = r->h->node->actors; b != NULL; b = b->next) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "t", "forget");
+		cJSON_AddStringToObject(m, "name", name->valuestring);
+		node_deliver(r->h->node, b, m);
+	}
+	reply_ok(r, NULL);
+}
+
 const struct op op_node_table[] = {
+	{ "register", 0, op_register },
+	{ "unregister", 0, op_unregister },
 	{ "whereis", 0, op_whereis },
 	{ "reason", 0, op_reason },
 	{ "bye", 0, op_bye },

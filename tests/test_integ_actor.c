@@ -24,6 +24,9 @@
 
 #define TA(name, extra) "{'name':'" name "','type':'actor'," extra \
 	"'command':['@ACTOR@','@TMP@/" name ".log']}"
+/* The same, registering NAME in its init. */
+#define TAR(name, reg) "{'name':'" name "','type':'actor','command':" \
+	"['@ACTOR@','@TMP@/" name ".log','register=" reg "']}"
 
 static struct ht *
 boot(void **state, const char *children)
@@ -577,6 +580,94 @@ test_integ_actor_timers(void **state)
 	assert_string_equal(log, "cast 2\ncast 6\n");
 }
 
+/* ACTOR's answer to {"op":"send","to":TO,"n":1}: its "rv". */
+static const char *
+send_rv(struct ht *h, const char *actor, const char *to)
+{
+	char args[256];
+	cJSON *r;
+
+	snprintf(args, sizeof args, "{'name':'%s','msg':{'op':'send',"
+	    "'to':'%s','n':1}}", actor, to);
+	r = cJSON_GetObjectItem(ht_result(h, "call", args), "reply");
+	return cJSON_GetObjectItem(r, "rv")->valuestring;
+}
+
+/* ACTOR's answer to watch {"do":DO,"target":NAME}: its "rv". */
+static const char *
+watch_rv(struct ht *h, const char *actor, const char *what, const char *name)
+{
+	char args[256];
+	cJSON *r;
+
+	snprintf(args, sizeof args, "{'name':'%s','msg':{'op':'watch',"
+	    "'do':'%s','target':'%s'}}", actor, what, name);
+	r = cJSON_GetObjectItem(ht_result(h, "call", args), "reply");
+	return cJSON_GetObjectItem(r, "rv")->valuestring;
+}
+
+/*
+ * Names (A2): registered in init, taken with the registration; unique
+ * on the node (another actor's name, a child's path or an id-like name
+ * are refused, and a start whose init registers a taken name fails);
+ * released when the owner ends and taken again by its restart; an
+ * unregistered name is forgotten by the actors that had cached it.
+ */
+static void
+test_integ_actor_names(void **state)
+{
+	struct ht *h = boot(state, TAR("a", "svc") "," TA("b", "") "," TA("c",
+	    ""));
+	cJSON *r, *a;
+
+	assert_string_equal(send_rv(h, "b", "svc"), "success");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"), "cast 1\n",
+	    HT_T));
+	r = ht_result(h, "actors", NULL);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "actors"))
+		if (strcmp(cJSON_GetObjectItem(a, "name")->valuestring, "a") ==
+		    0)
+			break;
+	assert_non_null(a);
+	assert_non_null(cJSON_GetArrayItem(cJSON_GetObjectItem(a, "names"),
+	    0));
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(a,
+	    "names"), 0)->valuestring, "svc");
+	/* taken, a path, an id: refused */
+	assert_string_equal(watch_rv(h, "b", "register", "svc"),
+	    "name taken or not valid");
+	assert_string_equal(watch_rv(h, "b", "register", "c"),
+	    "name taken or not valid");
+	assert_string_equal(watch_rv(h, "b", "register", "12.3"),
+	    "name taken or not valid");
+	/* a cached name that is unregistered is forgotten */
+	assert_string_equal(watch_rv(h, "b", "register", "other"), "success");
+	assert_string_equal(send_rv(h, "c", "other"), "success");
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), "cast 1\n",
+	    HT_T));
+	assert_string_equal(watch_rv(h, "b", "unregister", "other"),
+	    "success");
+	/* the forget is a system message: c's next batch has it first */
+	assert_string_equal(send_rv(h, "c", "other"),
+	    "not_found: no actor has that name (or no such timer)");
+	/* released at the end, taken again by the restart */
+	kill_restarted(h, "a");
+	assert_string_equal(send_rv(h, "b", "svc"), "success");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"), "cast 1\n",
+	    HT_T));
+	/* an init that registers a taken name: a failed start */
+	{
+		char args[8192];
+		snprintf(args, sizeof args, "{'supervisor':'','child':{"
+		    "'name':'d','type':'actor','restart':'temporary',"
+		    "'command':['%s','%s','register=svc']}}", h->actor,
+		    ht_path(h, "d.log"));
+		r = ht_request(h, "add_child", args);
+	}
+	assert_non_null(ht_error_code(r));
+	HT_CONTAINS(cJSON_PrintUnformatted(r), "cannot register svc");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -594,6 +685,7 @@ main(void)
 		T(test_integ_actor_monitors),
 		T(test_integ_actor_links),
 		T(test_integ_actor_timers),
+		T(test_integ_actor_names),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -608,6 +608,66 @@ herd_whereis(herd_actor *self, const char *name, herd_id *out)
 	return rv;
 }
 
+void
+herdi_name_forget(herd_actor *self, const char *name)
+{
+	struct herdi_name **pp, *nm;
+
+	for (pp = &self->mail.names; (nm = *pp) != NULL; pp = &nm->next)
+		if (strcmp(nm->name, name) == 0) {
+			*pp = nm->next;
+			free(nm);
+			return;
+		}
+}
+
+/* register or unregister NAME with herdd; 0, or CODE when it refused
+ * (its message in herd_last_reason). */
+static int
+name_op(herd_actor *self, const char *op, const char *name, int code)
+{
+	cJSON *args, *r, *msg;
+	int rv = 0;
+
+	args = cJSON_CreateObject();
+	cJSON_AddStringToObject(args, "name", name);
+	if ((r = herdi_node_call(&self->node, op, args)) == NULL)
+		return HERD_ENONODE;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+		msg = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(r, "error"), "message");
+		snprintf(self->last, sizeof self->last, "%s",
+		    cJSON_IsString(msg) ? msg->valuestring : op);
+		rv = code;
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+int
+herd_register(herd_actor *self, const char *name)
+{
+	if (self == NULL || name == NULL || name[0] == '\0')
+		return HERD_EINVAL;
+	if (!self->registered) {
+		/* from init: taken with hello, or the start fails */
+		if (self->init_names == NULL)
+			self->init_names = cJSON_CreateArray();
+		cJSON_AddItemToArray(self->init_names,
+		    cJSON_CreateString(name));
+		return 0;
+	}
+	return name_op(self, "register", name, HERD_EEXIST);
+}
+
+int
+herd_unregister(herd_actor *self, const char *name)
+{
+	if (self == NULL || name == NULL || !self->registered)
+		return HERD_EINVAL;
+	return name_op(self, "unregister", name, HERD_ENOTFOUND);
+}
+
 int
 herd_cast_name(herd_actor *self, const char *name, const void *msg,
     size_t len)

@@ -266,6 +266,9 @@ is(const cJSON *m, const char *t)
 
 	if (!cJSON_IsString(k) || strcmp(k->valuestring, t) != 0)
 		return 0;
+	if (strcmp(t, "forget") == 0)
+		return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m,
+		    "name"));
 	return strcmp(t, "cast") == 0 || strcmp(t, "exit") == 0 ||
 	    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "ref"));
 }
@@ -285,6 +288,9 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 			do_inspect(self, m);
 		else if (is(m, "exit"))
 			herdi_link_exit(self, m);
+		else if (is(m, "forget"))
+			herdi_name_forget(self, cJSON_GetObjectItemCaseSensitive(
+			    m, "name")->valuestring);
 	}
 	cJSON_ArrayForEach(m, msgs) {
 		if (self->reason != NULL)
@@ -363,9 +369,12 @@ hello(herd_actor *self, const char *init_error)
 	cJSON *args = NULL, *r, *res, *id;
 	int rv = HERD_EPROTO;
 
-	if (init_error != NULL) {
-		args = cJSON_CreateObject();
+	args = cJSON_CreateObject();
+	if (init_error != NULL)
 		cJSON_AddStringToObject(args, "error", init_error);
+	else if (self->init_names != NULL) {
+		cJSON_AddItemToObject(args, "names", self->init_names);
+		self->init_names = NULL;
 	}
 	if ((r = herdi_node_call(&self->node, "hello", args)) == NULL)
 		return HERD_ENONODE;
@@ -378,6 +387,7 @@ hello(herd_actor *self, const char *init_error)
 			    2)
 				self->id.v = pid << 32 | (inc & 0xffffffffu);
 		}
+		self->registered = 1;
 		rv = 0;
 	}
 	cJSON_Delete(r);
@@ -430,6 +440,7 @@ teardown(herd_actor *self)
 		event_free(self->mail_ev);
 	herdi_mail_close(self);
 	herdi_link_free(self);
+	cJSON_Delete(self->init_names);
 	herdi_node_close(&self->node);
 	while (self->incalls != NULL) {
 		struct herdi_incall *c = self->incalls;

@@ -34,6 +34,8 @@ herd_strerror(int err)
 		return "not run by herdd as an actor, or herdd does not answer";
 	case HERD_EPROTO:
 		return "herdd answered something unexpected";
+	case HERD_EEXIST:
+		return "name taken or not valid";
 	case HERD_ENOTFOUND:
 		return "not_found: no actor has that name (or no such timer)";
 	case HERD_ENOPROC:

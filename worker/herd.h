@@ -55,6 +55,8 @@ enum herd_error {
 	HERD_ETOOLARGE = -18,  /* a message over HERD_MSG_MAX bytes */
 	HERD_EREPLY = -19,     /* the callee answered an error
 	                          (herd_last_reason: "code: message") */
+	HERD_EEXIST = -20,     /* the name is taken (or not a valid name:
+	                          herd_last_reason says) */
 };
 
 /* The largest message an actor may send. */
@@ -230,6 +232,16 @@ int herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
     int timeout_ms, void **reply, size_t *reply_len);
 int herd_call_name(herd_actor *self, const char *name, const void *req,
     size_t len, int timeout_ms, void **reply, size_t *reply_len);
+/*
+ * Registers NAME for this actor beside its path (A2): unique on the node,
+ * released when the actor ends. Called from init, the names are taken
+ * with the registration, when init returns; one that is taken then fails
+ * the start. Later it is taken at once, or HERD_EEXIST. herd_unregister
+ * releases one (not the path); actors that cached it forget it.
+ */
+int herd_register(herd_actor *self, const char *name);
+int herd_unregister(herd_actor *self, const char *name);
+
 /* The actor registered as NAME: 0 with *out set, or HERD_ENOTFOUND. */
 int herd_whereis(herd_actor *self, const char *name, herd_id *out);
 /* After HERD_ENOPROC: the callee's exit reason; after HERD_EREPLY: its

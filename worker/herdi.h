@@ -165,6 +165,8 @@ struct herd_actor {
 	herd_ref next_local;
 	struct herdi_mon *mons;
 	int trap_exit;
+	cJSON *init_names;         /* herd_register from init, for hello */
+	int registered;            /* hello answered ok */
 	struct herdi_timer *timers;
 	size_t ntimers;
 	herd_ref next_timer;
@@ -174,6 +176,8 @@ struct herd_actor {
 void herdi_link_down(herd_actor *self, const struct cJSON *m);
 void herdi_link_exit(herd_actor *self, const struct cJSON *m);
 void herdi_link_free(herd_actor *self);
+/* actor-mail.c: a "forget" system message: a name left its owner. */
+void herdi_name_forget(herd_actor *self, const char *name);
 /* actor-timer.c: every pending timer goes (the actor ends). */
 void herdi_timer_free(herd_actor *self);
 /* actor.c: what follows any callback (casts sent, node replies seen). */

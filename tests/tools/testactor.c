@@ -1,6 +1,6 @@
 /*
  * testactor: an actor with scripted behaviour for herd's integration tests.
- *   testactor FILE [fail-init]
+ *   testactor FILE [fail-init | register=NAME]
  * Casts {"op":"log","x":N} append "cast N" to FILE; calls answer
  * {"op":"echo",...} with the request, never answer {"op":"hang"} (it
  * appends "hang" to FILE), end the
@@ -148,7 +148,8 @@ ta_ask(herd_actor *self, herd_ref ref, const cJSON *m)
  * {"do":"demonitor","ref":N}, {"do":"trap","on":BOOL},
  * {"do":"signal","target":NAME,"reason":R}, {"do":"after","target":
  * NAME or "self","ms":MS,"x":K} (sends {"op":"log","x":K} then),
- * {"do":"cancel","ref":N}: answers {"rv":..,"ref":N}. */
+ * {"do":"cancel","ref":N}, {"do":"register"|"unregister","target":NAME}:
+ * answers {"rv":..,"ref":N}. */
 static void
 ta_watch(herd_actor *self, herd_ref ref, const cJSON *m)
 {
@@ -185,7 +186,11 @@ ta_watch(herd_actor *self, herd_ref ref, const cJSON *m)
 		if (rv == 0)
 			rv = herd_send_after(self, to, msg, strlen(msg),
 			    cJSON_IsNumber(ms) ? ms->valueint : 0, &mref);
-	} else if (strcmp(what, "cancel") == 0 && cJSON_IsNumber(r))
+	} else if (strcmp(what, "register") == 0)
+		rv = herd_register(self, target);
+	else if (strcmp(what, "unregister") == 0)
+		rv = herd_unregister(self, target);
+	else if (strcmp(what, "cancel") == 0 && cJSON_IsNumber(r))
 		rv = herd_cancel_timer(self, (herd_ref)r->valuedouble);
 	else if (strcmp(what, "signal") == 0)
 		rv = herd_exit_signal_name(self, target, cJSON_IsString(why) ?
@@ -259,6 +264,8 @@ ta_init(herd_actor *self, int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[2], "fail-init") == 0)
 		return HERD_EINVAL;
+	if (argc > 2 && strncmp(argv[2], "register=", 9) == 0)
+		return herd_register(self, argv[2] + 9);
 	return 0;
 }
 
