@@ -123,6 +123,17 @@ herd_demonitor(herd_actor *self, herd_ref ref)
 	return 0;
 }
 
+/* OP about TARGET by its id. */
+static int
+node_op_id(herd_actor *self, const char *op, herd_id target,
+    const char *reason)
+{
+	char id[48];
+
+	id_text(target, id, sizeof id);
+	return node_op(self, op, id, reason, NULL);
+}
+
 int
 herd_link_name(herd_actor *self, const char *name)
 {
@@ -132,10 +143,7 @@ herd_link_name(herd_actor *self, const char *name)
 int
 herd_link(herd_actor *self, herd_id target)
 {
-	char id[48];
-
-	id_text(target, id, sizeof id);
-	return herd_link_name(self, id);
+	return node_op_id(self, "link", target, NULL);
 }
 
 int
@@ -147,10 +155,7 @@ herd_unlink_name(herd_actor *self, const char *name)
 int
 herd_unlink(herd_actor *self, herd_id target)
 {
-	char id[48];
-
-	id_text(target, id, sizeof id);
-	return herd_unlink_name(self, id);
+	return node_op_id(self, "unlink", target, NULL);
 }
 
 int
@@ -176,10 +181,9 @@ herd_exit_signal_name(herd_actor *self, const char *name, const char *reason)
 int
 herd_exit_signal(herd_actor *self, herd_id target, const char *reason)
 {
-	char id[48];
-
-	id_text(target, id, sizeof id);
-	return herd_exit_signal_name(self, id, reason);
+	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 47)
+		return HERD_EINVAL;
+	return node_op_id(self, "exit", target, reason);
 }
 
 /* The info in system message M, of KIND. */
