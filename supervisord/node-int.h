@@ -73,6 +73,9 @@ struct actor *node_lookup(struct node *n, const char *who);
  * DOWN, the other ends of its links an exit signal, and what a watched
  * or was linked to forgets it. */
 void link_actor_ended(struct node *n, struct actor *a, const char *reason);
+/* At hello: the monitors and links its init asked for (args.monitors
+ * [{target, ref}], args.links [target]). */
+void link_hello(struct node *n, struct actor *a, const cJSON *args);
 /* At herdd's end: every monitor and link, without a word. */
 void link_free_all(struct node *n);
 void op_monitor(struct request *r);

@@ -157,19 +157,15 @@ link_free_all(struct node *n)
 	}
 }
 
-/* monitor {target}: {ref}; a target that is not there is DOWN at once,
- * noproc (A10). A monitor of itself is kept, as OTP's. */
+/* SELF monitors WHO under REF; a target that is not there is DOWN at
+ * once, noproc (A10). A monitor of itself is kept, as OTP's. */
 static void
-monitor_add(struct request *r, struct actor *self, const char *who)
+monitor_add(struct node *n, struct actor *self, const char *who,
+    uint64_t ref)
 {
-	struct node *n = r->h->node;
 	struct actor *t = node_lookup(n, who);
 	struct nmon *m;
-	uint64_t ref = ++n->ref;
-	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(o, "ref", (double)ref);
-	reply_ok(r, o);
 	if (t == NULL) {
 		node_deliver(n, self, about("down", ref, who, who, "noproc"));
 		return;
@@ -182,15 +178,71 @@ monitor_add(struct request *r, struct actor *self, const char *who)
 	n->mons = m;
 }
 
+/* SELF links to WHO, once per pair (A11); a target that is not there
+ * sends SELF an exit signal noproc at once, as OTP's link/1 does for a
+ * process trapping exits. */
+static void
+link_add(struct node *n, struct actor *self, const char *who)
+{
+	struct actor *t = node_lookup(n, who);
+	struct nlink *l;
+
+	if (t == NULL) {
+		node_deliver(n, self, about("exit", 0, who, who, "noproc"));
+		return;
+	}
+	if (t == self || link_find(n, self, t) != NULL)
+		return;
+	l = xcalloc(1, sizeof *l);
+	l->a = self;
+	l->b = t;
+	l->next = n->links;
+	n->links = l;
+}
+
+/* A monitor's ref: the watcher's own (libherd picks them, so it can
+ * monitor before it is registered), else herdd's. */
+static uint64_t
+ref_arg(struct node *n, const cJSON *args)
+{
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(args, "ref");
+
+	return cJSON_IsNumber(ref) && ref->valuedouble >= 1 ?
+	    (uint64_t)ref->valuedouble : ++n->ref;
+}
+
+void
+link_hello(struct node *n, struct actor *a, const cJSON *args)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(args,
+	    "monitors")) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "target");
+		if (cJSON_IsString(t))
+			monitor_add(n, a, t->valuestring, ref_arg(n, v));
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(args, "links"))
+		if (cJSON_IsString(v))
+			link_add(n, a, v->valuestring);
+}
+
+/* monitor {target, ref}: {ref}. */
 void
 op_monitor(struct request *r)
 {
 	struct actor *self = node_actor_of(r);
 	const char *who;
+	uint64_t ref;
+	cJSON *o;
 
 	if (self == NULL || (who = target_arg(r)) == NULL)
 		return;
-	monitor_add(r, self, who);
+	ref = ref_arg(r->h->node, r->req.args);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "ref", (double)ref);
+	reply_ok(r, o);
+	monitor_add(r->h->node, self, who, ref);
 }
 
 /* demonitor {ref}: no DOWN for it after the reply (A10): the monitor
@@ -220,32 +272,17 @@ op_demonitor(struct request *r)
 	reply_ok(r, NULL);
 }
 
-/* link {target}: at most one per pair (A11); a target that is not there
- * sends the caller an exit signal noproc at once, as OTP's link/1 does
- * for a process trapping exits. */
+/* link {target}: {}. */
 void
 op_link(struct request *r)
 {
-	struct actor *self = node_actor_of(r), *t;
-	struct node *n;
-	struct nlink *l;
+	struct actor *self = node_actor_of(r);
 	const char *who;
 
 	if (self == NULL || (who = target_arg(r)) == NULL)
 		return;
-	n = r->h->node;
 	reply_ok(r, NULL);
-	if ((t = node_lookup(n, who)) == NULL) {
-		node_deliver(n, self, about("exit", 0, who, who, "noproc"));
-		return;
-	}
-	if (t == self || link_find(n, self, t) != NULL)
-		return;
-	l = xcalloc(1, sizeof *l);
-	l->a = self;
-	l->b = t;
-	l->next = n->links;
-	n->links = l;
+	link_add(r->h->node, self, who);
 }
 
 /* unlink {target}: the link goes, and an exit signal from the target

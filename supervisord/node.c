@@ -508,6 +508,7 @@ op_hello(struct request *r)
 			return;
 		}
 	}
+	link_hello(n, a, r->req.args);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", a->id);
 	cJSON_AddStringToObject(o, "name", c->path);

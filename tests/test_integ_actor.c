@@ -668,6 +668,27 @@ test_integ_actor_names(void **state)
 	HT_CONTAINS(cJSON_PrintUnformatted(r), "cannot register svc");
 }
 
+/* Monitors and links set up in init are taken with the registration:
+ * they hold from the first moment the actor is known. */
+static void
+test_integ_actor_watch_from_init(void **state)
+{
+	struct ht *h = boot(state, TA("b", "") "," TA("c", "") ",{'name':'a',"
+	    "'type':'actor','command':['@ACTOR@','@TMP@/a.log','monitor=c',"
+	    "'monitor=nobody','link=b']}");
+
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "down nobody noproc\n", HT_T));
+	kill_restarted(h, "c");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "down c signal:KILL\n", HT_T));
+	fence(h);
+	assert_int_equal(kill(ht_pid(h, "b"), SIGKILL), 0);
+	assert_string_equal(exit_reason(h, "a"), "signal:KILL");
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"),
+	    "terminate signal:KILL\n", HT_T));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -686,6 +707,7 @@ main(void)
 		T(test_integ_actor_links),
 		T(test_integ_actor_timers),
 		T(test_integ_actor_names),
+		T(test_integ_actor_watch_from_init),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

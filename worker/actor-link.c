@@ -57,28 +57,55 @@ node_op(herd_actor *self, const char *op, const char *target,
 	return rv;
 }
 
+/* Appends TARGET (and REF, for a monitor) to what hello will carry. */
+static int
+for_hello(cJSON **list, const char *target, herd_ref ref)
+{
+	cJSON *v;
+
+	if (*list == NULL && (*list = cJSON_CreateArray()) == NULL)
+		return HERD_ENOMEM;
+	if (ref == 0) {
+		v = cJSON_CreateString(target);
+	} else if ((v = cJSON_CreateObject()) != NULL) {
+		cJSON_AddStringToObject(v, "target", target);
+		cJSON_AddNumberToObject(v, "ref", (double)ref);
+	}
+	return v != NULL && cJSON_AddItemToArray(*list, v) ? 0 : HERD_ENOMEM;
+}
+
+/* The actor picks its monitors' refs, so that init may monitor before
+ * the actor is registered: they go with hello. */
 int
 herd_monitor_name(herd_actor *self, const char *name, herd_ref *ref)
 {
-	cJSON *res = NULL;
-	const cJSON *v;
 	struct herdi_mon *m;
+	cJSON *args, *r;
 	int rv;
 
-	if (ref == NULL)
+	if (self == NULL || name == NULL || ref == NULL)
 		return HERD_EINVAL;
-	if ((rv = node_op(self, "monitor", name, NULL, &res)) != 0)
-		return rv;
-	v = cJSON_GetObjectItemCaseSensitive(res, "ref");
-	if (!cJSON_IsNumber(v) || (m = calloc(1, sizeof *m)) == NULL) {
-		cJSON_Delete(res);
-		return cJSON_IsNumber(v) ? HERD_ENOMEM : HERD_EPROTO;
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return HERD_ENOMEM;
+	m->ref = ++self->next_mon;
+	if (!self->registered) {
+		rv = for_hello(&self->init_mons, name, m->ref);
+	} else {
+		args = cJSON_CreateObject();
+		cJSON_AddStringToObject(args, "target", name);
+		cJSON_AddNumberToObject(args, "ref", (double)m->ref);
+		r = herdi_node_call(&self->node, "monitor", args);
+		rv = r == NULL ? HERD_ENONODE : cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(r, "ok")) ? 0 : HERD_EINVAL;
+		cJSON_Delete(r);
 	}
-	m->ref = (herd_ref)v->valuedouble;
+	if (rv != 0) {
+		free(m);
+		return rv;
+	}
 	m->next = self->mons;
 	self->mons = m;
 	*ref = m->ref;
-	cJSON_Delete(res);
 	return 0;
 }
 
@@ -137,6 +164,8 @@ node_op_id(herd_actor *self, const char *op, herd_id target,
 int
 herd_link_name(herd_actor *self, const char *name)
 {
+	if (self != NULL && name != NULL && !self->registered)
+		return for_hello(&self->init_links, name, 0);
 	return node_op(self, "link", name, NULL, NULL);
 }
 
@@ -233,6 +262,9 @@ herdi_link_exit(herd_actor *self, const cJSON *m)
 void
 herdi_link_free(herd_actor *self)
 {
+	cJSON_Delete(self->init_mons);
+	cJSON_Delete(self->init_links);
+	self->init_mons = self->init_links = NULL;
 	while (self->mons != NULL) {
 		struct herdi_mon *m = self->mons;
 		self->mons = m->next;

@@ -372,9 +372,16 @@ hello(herd_actor *self, const char *init_error)
 	args = cJSON_CreateObject();
 	if (init_error != NULL)
 		cJSON_AddStringToObject(args, "error", init_error);
-	else if (self->init_names != NULL) {
-		cJSON_AddItemToObject(args, "names", self->init_names);
-		self->init_names = NULL;
+	else {
+		/* what init asked for, taken with the registration */
+		if (self->init_names != NULL)
+			cJSON_AddItemToObject(args, "names", self->init_names);
+		if (self->init_mons != NULL)
+			cJSON_AddItemToObject(args, "monitors",
+			    self->init_mons);
+		if (self->init_links != NULL)
+			cJSON_AddItemToObject(args, "links", self->init_links);
+		self->init_names = self->init_mons = self->init_links = NULL;
 	}
 	if ((r = herdi_node_call(&self->node, "hello", args)) == NULL)
 		return HERD_ENONODE;

@@ -259,7 +259,8 @@ const char *herd_last_reason(herd_actor *self);
  * A link to an actor that is not there is an exit signal "noproc" at
  * once. herd_exit_signal sends one to TARGET (OTP's exit/2); "kill"
  * cannot be trapped and ends it "killed". The _name forms take a
- * registered name. All wait for herdd's answer.
+ * registered name. All wait for herdd's answer; called from init,
+ * monitors and links are taken with the registration.
  */
 int herd_monitor(herd_actor *self, herd_id target, herd_ref *ref);
 int herd_monitor_name(herd_actor *self, const char *name, herd_ref *ref);

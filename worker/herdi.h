@@ -166,6 +166,8 @@ struct herd_actor {
 	struct herdi_mon *mons;
 	int trap_exit;
 	cJSON *init_names;         /* herd_register from init, for hello */
+	cJSON *init_mons, *init_links; /* herd_monitor, herd_link from init */
+	herd_ref next_mon;         /* monitors' refs are the actor's own */
 	int registered;            /* hello answered ok */
 	struct herdi_timer *timers;
 	size_t ntimers;

@@ -1,6 +1,6 @@
 /*
  * testactor: an actor with scripted behaviour for herd's integration tests.
- *   testactor FILE [fail-init | register=NAME]
+ *   testactor FILE [fail-init | register=NAME | monitor=NAME | link=NAME]...
  * Casts {"op":"log","x":N} append "cast N" to FILE; calls answer
  * {"op":"echo",...} with the request, never answer {"op":"hang"} (it
  * appends "hang" to FILE), end the
@@ -262,11 +262,20 @@ ta_inspect(herd_actor *self, herd_kv *kv)
 static int
 ta_init(herd_actor *self, int argc, char **argv)
 {
-	if (argc > 2 && strcmp(argv[2], "fail-init") == 0)
-		return HERD_EINVAL;
-	if (argc > 2 && strncmp(argv[2], "register=", 9) == 0)
-		return herd_register(self, argv[2] + 9);
-	return 0;
+	herd_ref ref;
+	int i, rv = 0;
+
+	for (i = 2; i < argc && rv == 0; i++) {
+		if (strcmp(argv[i], "fail-init") == 0)
+			rv = HERD_EINVAL;
+		else if (strncmp(argv[i], "register=", 9) == 0)
+			rv = herd_register(self, argv[i] + 9);
+		else if (strncmp(argv[i], "monitor=", 8) == 0)
+			rv = herd_monitor_name(self, argv[i] + 8, &ref);
+		else if (strncmp(argv[i], "link=", 5) == 0)
+			rv = herd_link_name(self, argv[i] + 5);
+	}
+	return rv;
 }
 
 static void
