@@ -14,6 +14,8 @@ herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r $D/run restart --force api/cache   # rest_for_one: web and jobs keep running
   $B/herdctl -r $D/run signal pipeline/reader KILL   # one_for_all restarts the group
   $B/herdctl -r $D/run call counter '{"op":"incr","by":2}'   # an actor
+  $B/herdctl -r $D/run call pair/worker '{"op":"crash"}'     # its link takes pair/buddy along
+  $B/herdctl -r $D/run inspect pair/watcher                 # ... and its monitor saw it
   $B/herdctl -r $D/run shutdown
 Logs are in $D/log. Ctrl-C stops everything.
 MSG

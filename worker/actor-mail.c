@@ -575,9 +575,11 @@ herd_whereis(herd_actor *self, const char *name, herd_id *out)
 		for (p = self->mail.peers; p != NULL; p = p->next)
 			if (p->id == nm->id.v)
 				break;
-		/* a cached name whose owner has ended is looked up again */
-		if (strcmp(nm->name, name) == 0 && (p == NULL ||
-		    (!p->dead && !atomic_load(&p->gone)))) {
+		/* trusted only while the connection to its owner is up:
+		 * one whose owner ended, or that nothing was sent to (its
+		 * end would go unseen), is looked up again */
+		if (strcmp(nm->name, name) == 0 && p != NULL && !p->dead &&
+		    !atomic_load(&p->gone)) {
 			*out = nm->id;
 			return 0;
 		}
