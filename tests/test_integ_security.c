@@ -1380,6 +1380,33 @@ test_integ_security_spawn_args_not_shell(void **state)
  * most 64 replies queued for one connection and drops the rest: a client
  * with more in flight on one connection loses those, docs/protocol.md).
  */
+/* Waits until PID ignores SIGTERM (a child just started may not yet:
+ * a stop would then end it at once). */
+static void
+wait_ignoring_term(pid_t pid)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	char path[64], line[256];
+	unsigned long long mask;
+	int i;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	for (i = 0; i < ht_ms(10000) / 10; i++) {
+		mask = 0;
+		if ((f = fopen(path, "r")) != NULL) {
+			while (fgets(line, sizeof line, f) != NULL)
+				if (sscanf(line, "SigIgn: %llx", &mask) == 1)
+					break;
+			fclose(f);
+		}
+		if (mask & (1ULL << (SIGTERM - 1)))
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("pid %d never ignored SIGTERM", (int)pid);
+}
+
 static void
 test_integ_security_waiters_bounded(void **state)
 {
@@ -1394,6 +1421,7 @@ test_integ_security_waiters_bounded(void **state)
 	nng_msg *m;
 	char url[512];
 
+	wait_ignoring_term(a);
 	/* raw req0: many requests in flight on one socket */
 	assert_int_equal(nng_req0_open_raw(&sock), 0);
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, ht_ms(HT_TIMEOUT));
