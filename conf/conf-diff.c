@@ -137,6 +137,10 @@ conf_diff_worker(const struct conf_child *a, const struct conf_child *b,
 		conf_diff_field(f, "ready_timeout_ms");
 	if (a->watchdog_ms != b->watchdog_ms)
 		conf_diff_field(f, "watchdog_ms");
+	if (a->liveness_ms != b->liveness_ms)
+		conf_diff_field(f, "liveness_ms");
+	if (a->liveness_timeout_ms != b->liveness_timeout_ms)
+		conf_diff_field(f, "liveness_timeout_ms");
 	if (memcmp(a->normal_exit, b->normal_exit, sizeof a->normal_exit) != 0)
 		conf_diff_field(f, "normal_exit_codes");
 	if (!conf_diff_backoff_eq(&a->backoff, &b->backoff))

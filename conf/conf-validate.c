@@ -322,6 +322,17 @@ conf_validate_child_rules(struct conf_ctx *ctx, const cJSON *obj,
 	    c->ready == CONF_READY_ACTOR)
 		conf_validate_err_in(ctx, obj, "ready", "\"ready\": \"actor\" "
 		    "is only for \"type\": \"actor\"");
+	if (conf_validate_ok(s, "liveness_ms", kind) && c->liveness_ms > 0 &&
+	    !c->actor)
+		conf_validate_err_in(ctx, obj, "liveness_ms", "liveness checks "
+		    "are answered by libherd's loop: \"liveness_ms\" is only "
+		    "for \"type\": \"actor\" (a worker has \"watchdog_ms\")");
+	if (conf_validate_ok(s, "liveness_timeout_ms", kind) &&
+	    c->liveness_timeout_ms > 0 && !conf_validate_bad(s, "liveness_ms",
+	    kind) && c->liveness_ms == 0)
+		conf_validate_err_in(ctx, obj, "liveness_timeout_ms",
+		    "\"liveness_timeout_ms\" needs \"liveness_ms\" (the "
+		    "interval of the checks it bounds)");
 	if (conf_validate_ok(s, "ready_fd", kind) &&
 	    !conf_validate_bad(s, "ready", kind) && c->ready != CONF_READY_FD)
 		conf_validate_err_in(ctx, obj, "ready_fd",

@@ -70,6 +70,10 @@ struct conf_child {
 	unsigned ready_timeout_ms; /* 0: wait forever (default) */
 	unsigned watchdog_ms;      /* 0: none; else the child must send
 	                              WATCHDOG=1 at least this often */
+	unsigned liveness_ms;      /* an actor's: 0 none; else herdd checks
+	                              its loop this often (A14) */
+	unsigned liveness_timeout_ms; /* how long a check may wait for the
+	                                 answer; 0: liveness_ms */
 	uint8_t normal_exit[32];   /* bitmap of exit codes that count as normal;
 	                              default only 0 */
 	struct conf_backoff backoff;

@@ -9,11 +9,14 @@ static int cmd_actors_exec(struct ctl *, const struct cmd_entry *, int,
 const struct cmd_entry cmd_actors_entry = {
 	.name = "actors",
 	.usage = "actors",
-	.help = "List the registered actors: name, id, pid, mailbox, state.\n"
-	    "An actor is registered once its init has returned, until it\n"
-	    "ends; its id (PID.INCARNATION) is never reused. MAILBOX counts\n"
-	    "the messages herdd holds for it. With --json, {\"actors\":[{\"id\",\n"
-	    "\"name\",\"path\",\"pid\",\"mailbox\",\"state\"},...]}.\n",
+	.help = "List the registered actors: name, id, pid, mailbox, readiness,\n"
+	    "liveness, state. An actor is registered once its init has\n"
+	    "returned, until it ends; its id (PID.INCARNATION) is never\n"
+	    "reused. MAILBOX counts the messages herdd holds for it. READY is\n"
+	    "the actor's own word (herd_set_ready); LIVENESS is off, ok or\n"
+	    "checking (a check is out; liveness_ms in herd.json). With --json,\n"
+	    "{\"actors\":[{\"id\",\"name\",\"path\",\"names\",\"pid\",\"mailbox\",\n"
+	    "\"state\",\"ready\",\"liveness\",\"liveness_checks\"},...]}.\n",
 	.exec = cmd_actors_exec,
 };
 
@@ -36,18 +39,21 @@ cmd_actors_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	if (ctl->json) {
 		output_json(call.result);
 	} else {
-		printf("%-24s %-16s %-8s %-8s %s\n", "NAME", "ID", "PID",
-		    "MAILBOX", "STATE");
+		printf("%-24s %-16s %-8s %-8s %-5s %-9s %s\n", "NAME", "ID",
+		    "PID", "MAILBOX", "READY", "LIVENESS", "STATE");
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(
 		    call.result, "actors")) {
 			if (output_int(a, "pid", &pid) != 0)
 				pid = 0;
 			if (output_int(a, "mailbox", &mb) != 0)
 				mb = 0;
-			printf("%-24s %-16s %-8lld %-8lld %s\n",
+			printf("%-24s %-16s %-8lld %-8lld %-5s %-9s %s\n",
 			    output_string(a, "name", "?"),
 			    output_string(a, "id", "?"), (long long)pid,
-			    (long long)mb, output_string(a, "state", "?"));
+			    (long long)mb, cJSON_IsTrue(cJSON_GetObjectItem(a,
+			    "ready")) ? "yes" : "no",
+			    output_string(a, "liveness", "?"),
+			    output_string(a, "state", "?"));
 		}
 	}
 	call_clear(&call);

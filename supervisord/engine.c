@@ -684,10 +684,10 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 	size_t k;
 
 	engine_exit_reason(c, status, reason, sizeof reason);
-	if (c->watchdog_fired) {
-		c->watchdog_fired = 0;
+	if (c->killed_for != NULL) {
 		if (c->state == CH_RUNNING)
-			snprintf(reason, sizeof reason, "watchdog");
+			snprintf(reason, sizeof reason, "%s", c->killed_for);
+		c->killed_for = NULL;
 	}
 	if (c->start_fail_pending) {
 		/* killed because it was not ready in time */
@@ -781,11 +781,17 @@ engine_reload(struct engine *e, struct sup *s)
 }
 
 void
-engine_watchdog(struct engine *e, struct child *c)
+engine_kill_unanswering(struct engine *e, struct child *c, const char *why)
 {
 	if (c->state != CH_RUNNING || c->pid <= 0)
 		return;
-	/* it stopped pinging: hung, so killed, and its death is a failure */
-	c->watchdog_fired = 1;
+	/* it stopped answering: hung, so killed, and its death is a failure */
+	c->killed_for = why;
 	e->ops->kill(e->ctx, c, SIGKILL);
+}
+
+void
+engine_watchdog(struct engine *e, struct child *c)
+{
+	engine_kill_unanswering(e, c, "watchdog");
 }

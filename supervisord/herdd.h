@@ -69,7 +69,8 @@ struct child {
 	size_t index;            /* where it last was in its parent's children:
 	                            a hint, checked by tree_index */
 	int start_fail_pending;  /* killed for not being ready in time */
-	int watchdog_fired;      /* killed for missing its watchdog pings */
+	const char *killed_for;  /* "watchdog", "liveness": herdd killed it
+	                            for not answering; its exit's reason */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
 	                            signal:NAME, or why a start failed */
 	uint64_t incarnation;    /* an actor's, given at its start */
@@ -231,6 +232,10 @@ void engine_child_start_failed(struct engine *e, struct child *c,
     const char *cause);
 void engine_child_exited(struct engine *e, struct child *c, int status);
 void engine_stop_timeout(struct engine *e, struct child *c);
+/* c stopped answering herdd (an actor's liveness checks): killed with
+ * SIGKILL, its exit, reason WHY, counts as abnormal. */
+void engine_kill_unanswering(struct engine *e, struct child *c,
+    const char *why);
 /* c missed its watchdog pings (or asked WATCHDOG=trigger): it is killed and
  * its exit, reason "watchdog", counts as abnormal. */
 void engine_watchdog(struct engine *e, struct child *c);

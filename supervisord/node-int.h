@@ -5,6 +5,8 @@
 
 #include <nng/nng.h>
 
+struct event;
+
 #include "node.h"
 
 #define MAX_QUEUED 4096 /* system messages kept for one actor */
@@ -22,6 +24,10 @@ struct actor {
 	struct why_wait *why; /* "reason" asked before herdd saw it end */
 	char **names;         /* registered beside its path (A2) */
 	size_t nnames;
+	int ready;            /* its own word, herd_set_ready (A14) */
+	struct event *live;   /* liveness: next check or its deadline */
+	uint64_t live_ref;    /* the check out, 0 if none */
+	uint64_t live_answered;
 };
 
 #define MAX_NAMES 64      /* per actor */
@@ -83,5 +89,15 @@ void op_demonitor(struct request *r);
 void op_link(struct request *r);
 void op_unlink(struct request *r);
 void op_exit(struct request *r);
+
+/* node-live.c: liveness checks and readiness (A14). */
+/* At hello: ready unless args.ready is false, and the first check armed
+ * if it has liveness_ms. */
+void live_start(struct node *n, struct actor *a, const cJSON *args);
+void live_stop(struct actor *a);
+/* Adds "ready", "liveness" (off, ok, checking) to its "actors" entry. */
+void live_describe(const struct actor *a, cJSON *o);
+void op_alive(struct request *r);
+void op_readiness(struct request *r);
 
 #endif

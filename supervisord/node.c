@@ -194,6 +194,7 @@ actor_free(struct actor *a)
 			*pp = a->next;
 			break;
 		}
+	live_stop(a);
 	if (a->poll != NULL)
 		nng_msg_free(a->poll);
 	while (a->why != NULL) {
@@ -413,6 +414,7 @@ node_list(struct node *n)
 		cJSON_AddNumberToObject(o, "mailbox", (double)a->queued);
 		cJSON_AddStringToObject(o, "state",
 		    child_state_name(a->c->state));
+		live_describe(a, o);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
@@ -509,6 +511,7 @@ op_hello(struct request *r)
 		}
 	}
 	link_hello(n, a, r->req.args);
+	live_start(n, a, r->req.args);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", a->id);
 	cJSON_AddStringToObject(o, "name", c->path);
@@ -751,5 +754,7 @@ const struct op op_node_table[] = {
 	{ "link", 0, op_link },
 	{ "unlink", 0, op_unlink },
 	{ "exit", 0, op_exit },
+	{ "alive", 0, op_alive },
+	{ "readiness", 0, op_readiness },
 };
 const size_t op_node_count = sizeof op_node_table / sizeof op_node_table[0];

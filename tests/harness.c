@@ -154,6 +154,22 @@ ht_wait_gone(pid_t pid, int timeout_ms)
 }
 
 int
+ht_until(struct ht *h, int (*cond)(struct ht *h, void *arg), void *arg,
+    int timeout_ms)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (cond(h, arg))
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
 ht_alive(pid_t pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);

@@ -149,6 +149,15 @@ int ht_sp_connect(const char *path);
  * number); fails the test if absent. */
 long ht_proc_status(pid_t pid, const char *field);
 
+/*
+ * Waits for a state that no event announces (a count in a reply, a line
+ * in a file another process writes without inotify's help): checks
+ * COND(h, ARG) now and then every 10 ms until it holds (1) or TIMEOUT_MS
+ * passed (0). The deadline is the bound; the period only spares the CPU.
+ */
+int ht_until(struct ht *h, int (*cond)(struct ht *h, void *arg), void *arg,
+    int timeout_ms);
+
 /* Waits until PID is gone; 1 if it is (or was not there), 0 on timeout. */
 int ht_wait_gone(pid_t pid, int timeout_ms);
 /* Opens a pidfd on PID (-1 if it is gone) for a later ht_wait_pidfd. */

@@ -695,23 +695,29 @@ test_integ_actor_watch_from_init(void **state)
 	    "terminate signal:KILL\n", HT_T));
 }
 
-/* herdctl inspect NAME's output, once it holds WANT (the actor handles
+struct inspect_want {
+	const char *name, *want, *out, *err;
+};
+
+static int
+inspect_shows(struct ht *h, void *arg)
+{
+	struct inspect_want *w = arg;
+
+	return ht_herdctl(h, &w->out, &w->err, "inspect", w->name, NULL) ==
+	    0 && strstr(w->out, w->want) != NULL;
+}
+
+/* Waits until herdctl inspect NAME's output holds WANT (the actor handles
  * the DOWN it waits for in its own time); fails after the deadline. */
 static void
 wait_inspect(struct ht *h, const char *name, const char *want)
 {
-	struct timespec ts = { 0, 20 * 1000000L };
-	const char *out, *err;
-	int i;
+	struct inspect_want w = { name, want, "", "" };
 
-	for (i = 0; i < ht_ms(10000) / 20; i++) {
-		if (ht_herdctl(h, &out, &err, "inspect", name, NULL) == 0 &&
-		    strstr(out, want) != NULL)
-			return;
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("inspect %s never showed \"%s\": %s%s", name, want, out,
-	    err);
+	if (!ht_until(h, inspect_shows, &w, ht_ms(10000)))
+		fail_msg("inspect %s never showed \"%s\": %s%s", name, want,
+		    w.out, w.err);
 }
 
 /* Waits until pair/watcher watches the pair/worker herdd lists now. */
@@ -762,6 +768,101 @@ test_integ_actor_pair_example(void **state)
 	assert_int_equal(ht_pid(h, "pair/watcher"), watcher);
 }
 
+/* NAME's entry in the actors op's reply (harness-owned); NULL if none. */
+static cJSON *
+actor_entry(struct ht *h, const char *name)
+{
+	cJSON *r = ht_result(h, "actors", NULL), *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(r, "actors"))
+		if (strcmp(cJSON_GetObjectItem(a, "name")->valuestring,
+		    name) == 0)
+			return a;
+	return NULL;
+}
+
+/* Whether "live" has answered 3 liveness checks (an ht_until cond). */
+static int
+three_checks(struct ht *h, void *arg)
+{
+	cJSON *a = actor_entry(h, arg);
+
+	return a != NULL && ht_num(a, "liveness_checks") >= 3;
+}
+
+/*
+ * Liveness (A14): an actor with liveness_ms answers herdd's checks from
+ * its loop and lives on; once its loop is stuck in a callback it misses
+ * one and is killed, reason "liveness" (abnormal: restarted). One
+ * without liveness_ms is never checked.
+ */
+static void
+test_integ_actor_liveness(void **state)
+{
+	struct ht *h = boot(state, TA("live", "'liveness_ms':100,"
+	    "'liveness_timeout_ms':400,") "," TA("quiet", ""));
+	pid_t live = ht_pid(h, "live"), quiet = ht_pid(h, "quiet");
+	const char *out, *err;
+	cJSON *a;
+
+	a = actor_entry(h, "quiet");
+	assert_string_equal(cJSON_GetObjectItem(a, "liveness")->valuestring,
+	    "off");
+	assert_null(cJSON_GetObjectItem(a, "liveness_checks"));
+	if (!ht_until(h, three_checks, "live", HT_T))
+		fail_msg("live never answered 3 checks");
+	assert_int_equal(ht_pid(h, "live"), live);
+	fence(h);
+	HT_CTL(h, 0, &out, &err, "cast", "live", "{\"op\":\"stall\"}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "live.log"), "stall\n",
+	    HT_T));
+	assert_string_equal(exit_reason(h, "live"), "liveness");
+	ht_wait_event(h, "actor.up", "live", HT_T);
+	assert_true(ht_pid(h, "live") != live);
+	HT_CONTAINS(ht_herdd_output(h), "live did not answer its liveness "
+	    "check within 400 ms: killed");
+	/* killed, not stopped: no terminate ran */
+	assert_null(strstr(ht_read_file(h, ht_path(h, "live.log")),
+	    "terminate"));
+	assert_int_equal(ht_pid(h, "quiet"), quiet);
+}
+
+/*
+ * Readiness (A14): an actor withdraws and reports its readiness at run
+ * time; herdctl actors shows it, events say it, and its supervisor does
+ * not act on it (the child stays running, same pid).
+ */
+static void
+test_integ_actor_readiness(void **state)
+{
+	struct ht *h = boot(state, "{'name':'r','type':'actor','command':"
+	    "['@ACTOR@','@TMP@/r.log','unready']}");
+	pid_t pid = ht_pid(h, "r");
+	const char *out, *err;
+	cJSON *a;
+
+	a = actor_entry(h, "r");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(a, "ready")));
+	assert_string_equal(cJSON_GetObjectItem(a, "state")->valuestring,
+	    "running");
+	HT_CTL(h, 0, &out, &err, "actors");
+	HT_CONTAINS(out, " READY LIVENESS  STATE\n");
+	assert_non_null(strstr(out, "\nr "));
+	HT_CONTAINS(strstr(out, "\nr "), " no    off       running\n");
+	fence(h);
+	HT_CTL(h, 0, &out, &err, "call", "r", "{\"op\":\"ready\","
+	    "\"on\":true}");
+	ht_wait_event(h, "actor.ready", "r", HT_T);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(actor_entry(h, "r"),
+	    "ready")));
+	HT_CTL(h, 0, &out, &err, "call", "r", "{\"op\":\"ready\","
+	    "\"on\":false}");
+	ht_wait_event(h, "actor.unready", "r", HT_T);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(actor_entry(h, "r"),
+	    "ready")));
+	assert_int_equal(ht_pid(h, "r"), pid);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -782,6 +883,8 @@ main(void)
 		T(test_integ_actor_names),
 		T(test_integ_actor_watch_from_init),
 		T(test_integ_actor_pair_example),
+		T(test_integ_actor_liveness),
+		T(test_integ_actor_readiness),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

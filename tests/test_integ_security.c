@@ -614,20 +614,19 @@ hold_as_nobody(struct ht *h, int n, int *admitted, int *refused)
 	return pid;
 }
 
+static int
+connections_below(struct ht *h, void *arg)
+{
+	return ht_num(cJSON_GetObjectItem(ht_result(h, "status", NULL),
+	    "herd"), "connections") < *(int *)arg;
+}
+
 /* Waits until herdd's status counts fewer than N open connections. */
 static void
 wait_connections_below(struct ht *h, int n)
 {
-	struct timespec ts = { 0, 20 * 1000000L };
-	int i;
-
-	for (i = 0; i < ht_ms(10000) / 20; i++) {
-		if (ht_num(cJSON_GetObjectItem(ht_result(h, "status", NULL),
-		    "herd"), "connections") < n)
-			return;
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("herdd still counts %d connections or more", n);
+	if (!ht_until(h, connections_below, &n, ht_ms(10000)))
+		fail_msg("herdd still counts %d connections or more", n);
 }
 
 /* Kills CHILD's process and waits until its supervisor has started it
@@ -693,6 +692,13 @@ refused_count(struct ht *h)
 	    "herd"), "connections_refused");
 }
 
+/* Whether herdd refused two more connections than *(double *)BEFORE. */
+static int
+refused_twice_more(struct ht *h, void *before)
+{
+	return refused_count(h) >= *(double *)before + 2;
+}
+
 /*
  * Finding 4 of the review: herdctl gave up at the first connection herdd
  * closed for its limits. Now it tries again until its -t is spent, and
@@ -738,12 +744,7 @@ test_integ_security_herdctl_waits_for_a_slot(void **state)
 		_exit(127);
 	}
 	ht_adopt(h, ctl);
-	for (i = 0; i < ht_ms(10000) / 20 && refused_count(h) < before + 2;
-	    i++) {
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	if (refused_count(h) < before + 2)
+	if (!ht_until(h, refused_twice_more, &before, ht_ms(10000)))
 		fail_msg("herdctl did not try again (refused %g, then %g): "
 		    "%s", before, refused_count(h),
 		    ht_read_file(h, ht_path(h, "ctl.out")));
@@ -1380,31 +1381,32 @@ test_integ_security_spawn_args_not_shell(void **state)
  * most 64 replies queued for one connection and drops the rest: a client
  * with more in flight on one connection loses those, docs/protocol.md).
  */
+static int
+ignores_term(struct ht *h, void *arg)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", *(int *)arg);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "SigIgn: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (mask & (1ULL << (SIGTERM - 1))) != 0;
+}
+
 /* Waits until PID ignores SIGTERM (a child just started may not yet:
  * a stop would then end it at once). */
 static void
-wait_ignoring_term(pid_t pid)
+wait_ignoring_term(struct ht *h, pid_t pid)
 {
-	struct timespec ts = { 0, 10 * 1000000L };
-	char path[64], line[256];
-	unsigned long long mask;
-	int i;
-	FILE *f;
+	int p = (int)pid;
 
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	for (i = 0; i < ht_ms(10000) / 10; i++) {
-		mask = 0;
-		if ((f = fopen(path, "r")) != NULL) {
-			while (fgets(line, sizeof line, f) != NULL)
-				if (sscanf(line, "SigIgn: %llx", &mask) == 1)
-					break;
-			fclose(f);
-		}
-		if (mask & (1ULL << (SIGTERM - 1)))
-			return;
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("pid %d never ignored SIGTERM", (int)pid);
+	if (!ht_until(h, ignores_term, &p, ht_ms(10000)))
+		fail_msg("pid %d never ignored SIGTERM", p);
 }
 
 static void
@@ -1421,7 +1423,7 @@ test_integ_security_waiters_bounded(void **state)
 	nng_msg *m;
 	char url[512];
 
-	wait_ignoring_term(a);
+	wait_ignoring_term(h, a);
 	/* raw req0: many requests in flight on one socket */
 	assert_int_equal(nng_req0_open_raw(&sock), 0);
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, ht_ms(HT_TIMEOUT));

@@ -258,6 +258,34 @@ do_message(herd_actor *self, const cJSON *m, int call)
 	free(text);
 }
 
+/* A liveness check (A14): answered from the loop, so an actor stuck in a
+ * callback does not answer and herdd kills it. */
+static void
+do_ping(herd_actor *self, const cJSON *m)
+{
+	cJSON *args = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(args, "ref", cJSON_GetObjectItemCaseSensitive(
+	    m, "ref")->valuedouble);
+	herdi_node_send(&self->node, "alive", args);
+}
+
+int
+herd_set_ready(herd_actor *self, int ready)
+{
+	cJSON *args;
+
+	if (self == NULL)
+		return HERD_EINVAL;
+	self->unready = !ready;
+	if (!self->registered)
+		return 0; /* from init: hello says it */
+	args = cJSON_CreateObject();
+	cJSON_AddBoolToObject(args, "ready", ready != 0);
+	return herdi_node_send(&self->node, "readiness", args) != 0 ? 0 :
+	    HERD_ENONODE;
+}
+
 /* Whether system message M is of kind T and well formed. */
 static int
 is(const cJSON *m, const char *t)
@@ -284,7 +312,9 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 	cJSON_ArrayForEach(m, msgs) {
 		if (self->reason != NULL)
 			return;
-		if (is(m, "inspect"))
+		if (is(m, "ping"))
+			do_ping(self, m);
+		else if (is(m, "inspect"))
 			do_inspect(self, m);
 		else if (is(m, "exit"))
 			herdi_link_exit(self, m);
@@ -382,6 +412,8 @@ hello(herd_actor *self, const char *init_error)
 		if (self->init_links != NULL)
 			cJSON_AddItemToObject(args, "links", self->init_links);
 		self->init_names = self->init_mons = self->init_links = NULL;
+		if (self->unready)
+			cJSON_AddFalseToObject(args, "ready");
 	}
 	if ((r = herdi_node_call(&self->node, "hello", args)) == NULL)
 		return HERD_ENONODE;

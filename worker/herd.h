@@ -287,6 +287,18 @@ int herd_send_after(herd_actor *self, herd_id to, const void *msg,
     size_t len, int ms, herd_ref *timer);
 int herd_cancel_timer(herd_actor *self, herd_ref timer);
 
+/*
+ * Readiness (A14, Spawn's readiness probe): an actor is ready once its
+ * init has returned unless it says otherwise; herd_set_ready(self, 0)
+ * withdraws it (overloaded, draining, waiting for a dependency) and
+ * herd_set_ready(self, 1) reports it again. herdctl actors shows it and
+ * herdd publishes actor.ready / actor.unready; the supervisor does not
+ * act on it. Callable from init. Liveness needs no call: libherd answers
+ * herdd's checks (liveness_ms in herd.json) from the actor's loop, so a
+ * callback that never returns gets the actor killed, reason "liveness".
+ */
+int herd_set_ready(herd_actor *self, int ready);
+
 /* Adds KEY = the printf-formatted value to inspect's view. */
 int herd_kv_add(herd_kv *kv, const char *key, const char *fmt, ...)
     HERD_PRINTF(3, 4);

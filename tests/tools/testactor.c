@@ -1,6 +1,7 @@
 /*
  * testactor: an actor with scripted behaviour for herd's integration tests.
- *   testactor FILE [fail-init | register=NAME | monitor=NAME | link=NAME]...
+ *   testactor FILE [fail-init | register=NAME | monitor=NAME | link=NAME |
+ *       unready]...
  * Casts {"op":"log","x":N} append "cast N" to FILE; calls answer
  * {"op":"echo",...} with the request, never answer {"op":"hang"} (it
  * appends "hang" to FILE), end the
@@ -11,11 +12,13 @@
  * "terminate REASON" to FILE. {"op":"watch","do":D,...} monitors,
  * demonitors, links, unlinks, traps exits or sends an exit signal (see
  * ta_watch); handle_info appends "down NAME REASON" or "exit NAME
- * REASON".
+ * REASON". The cast {"op":"stall"} never returns (a hung loop, for
+ * liveness); the call {"op":"ready","on":B} is herd_set_ready(B).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <herd.h>
@@ -61,6 +64,12 @@ ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 	if (strcmp(op_of(m), "log") == 0 && cJSON_IsNumber(x)) {
 		snprintf(buf, sizeof buf, "%.0f", x->valuedouble);
 		note(t, "cast %s\n", buf);
+	}
+	if (strcmp(op_of(m), "stall") == 0) {
+		/* a callback that does not return: the loop is stuck */
+		note(t, "%s\n", "stall");
+		for (;;)
+			pause();
 	}
 	cJSON_Delete(m);
 	return 0;
@@ -240,6 +249,10 @@ ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		ta_ask(self, ref, m);
 	} else if (strcmp(op, "watch") == 0) {
 		ta_watch(self, ref, m);
+	} else if (strcmp(op, "ready") == 0) {
+		r = cJSON_GetObjectItemCaseSensitive(m, "on");
+		rv = herd_set_ready(self, cJSON_IsTrue(r));
+		herd_reply(self, ref, "{}", 2);
 	} else if (strcmp(op, "defer") == 0) {
 		struct ta *t = herd_state(self);
 		t->deferred = ref; /* answered at the cast "release" */
@@ -272,6 +285,8 @@ ta_init(herd_actor *self, int argc, char **argv)
 			rv = herd_register(self, argv[i] + 9);
 		else if (strncmp(argv[i], "monitor=", 8) == 0)
 			rv = herd_monitor_name(self, argv[i] + 8, &ref);
+		else if (strcmp(argv[i], "unready") == 0)
+			rv = herd_set_ready(self, 0);
 		else if (strncmp(argv[i], "link=", 5) == 0)
 			rv = herd_link_name(self, argv[i] + 5);
 	}
