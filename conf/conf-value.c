@@ -156,28 +156,34 @@ conf_set_enum(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	return conf_err_expected(ctx, v, what);
 }
 
+const char *
+conf_name_problem(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+		return "a name of 1 to 64 letters, digits, \"_\", \".\" or "
+		    "\"-\"";
+	/* names become parts of log paths: "..", "." and hidden names
+	 * would leave log_dir or alias another child's files */
+	if (s[0] == '.')
+		return "a name that does not start with \".\" (\".\" and "
+		    "\"..\" are refused: names are parts of log paths)";
+	return NULL;
+}
+
 int
 conf_set_name(struct conf_ctx *ctx, const cJSON *v, void *dst,
     const struct conf_key *k)
 {
-	const char *s;
-	size_t n;
+	const char *why;
 
 	if (!cJSON_IsString(v))
 		return conf_err_expected(ctx, v, "a string");
-	s = v->valuestring;
-	n = strlen(s);
-	if (n < 1 || n > 64 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
-		return conf_err_expected(ctx, v, "a name of 1 to 64 letters, "
-		    "digits, \"_\", \".\" or \"-\"");
-	/* names become parts of log paths: "..", "." and hidden names
-	 * would leave log_dir or alias another child's files */
-	if (s[0] == '.')
-		return conf_err_expected(ctx, v, "a name that does not start "
-		    "with \".\" (\".\" and \"..\" are refused: names "
-		    "are parts of log paths)");
-	*(char **)dst = conf_strdup(ctx, s);
+	if ((why = conf_name_problem(v->valuestring)) != NULL)
+		return conf_err_expected(ctx, v, why);
+	*(char **)dst = conf_strdup(ctx, v->valuestring);
 	return 0;
 }
 

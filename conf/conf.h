@@ -350,6 +350,10 @@ int conf_cidr_match(const struct conf_control *c, const struct sockaddr *sa);
 /* Parses "ADDR" or "ADDR/PREFIX" (IPv4 or IPv6) into OUT; 0 or -1. */
 int conf_cidr_parse(const char *s, struct conf_cidr *out);
 
+/* NULL if S may name a child, else what a name must be ("a name of 1 to
+ * 64 letters, ..."): herd.json's rule, for names given at run time. */
+const char *conf_name_problem(const char *s);
+
 /* The config's spelling of each enum value ("one_for_one", ...); "?" for a
  * value out of range. Static strings. */
 const char *conf_type_name(enum conf_type v);

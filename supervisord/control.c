@@ -148,9 +148,11 @@ started_result(const char *path, pid_t pid, enum wait_kind kind)
 	cJSON *o = path_pid(path, pid);
 	const char *slash = strrchr(path, '/');
 
-	if (kind == W_SPAWN)
-		cJSON_AddNumberToObject(o, "instance",
-		    atoi(slash ? slash + 1 : path));
+	slash = slash ? slash + 1 : path;
+	if (kind == W_SPAWN && strspn(slash, "0123456789") == strlen(slash))
+		cJSON_AddNumberToObject(o, "instance", atoi(slash));
+	else if (kind == W_SPAWN)
+		cJSON_AddStringToObject(o, "name", slash);
 	return o;
 }
 

@@ -245,12 +245,12 @@ engine_cmd_delete(struct engine *e, struct child *c, const char **code,
 }
 
 int
-engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
-    const struct run_as *as, struct child **out, const char **code,
-    char *cause, size_t len)
+engine_cmd_spawn(struct engine *e, struct child *pool, const char *name,
+    char **args, const struct run_as *as, struct child **out,
+    const char **code, char *cause, size_t len)
 {
 	struct sup *s = pool->sup;
-	char name[16];
+	char number[16];
 	struct child *c;
 
 	*out = NULL;
@@ -264,10 +264,20 @@ engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
 		    "max_instances", pool->path, s->n);
 		return -1;
 	}
+	if (name != NULL && tree_child(s, name) != NULL) {
+		*code = IPC_E_REFUSED;
+		snprintf(cause, len, "pool %s has an instance named %s",
+		    pool->path, name);
+		return -1;
+	}
 	if (sup_changeable(e, s, code, cause, len) == -1)
 		return -1;
-	snprintf(name, sizeof name, "%u", ++s->next_instance);
+	if (name == NULL) {
+		snprintf(number, sizeof number, "%u", ++s->next_instance);
+		name = number;
+	}
 	c = tree_append(s, s->spec->children[0], name);
+	c->named = name != number;
 	c->extra_argv = args;
 	if (as != NULL)
 		c->as = *as;

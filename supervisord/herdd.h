@@ -84,6 +84,8 @@ struct child {
 	struct conf_child *owned_spec; /* a spec added at runtime, freed with
 	                                  the node */
 	char **extra_argv;       /* a pool instance's arguments, owned */
+	int named;               /* a pool instance spawned with a name: an
+	                            actor registers it as well (A15) */
 	struct run_as as;        /* a pool instance's user, over its spec */
 	int mark;                /* MARK_* bits for a reload plan */
 
@@ -264,12 +266,13 @@ int engine_cmd_add(struct engine *e, struct child *sup,
 /* Deletes a stopped child's entry (rule 13). */
 int engine_cmd_delete(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len);
-/* Starts a new instance of pool (rule 14) with args appended to the
- * template's command, as user as (NULL or not set: the template's). Takes
- * args (NULL-terminated, may be NULL) on success; sets *out. */
-int engine_cmd_spawn(struct engine *e, struct child *pool, char **args,
-    const struct run_as *as, struct child **out, const char **code,
-    char *cause, size_t len);
+/* Starts a new instance of pool (rule 14) named NAME (NULL: its number)
+ * with args appended to the template's command, as user as (NULL or not
+ * set: the template's). Takes args (NULL-terminated, may be NULL) on
+ * success; sets *out. */
+int engine_cmd_spawn(struct engine *e, struct child *pool, const char *name,
+    char **args, const struct run_as *as, struct child **out,
+    const char **code, char *cause, size_t len);
 
 /* Formats a wait status as normal/shutdown/exit:N/signal:NAME for child c
  * (which decides what is normal). */

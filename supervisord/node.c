@@ -401,7 +401,9 @@ node_list(struct node *n)
 	for (a = n->actors; a != NULL; a = a->next) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", a->id);
-		cJSON_AddStringToObject(o, "name", a->c->path);
+		/* a spawned actor's own name, else its path (A2, A15) */
+		cJSON_AddStringToObject(o, "name", a->c->named ? a->c->name :
+		    a->c->path);
 		cJSON_AddStringToObject(o, "path", a->c->path);
 		{
 			cJSON *nl = cJSON_AddArrayToObject(o, "names");
@@ -444,6 +446,26 @@ node_actor_of(struct request *r)
 }
 
 /* ---- the node socket's ops ---- */
+
+/* Registers NAME (NULL: not a string) for a at its hello; if it cannot,
+ * the start fails and r is answered why. */
+static int
+hello_name(struct request *r, struct actor *a, const char *name)
+{
+	struct child *c = a->c;
+	const char *why = "names are strings";
+	char buf[400], cause[600];
+
+	if (name != NULL && name_add(a->n, a, name, &why, buf, sizeof buf) ==
+	    0)
+		return 1;
+	snprintf(cause, sizeof cause, "init failed: cannot register %.300s: "
+	    "%s", name != NULL ? name : "(not a string)", why);
+	actor_free(a);
+	reply_err(r, IPC_E_REFUSED, "%s", cause);
+	engine_child_start_failed(&r->h->engine, c, cause);
+	return 0;
+}
 
 /*
  * hello: the actor's init has returned (or failed, args.error). The peer
@@ -493,23 +515,14 @@ op_hello(struct request *r)
 	c->actor = a;
 	a->next = n->actors;
 	n->actors = a;
-	/* the names init asked for, taken with the registration (A2, A3) */
-	cJSON_ArrayForEach(nm, names) {
-		const char *why;
-		char buf[400];
-		if (!cJSON_IsString(nm) || name_add(n, a, nm->valuestring, &why,
-		    buf, sizeof buf) == -1) {
-			char cause[600];
-			snprintf(cause, sizeof cause, "init failed: cannot "
-			    "register %.300s: %s", cJSON_IsString(nm) ?
-			    nm->valuestring : "(not a string)",
-			    cJSON_IsString(nm) ? why : "names are strings");
-			actor_free(a);
-			reply_err(r, IPC_E_REFUSED, "%s", cause);
-			engine_child_start_failed(&r->h->engine, c, cause);
+	/* the name it was spawned with (A15), and those init asked for,
+	 * taken with the registration (A2, A3) */
+	if (c->named && !hello_name(r, a, c->name))
+		return;
+	cJSON_ArrayForEach(nm, names)
+		if (!hello_name(r, a, cJSON_IsString(nm) ? nm->valuestring :
+		    NULL))
 			return;
-		}
-	}
 	link_hello(n, a, r->req.args);
 	live_start(n, a, r->req.args);
 	o = cJSON_CreateObject();

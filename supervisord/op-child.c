@@ -8,7 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf.h"
 #include "control.h"
+#include "node.h"
 #include "util.h"
 
 typedef int (*engine_cmd)(struct engine *, struct child *, const char **,
@@ -256,10 +258,32 @@ op_add_child(struct request *r)
 	free(path);
 }
 
+/* Whether NAME may name a new instance of a pool (and, for an actor, be
+ * its registered name); if not, r is answered why. */
+static int
+instance_name_ok(struct request *r, const char *name)
+{
+	const char *why = conf_name_problem(name);
+
+	if (why != NULL)
+		reply_err(r, IPC_E_BAD_REQUEST, "args.name must be %s", why);
+	else if (strspn(name, "0123456789") == strlen(name))
+		reply_err(r, IPC_E_BAD_REQUEST, "args.name cannot be a number "
+		    "(instances without a name are numbered)");
+	else if (node_find(r->h->node, name) != NULL ||
+	    tree_find(r->h->root, name) != NULL)
+		reply_err(r, IPC_E_REFUSED, "the name \"%s\" is taken", name);
+	else
+		return 1;
+	return 0;
+}
+
 static void
 op_spawn(struct request *r)
 {
 	cJSON *args = cJSON_GetObjectItemCaseSensitive(r->req.args, "args");
+	cJSON *jname = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
+	const char *name = NULL;
 	struct child *pool, *c;
 	struct run_as as = { 0, 0, 0 };
 	char cause[512], *path, **argv = NULL;
@@ -288,6 +312,16 @@ op_spawn(struct request *r)
 		    "strings");
 		return;
 	}
+	if (jname != NULL && !cJSON_IsNull(jname)) {
+		if (!cJSON_IsString(jname)) {
+			reply_err(r, IPC_E_BAD_REQUEST, "args.name must be a "
+			    "string");
+			return;
+		}
+		name = jname->valuestring;
+		if (!instance_name_ok(r, name))
+			return;
+	}
 	if (pool->sup->spec->nchildren == 1 &&
 	    access_spawn_user(r, pool->sup->spec->children[0], &as, cause,
 	    sizeof cause) == -1) {
@@ -308,11 +342,12 @@ op_spawn(struct request *r)
 		cJSON_ArrayForEach(a, args)
 			argv[n++] = xstrdup(a->valuestring);
 	}
-	path = xprintf("%s/%u", pool->path, pool->sup->next_instance + 1);
+	path = name != NULL ? xprintf("%s/%s", pool->path, name) :
+	    xprintf("%s/%u", pool->path, pool->sup->next_instance + 1);
 	if ((w = wait_begin(r, path, W_SPAWN)) == 0) {
 		free_argv(argv);
-	} else if (engine_cmd_spawn(&r->h->engine, pool, argv, &as, &c, &code,
-	    cause, sizeof cause) == -1) {
+	} else if (engine_cmd_spawn(&r->h->engine, pool, name, argv, &as, &c,
+	    &code, cause, sizeof cause) == -1) {
 		free_argv(argv);
 		wait_end(r->ctl, w, NULL, code, cause);
 	} else {

@@ -65,7 +65,7 @@ spawn(struct he_world *w, const char *pool, char **args, struct child **out)
 	const char *code = NULL;
 	char cause[256];
 
-	if (engine_cmd_spawn(&w->e, he_find(w, pool), args, NULL, &c, &code,
+	if (engine_cmd_spawn(&w->e, he_find(w, pool), NULL, args, NULL, &c, &code,
 	    cause,
 	    sizeof cause) == 0) {
 		assert_non_null(c);

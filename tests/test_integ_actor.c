@@ -863,6 +863,63 @@ test_integ_actor_readiness(void **state)
 	assert_int_equal(ht_pid(h, "r"), pid);
 }
 
+/*
+ * Actor types (A15): a simple_one_for_one pool whose template is an
+ * actor; spawn TYPE --name NAME starts a supervised instance at TYPE/NAME,
+ * registered as NAME, so call, cast and inspect find it by NAME, and it
+ * has the name again after a restart. Bad and taken names are refused
+ * before anything starts.
+ */
+static void
+test_integ_actor_spawn_by_name(void **state)
+{
+	struct ht *h = boot(state, "{'name':'counters','type':'supervisor',"
+	    "'strategy':'simple_one_for_one','intensity':10,'children':"
+	    "[{'name':'t','type':'actor','command':['@ACTOR@',"
+	    "'@TMP@/t.log']}]}");
+	const char *out, *err;
+	cJSON *a, *r;
+	pid_t pid;
+
+	HT_CTL(h, 0, &out, &err, "spawn", "counters", "--name", "alice");
+	HT_CONTAINS(out, "spawned counters/alice (pid ");
+	pid = ht_pid(h, "counters/alice");
+	HT_CTL(h, 0, &out, &err, "call", "alice", "{\"op\":\"echo\"}");
+	assert_string_equal(out, "{\"op\":\"echo\"}\n");
+	HT_CTL(h, 0, &out, &err, "cast", "alice", "{\"op\":\"log\","
+	    "\"x\":1}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "t.log"), "cast 1\n", HT_T));
+	HT_CTL(h, 0, &out, &err, "inspect", "alice");
+	assert_string_equal(out, "casts: 1\n");
+	a = actor_entry(h, "alice");
+	assert_non_null(a);
+	assert_string_equal(cJSON_GetObjectItem(a, "path")->valuestring,
+	    "counters/alice");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(a,
+	    "names"), 0)->valuestring, "alice");
+	/* refused before anything starts */
+	HT_CTL(h, 4, &out, &err, "spawn", "counters", "--name", "alice");
+	HT_CONTAINS(err, "the name \"alice\" is taken");
+	HT_CTL(h, 1, &out, &err, "spawn", "--name", "12", "counters");
+	HT_CONTAINS(err, "args.name cannot be a number");
+	HT_CTL(h, 1, &out, &err, "spawn", "counters", "--name=a b");
+	HT_CONTAINS(err, "args.name must be a name of 1 to 64 letters");
+	assert_string_equal(ht_status_order(h), "counters counters/alice");
+	/* without a name: numbered, as a pool's */
+	HT_CTL(h, 0, &out, &err, "spawn", "counters");
+	HT_CONTAINS(out, "spawned counters/1 (pid ");
+	r = ht_result(h, "spawn", "{'pool':'counters','name':'carol'}");
+	assert_string_equal(cJSON_GetObjectItem(r, "name")->valuestring,
+	    "carol");
+	assert_null(cJSON_GetObjectItem(r, "instance"));
+	/* restarted, it is alice again */
+	kill_restarted(h, "counters/alice");
+	assert_true(ht_pid(h, "counters/alice") != pid);
+	HT_CTL(h, 0, &out, &err, "call", "alice", "{\"op\":\"echo\"}");
+	assert_int_equal((int)ht_num(actor_entry(h, "alice"), "pid"),
+	    ht_pid(h, "counters/alice"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -885,6 +942,7 @@ main(void)
 		T(test_integ_actor_pair_example),
 		T(test_integ_actor_liveness),
 		T(test_integ_actor_readiness),
+		T(test_integ_actor_spawn_by_name),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);
