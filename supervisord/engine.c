@@ -645,7 +645,10 @@ engine_exit_reason(const struct child *c, int status, char *buf, size_t len)
 {
 	char sig[32];
 
-	if (WIFEXITED(status) && c->told[0] != '\0') {
+	if (c->killed_for != NULL && c->state == CH_RUNNING) {
+		/* herdd killed it for not answering */
+		snprintf(buf, len, "%s", c->killed_for);
+	} else if (WIFEXITED(status) && c->told[0] != '\0') {
 		snprintf(buf, len, "%s", c->told);
 	} else if (WIFEXITED(status)) {
 		int code = WEXITSTATUS(status);
@@ -684,11 +687,7 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 	size_t k;
 
 	engine_exit_reason(c, status, reason, sizeof reason);
-	if (c->killed_for != NULL) {
-		if (c->state == CH_RUNNING)
-			snprintf(reason, sizeof reason, "%s", c->killed_for);
-		c->killed_for = NULL;
-	}
+	c->killed_for = NULL;
 	if (c->start_fail_pending) {
 		/* killed because it was not ready in time */
 		c->start_fail_pending = 0;

@@ -9,7 +9,11 @@ struct event;
 
 #include "node.h"
 
-#define MAX_QUEUED 4096 /* system messages kept for one actor */
+#define MAX_QUEUED 4096 /* messages herdd keeps for one actor */
+/* Of those, casts and calls from the control socket may fill this many:
+ * the rest is kept for system messages (DOWN, exit signals, liveness
+ * checks, inspect), which overtake them (A6, A8). */
+#define MAX_QUEUED_ORDINARY 3072
 
 struct actor {
 	struct actor *next;

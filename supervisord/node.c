@@ -367,6 +367,17 @@ node_deliver(struct node *n, struct actor *a, cJSON *msg)
 	flush(n, a);
 }
 
+int
+node_refuse_full(struct request *r, const struct actor *a)
+{
+	if (a->queued < MAX_QUEUED_ORDINARY)
+		return 0;
+	reply_err(r, IPC_E_MAILBOX_FULL, "%s has not fetched the %zu "
+	    "messages herdd holds for it (its bound): nothing was sent",
+	    a->c->path, a->queued);
+	return 1;
+}
+
 void
 node_call(struct node *n, struct actor *a, struct request *r,
     const char *kind, cJSON *msg, long timeout_ms)

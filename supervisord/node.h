@@ -34,6 +34,9 @@ const char *node_actor_id(const struct actor *a);
 /* Hands system message MSG (taken) to actor a: at once if it waits for
  * one, else queued in order. */
 void node_deliver(struct node *n, struct actor *a, cJSON *msg);
+/* Whether a holds as many casts and calls from the control socket as
+ * herdd keeps for one actor (A8): r is then answered mailbox_full. */
+int node_refuse_full(struct request *r, const struct actor *a);
 /* Sends a call of KIND ("call", "inspect") with MSG (taken; may be NULL)
  * to a; r's reply waits for the actor's reply, the actor's death or
  * TIMEOUT_MS. */

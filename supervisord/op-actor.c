@@ -60,7 +60,7 @@ op_cast(struct request *r)
 	struct actor *a = arg_actor(r);
 	cJSON *m, *o;
 
-	if (a == NULL)
+	if (a == NULL || node_refuse_full(r, a))
 		return;
 	m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "t", "cast");
@@ -97,7 +97,8 @@ op_call(struct request *r)
 	long timeout = arg_timeout(r);
 	struct actor *a;
 
-	if (timeout < 0 || (a = arg_actor(r)) == NULL)
+	if (timeout < 0 || (a = arg_actor(r)) == NULL ||
+	    node_refuse_full(r, a))
 		return;
 	node_call(r->h->node, a, r, "call", arg_msg(r), timeout);
 }

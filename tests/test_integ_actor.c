@@ -920,6 +920,90 @@ test_integ_actor_spawn_by_name(void **state)
 	    ht_pid(h, "counters/alice"));
 }
 
+struct checks_past {
+	const char *name;
+	double n;
+};
+
+/* Whether actor NAME has answered more than N liveness checks. */
+static int
+checks_over(struct ht *h, void *arg)
+{
+	struct checks_past *c = arg;
+
+	return ht_num(actor_entry(h, c->name), "liveness_checks") > c->n;
+}
+
+/* Actor a's blast op (ARGS: its fields) answered: {"sent","rv"}. */
+static cJSON *
+blast(struct ht *h, const char *args)
+{
+	char req[256];
+
+	snprintf(req, sizeof req, "{'name':'a','msg':{'op':'blast',%s}}",
+	    args);
+	return cJSON_GetObjectItem(ht_result(h, "call", req), "reply");
+}
+
+/*
+ * Bounded mailboxes (A8): casts to an actor whose loop is stuck fill the
+ * sender's bounded queue, then fail at once with mailbox_full, and the
+ * sender's loop goes on (its liveness checks are answered meanwhile); a
+ * message over the size limit fails too_large at the sender; herdctl's
+ * casts to it are refused mailbox_full once herdd holds its bound for
+ * it. Nothing is dropped: once the receiver's loop runs again it gets
+ * every cast that was accepted, and the sender can send again.
+ */
+static void
+test_integ_actor_mailbox_bounds(void **state)
+{
+	struct ht *h = boot(state, TA("a", "'liveness_ms':100,'liveness_timeout_ms':2000,") "," TA("b",
+	    ""));
+	struct checks_past past = { "a", 0 };
+	const char *out, *err;
+	char want[64], stall[512];
+	cJSON *r;
+	pid_t a = ht_pid(h, "a");
+	int sent, held = 0;
+
+	snprintf(stall, sizeof stall, "{\"op\":\"stall\",\"until\":"
+	    "\"%s\"}", ht_path(h, "go"));
+	HT_CTL(h, 0, &out, &err, "cast", "b", stall);
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), "stall\n", HT_T));
+	r = blast(h, "'to':'b','n':1000000,'size':4096");
+	sent = (int)ht_num(r, "sent");
+	HT_CONTAINS(cJSON_GetObjectItem(r, "rv")->valuestring, "mailbox_full");
+	assert_true(sent > 0 && sent < 1000000);
+	r = blast(h, "'to':'b','n':1,'size':2000000");
+	HT_CONTAINS(cJSON_GetObjectItem(r, "rv")->valuestring, "too_large");
+	assert_int_equal((int)ht_num(r, "sent"), 0);
+	/* a's loop runs: it answers its checks while b takes nothing */
+	past.n = ht_num(actor_entry(h, "a"), "liveness_checks");
+	if (!ht_until(h, checks_over, &past, HT_T))
+		fail_msg("a answered no liveness check while b was full");
+	/* herdctl's casts: held by herdd up to its bound, then refused */
+	for (;;) {
+		r = ht_request(h, "cast", "{'name':'b','msg':{'op':'n'}}");
+		if (ht_error_code(r) != NULL)
+			break;
+		held++;
+		assert_true(held <= 4096);
+	}
+	assert_string_equal(ht_error_code(r), "mailbox_full");
+	assert_int_equal(held, 3072);
+	HT_CTL(h, 4, &out, &err, "cast", "b", "{}");
+	HT_CONTAINS(err, "b has not fetched the 3072 messages herdd holds for "
+	    "it (its bound): nothing was sent");
+	/* b runs again: every accepted cast arrives (1: the stall) */
+	assert_int_equal(ht_write_file(h, ht_path(h, "go"), ""), 0);
+	snprintf(want, sizeof want, "casts: %d\n", 1 + sent + held);
+	wait_inspect(h, "b", want);
+	r = blast(h, "'to':'b','n':10,'size':64");
+	assert_string_equal(cJSON_GetObjectItem(r, "rv")->valuestring,
+	    "success");
+	assert_int_equal(ht_pid(h, "a"), a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -943,6 +1027,7 @@ main(void)
 		T(test_integ_actor_liveness),
 		T(test_integ_actor_readiness),
 		T(test_integ_actor_spawn_by_name),
+		T(test_integ_actor_mailbox_bounds),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

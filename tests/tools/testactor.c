@@ -12,12 +12,13 @@
  * "terminate REASON" to FILE. {"op":"watch","do":D,...} monitors,
  * demonitors, links, unlinks, traps exits or sends an exit signal (see
  * ta_watch); handle_info appends "down NAME REASON" or "exit NAME
- * REASON". The cast {"op":"stall"} never returns (a hung loop, for
- * liveness); the call {"op":"ready","on":B} is herd_set_ready(B).
+ * REASON". The cast {"op":"stall"} does not return (a hung loop, for
+ * liveness and full mailboxes) until the file its "until" names exists; the call {"op":"ready","on":B} is herd_set_ready(B).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -66,10 +67,13 @@ ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 		note(t, "cast %s\n", buf);
 	}
 	if (strcmp(op_of(m), "stall") == 0) {
-		/* a callback that does not return: the loop is stuck */
+		/* a callback that does not return (until the file "until"
+		 * names exists): the loop is stuck */
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(m, "until");
+		struct timespec ts = { 0, 10 * 1000000L };
 		note(t, "%s\n", "stall");
-		for (;;)
-			pause();
+		while (!cJSON_IsString(u) || access(u->valuestring, F_OK) != 0)
+			nanosleep(&ts, NULL);
 	}
 	cJSON_Delete(m);
 	return 0;
@@ -97,26 +101,27 @@ ta_send(herd_actor *self, herd_ref ref, const cJSON *m)
 }
 
 /* {"op":"blast","to":NAME,"n":N,"size":S}: N casts of S bytes (not
- * JSON) to NAME, for throughput; answers {"sent":k,"rv":..}. */
+ * JSON) to NAME, for throughput and bounds; answers {"sent":k,"rv":..}. */
 static int
 ta_blast(herd_actor *self, herd_ref ref, const cJSON *m)
 {
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(m, "to");
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
 	const cJSON *sz = cJSON_GetObjectItemCaseSensitive(m, "size");
-	static char pad[65536];
 	herd_id dest;
-	char out[160];
+	char out[160], *pad;
 	int i = 0, rv, count = cJSON_IsNumber(n) ? n->valueint : 1;
-	size_t size = cJSON_IsNumber(sz) ? (size_t)sz->valueint : 64;
+	size_t size = cJSON_IsNumber(sz) ? (size_t)sz->valuedouble : 64;
 
-	memset(pad, 'x', sizeof pad);
+	if ((pad = malloc(size > 0 ? size : 1)) == NULL)
+		return HERD_ENOMEM;
+	memset(pad, 'x', size);
 	rv = herd_whereis(self, cJSON_IsString(to) ? to->valuestring : "",
 	    &dest);
 	for (; rv == 0 && i < count; i++)
-		if ((rv = herd_cast(self, dest, pad, size < sizeof pad ? size :
-		    sizeof pad)) != 0)
+		if ((rv = herd_cast(self, dest, pad, size)) != 0)
 			break;
+	free(pad);
 	snprintf(out, sizeof out, "{\"sent\":%d,\"rv\":\"%s\"}", i,
 	    herd_strerror(rv));
 	return herd_reply(self, ref, out, strlen(out));
