@@ -7,9 +7,9 @@ CC ?= cc
 PREFIX ?= /usr/local
 SAN ?=
 
-PUBLIC := all test asan-test run check bench bench-quick
+PUBLIC := all test asan-test run check bench bench-quick fuzz
 
-.PHONY: $(PUBLIC) deps clean build-all build-tests run-tests fmt
+.PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt
 
 all: deps
 	@$(MAKE) --no-print-directory build-all
@@ -28,6 +28,14 @@ run: all
 
 deps:
 	@./scripts/deps.sh
+
+# libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each; make test runs them
+# for a few seconds. Built with clang into $(B)/fuzz.
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	@$(MAKE) --no-print-directory build-fuzz
+	./scripts/fuzz.sh $(B) $(FUZZ_SECONDS)
 
 # Benchmarks side by side with supervisord, s6, runit and pm2 (bench/,
 # docs/performance.md). Not part of make test. bench/run.sh installs the
@@ -115,7 +123,20 @@ EXAMPLES_BIN := $(patsubst examples/actors/%.c,$(B)/examples/%,\
 
 build-all: $(HERDD) $(HERDCTL) $(LIBHERD) $(EXAMPLES_BIN)
 
-build-tests: build-all $(TOOLS) $(TESTS)
+build-tests: build-all $(TOOLS) $(TESTS) build-fuzz
+
+# ---- fuzz targets: clang's libFuzzer with ASan and UBSan, whatever CC is ----
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined $(WARN) -Iworker $(PKG_CFLAGS)
+FUZZ := $(B)/fuzz/fuzz_wire
+
+build-fuzz: $(FUZZ)
+
+$(B)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c worker/actor-wire.c worker/herdi.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_wire.c \
+	    worker/actor-wire.c
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -184,6 +205,9 @@ run-tests:
 	if scripts/herdctl-doc.sh $(B)/herdctl | diff -u docs/herdctl.md -; \
 	then pass=$$((pass+1)); else fail=$$((fail+1)); \
 	echo "FAILED: docs/herdctl.md (regenerate: scripts/herdctl-doc.sh > docs/herdctl.md)"; fi; \
+	echo "== fuzz targets, 3 s each (scripts/fuzz.sh; longer: make fuzz)"; \
+	if scripts/fuzz.sh $(B) 3; then pass=$$((pass+1)); \
+	else fail=$$((fail+1)); echo "FAILED: scripts/fuzz.sh"; fi; \
 	echo "== make install into a temp DESTDIR (scripts/install-check.sh)"; \
 	if CC="$(CC)" HERD_SAN=$(SAN) scripts/install-check.sh $(B); \
 	then pass=$$((pass+1)); else fail=$$((fail+1)); \

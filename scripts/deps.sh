@@ -16,6 +16,10 @@ command -v nngcat >/dev/null 2>&1 || need="$need nng-utils"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v man >/dev/null 2>&1 || need="$need man-db"
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
+# the fuzz targets (tests/fuzz/, run by make test): clang and its libFuzzer
+command -v clang >/dev/null 2>&1 || need="$need clang"
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+    >/dev/null 2>&1 || need="$need libclang-rt-14-dev"
 if [ "${HERD_DEPS_EXTRA:-}" != "" ]; then
 	for p in $HERD_DEPS_EXTRA; do
 		dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"

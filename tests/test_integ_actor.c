@@ -1004,6 +1004,55 @@ test_integ_actor_mailbox_bounds(void **state)
 	assert_int_equal(ht_pid(h, "a"), a);
 }
 
+/* Actor a's raw op: sends the bytes HEX to b's mailbox as one message. */
+static void
+raw_to_b(struct ht *h, const char *hex)
+{
+	char req[512];
+	cJSON *r;
+
+	snprintf(req, sizeof req, "{'name':'a','msg':{'op':'raw','to':'b',"
+	    "'hex':'%s'}}", hex);
+	r = cJSON_GetObjectItem(ht_result(h, "call", req), "reply");
+	assert_string_equal(cJSON_GetObjectItem(r, "rv")->valuestring,
+	    "Hunky dory");
+}
+
+/*
+ * Malformed, truncated and oversized batches on an actor's mailbox (from a
+ * process of the node: others are refused at the connection): the actor
+ * drops each, says so on its stderr with the sender's pid and a count,
+ * and goes on: a good batch after them on the same connection is handled
+ * and it answers calls, same pid.
+ */
+static void
+test_integ_actor_malformed_mail(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", ""));
+	pid_t a = ht_pid(h, "a"), b = ht_pid(h, "b");
+	const char *out, *err;
+	char want[128], path[400];
+
+	/* not a batch; a record longer than the batch; a length past 1 MiB;
+	 * an unknown kind; then a good cast of "x" */
+	raw_to_b(h, "6e6f7065");
+	raw_to_b(h, "68726401" "64000000" "01000000" "0000000000000000"
+	    "0000000000000000" "6162636465");
+	raw_to_b(h, "68726401" "ffffff7f" "01000000" "0000000000000000"
+	    "0000000000000000");
+	raw_to_b(h, "68726401" "01000000" "09000000" "0000000000000000"
+	    "0000000000000000" "78");
+	raw_to_b(h, "68726401" "01000000" "01000000" "0100000039300000"
+	    "0000000000000000" "78");
+	wait_inspect(h, "b", "casts: 1\n");
+	snprintf(path, sizeof path, "%s/b.stderr.log", h->log);
+	snprintf(want, sizeof want, "herd: b: dropped a malformed message of "
+	    "4 bytes from pid %d (1 so far)\n", (int)a);
+	assert_non_null(ht_wait_file(h, path, want, HT_T));
+	HT_CTL(h, 0, &out, &err, "call", "b", "{\"op\":\"echo\"}");
+	assert_int_equal(ht_pid(h, "b"), b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1028,6 +1077,7 @@ main(void)
 		T(test_integ_actor_readiness),
 		T(test_integ_actor_spawn_by_name),
 		T(test_integ_actor_mailbox_bounds),
+		T(test_integ_actor_malformed_mail),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);
