@@ -16,6 +16,9 @@ herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r $D/run call counter '{"op":"incr","by":2}'   # an actor
   $B/herdctl -r $D/run call pair/worker '{"op":"crash"}'     # its link takes pair/buddy along
   $B/herdctl -r $D/run inspect pair/watcher                 # ... and its monitor saw it
+  $B/herdctl -r $D/run call kv/store '{"op":"put","k":"a","v":1}'  # answered once on disk
+  $B/herdctl -r $D/run call kv/store '{"op":"get","k":"a"}'
+  $B/herdctl -r $D/run call ping '{"op":"run","n":10000}' --timeout 60s  # round trips
   $B/herdctl -r $D/run shutdown
 Logs are in $D/log. Ctrl-C stops everything.
 MSG

@@ -1053,6 +1053,52 @@ test_integ_actor_malformed_mail(void **state)
 	assert_int_equal(ht_pid(h, "b"), b);
 }
 
+/*
+ * The kv example (examples/actors/kv.c): a put is answered once the
+ * writer has it on disk (a deferred reply); while the writer is frozen
+ * the put waits and times out, and the store still answers gets at once;
+ * the data survives a restart of the pair (one_for_all).
+ */
+static void
+test_integ_actor_kv_example(void **state)
+{
+	struct ht *h = boot(state, "{'name':'kv','type':'supervisor',"
+	    "'strategy':'one_for_all','intensity':10,'children':["
+	    "{'name':'writer','type':'actor','command':['@EXAMPLES@/kv',"
+	    "'writer','@TMP@/kv.data']},{'name':'store','type':'actor',"
+	    "'command':['@EXAMPLES@/kv','store','@TMP@/kv.data',"
+	    "'kv/writer']}]}");
+	const char *out, *err;
+
+	HT_CTL(h, 0, &out, &err, "call", "kv/store",
+	    "{\"op\":\"put\",\"k\":\"a\",\"v\":1}");
+	assert_string_equal(out, "{\"ok\":true}\n");
+	assert_string_equal(ht_read_file(h, ht_path(h, "kv.data")),
+	    "{\"k\":\"a\",\"v\":1}\n");
+	/* the writer frozen: the put's reply waits for it */
+	HT_CTL(h, 0, &out, &err, "signal", "kv/writer", "STOP");
+	HT_CTL(h, 1, &out, &err, "call", "kv/store",
+	    "{\"op\":\"put\",\"k\":\"b\",\"v\":[2]}", "--timeout",
+	    "300ms");
+	HT_CONTAINS(err, "did not reply within 300 ms");
+	HT_CTL(h, 0, &out, &err, "call", "kv/store",
+	    "{\"op\":\"get\",\"k\":\"a\"}");
+	assert_string_equal(out, "{\"v\":1}\n");
+	HT_CTL(h, 0, &out, &err, "inspect", "kv/store");
+	HT_CONTAINS(out, "waiting_puts: 1\n");
+	HT_CTL(h, 0, &out, &err, "signal", "kv/writer", "CONT");
+	wait_inspect(h, "kv/store", "waiting_puts: 0\n");
+	/* restarted, the store has what reached the disk */
+	kill_restarted(h, "kv/store");
+	HT_CTL(h, 0, &out, &err, "call", "kv/store",
+	    "{\"op\":\"get\",\"k\":\"b\"}");
+	assert_string_equal(out, "{\"v\":[2]}\n");
+	HT_CTL(h, 0, &out, &err, "inspect", "kv/store");
+	HT_CONTAINS(out, "keys: 2\n");
+	HT_CTL(h, 1, &out, &err, "call", "kv/store", "{\"op\":\"nope\"}");
+	HT_CONTAINS(err, "expected {\"op\":\"get\"");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1078,6 +1124,7 @@ main(void)
 		T(test_integ_actor_spawn_by_name),
 		T(test_integ_actor_mailbox_bounds),
 		T(test_integ_actor_malformed_mail),
+		T(test_integ_actor_kv_example),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);
