@@ -90,12 +90,20 @@ CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# herdd: the core at the top of supervisord/, and one folder per layer
+# (docs/architecture.md): engine/ (OTP's rules on the tree, no I/O),
+# process/ (processes, files, reload), sockets/ (listeners: guard,
+# admission, the event stream), control/ (the control plane),
+# node/ (the actor registry).
+SUP_DIRS := supervisord supervisord/engine supervisord/process \
+	supervisord/sockets supervisord/control supervisord/node
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
-	-Iipc -Iconf -Isupervisord -MMD -MP
+	-Iipc -Iconf $(addprefix -I,$(SUP_DIRS)) -MMD -MP
 
 CONF_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard conf/*.c))
 IPC_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard ipc/*.c))
-SUP_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out supervisord/main.c,$(wildcard supervisord/*.c)))
+SUP_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out supervisord/main.c,\
+	$(foreach d,$(SUP_DIRS),$(wildcard $(d)/*.c))))
 CTL_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out ctl/main.c,$(wildcard ctl/*.c)))
 LIB_OBJ := $(CONF_OBJ) $(IPC_OBJ) $(SUP_OBJ)
 

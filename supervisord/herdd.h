@@ -289,6 +289,19 @@ struct node;
 struct actor;
 struct sdnotify;
 
+/*
+ * Who hears of lifecycle events besides the event stream (observe.c): the
+ * control socket's waiting replies, a reload's end, the actor registry.
+ * Registered at start (main.c) and told in order by the driver, which
+ * names none of them, so that they may call it without a circle. Beside
+ * the published topics they get two of the driver's own: "child.reaped"
+ * (a process ended; REASON its exit reason) and "child.released" (a node
+ * goes; REASON NULL).
+ */
+typedef void (*herdd_observer)(void *arg, const char *topic,
+    struct child *c, const char *reason);
+#define HERDD_OBSERVERS 4
+
 /* The daemon: one of these, made in main. */
 struct herdd {
 	struct event_base *base;
@@ -333,7 +346,17 @@ struct herdd {
 	int exit_code;
 	char exit_why[512];
 	int finished;
+	struct {
+		herdd_observer fn;
+		void *arg;
+	} observers[HERDD_OBSERVERS];
+	size_t nobservers;
 };
+
+/* observe.c: adds FN (with ARG) to those told of events; tells them. */
+void herdd_observe(struct herdd *h, herdd_observer fn, void *arg);
+void herdd_tell(struct herdd *h, const char *topic, struct child *c,
+    const char *reason);
 
 extern const struct engine_ops driver_ops;
 
@@ -358,21 +381,24 @@ void driver_respec(struct child *c);
 int reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len);
 /* SIGHUP: reload the file, logging errors instead of replying. */
 void reload_signal(struct herdd *h);
-/* Frees the previous config once nothing uses it (on config.reloaded). */
-void reload_done(struct herdd *h);
+/* An observer (ARG: the herdd): at config.reloaded, frees the previous
+ * config once nothing uses it. */
+void reload_observe(void *arg, const char *topic, struct child *c,
+    const char *reason);
 
 /* ---- control.c: the control socket ---- */
 
 /* Listens on ipc://<run_dir>/control.sock. NULL with cause on failure. */
 struct control *control_create(struct herdd *h, char *cause, size_t len);
 void control_destroy(struct control *ctl);
-/* Lets waiting requests (start/stop/restart) see lifecycle events. */
 /* Socket files are 0660 in control.group (-1: herdd's own group): the
  * group may send read-only ops. */
 #define CONTROL_SOCKET_MODE 0660
 long control_socket_gid(const struct herdd *h);
-void control_on_event(struct control *ctl, const char *topic,
-    struct child *c, const char *reason);
+/* An observer (ARG: the control): waiting requests (start, stop, reload)
+ * see lifecycle events. */
+void control_on_event(void *arg, const char *topic, struct child *c,
+    const char *reason);
 
 /* ---- child-env.c: what a child's process is given ---- */
 

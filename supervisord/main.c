@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "herdd.h"
 #include "lock.h"
+#include "mailbox.h"
 #include "log.h"
 #include "node.h"
 #include "output.h"
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 	if ((h.actors_dirfd = safedir_sub(h.run_dirfd, "actors", 0711, cause,
 	    sizeof cause)) == -1)
 		fatalx("run_dir %s: %s", h.conf->run_dir, cause);
-	node_mailbox_sweep(&h);
+	mailbox_sweep(&h);
 	raise_nofile(&h);
 
 	h.base = event_base_new();
@@ -271,6 +272,9 @@ main(int argc, char **argv)
 	h.control = control_create(&h, cause, sizeof cause);
 	if (h.control == NULL)
 		fatalx("%s", cause);
+	herdd_observe(&h, control_on_event, h.control);
+	herdd_observe(&h, reload_observe, &h);
+	herdd_observe(&h, node_observe, h.node);
 
 	log_info("herdd %s starting (pid %d, config %s, run_dir %s)",
 	    HERD_VERSION, (int)getpid(), path, h.conf->run_dir);
@@ -286,6 +290,7 @@ main(int argc, char **argv)
 		log_warnx("exiting: %s", h.exit_why);
 	else
 		log_info("exiting: %s", h.exit_why);
+	h.nobservers = 0; /* they go now; the tree's release tells nobody */
 	node_destroy(h.node);
 	h.node = NULL;
 	control_destroy(h.control);

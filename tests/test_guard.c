@@ -1,5 +1,5 @@
 /*
- * The listener guard (supervisord/guard.c) on a real nng listener in this
+ * The listener guard (supervisord/sockets/guard.c) on a real nng listener in this
  * process: a wedge made with real connect-and-close (nng bug #1518) is
  * repaired, and a re-creation that fails is tried again until it listens.
  * The failure is the one thing faked: nng_listener_start is wrapped

@@ -19,7 +19,7 @@
 #include "events.h"
 #include "herdd.h"
 #include "log.h"
-#include "node.h"
+#include "mailbox.h"
 #include "output.h"
 #include "pidmap.h"
 #include "ready.h"
@@ -427,7 +427,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	if (spec->actor) {
 		/* where libherd says hello, the name it is registered as, its
 		 * incarnation and its mailbox */
-		if (node_mailbox_prepare(h, c, user.set ? user.uid : geteuid(),
+		if (mailbox_prepare(h, c, user.set ? user.uid : geteuid(),
 		    has_gid ? user.gid : getegid(), &inc_env, &mailbox_env,
 		    cause, len) == -1) {
 			rc = -1;
@@ -553,12 +553,7 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 			cJSON_AddStringToObject(o, "type", "supervisor");
 		events_publish(h->events, topic, o);
 	}
-	if (h->control != NULL)
-		control_on_event(h->control, topic, c, reason);
-	if (strcmp(topic, "config.reloaded") == 0) {
-		log_info("config %s reloaded", h->conf->path);
-		reload_done(h);
-	}
+	herdd_tell(h, topic, c, reason);
 	sdnotify_event(h->sd, topic);
 }
 
@@ -592,7 +587,7 @@ op_release(void *ctx, struct child *c)
 
 	if (c->pid > 0)
 		pidmap_del(h->pids, c->pid);
-	node_child_ended(h->node, c, NULL);
+	herdd_tell(h, "child.released", c, NULL);
 	if (d == NULL)
 		return;
 	if (c->pid > 0 && d->pidfd >= 0)
@@ -723,10 +718,10 @@ reap_one(struct herdd *h, pid_t pid)
 		/* calls waiting on it fail now, with its reason (A5) */
 		char reason[64];
 		engine_exit_reason(c, status, reason, sizeof reason);
-		node_child_ended(h->node, c, reason);
+		herdd_tell(h, "child.reaped", c, reason);
 	}
 	if (c->spec != NULL && c->spec->actor)
-		node_mailbox_remove(h, c);
+		mailbox_remove(h, c);
 	d = c->drv;
 	if (d != NULL) {
 		if (d->pidfd < 0)

@@ -219,8 +219,14 @@ reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len)
 }
 
 void
-reload_done(struct herdd *h)
+reload_observe(void *arg, const char *topic, struct child *c,
+    const char *reason)
 {
+	struct herdd *h = arg;
+
+	if (strcmp(topic, "config.reloaded") != 0)
+		return;
+	log_info("config %s reloaded", h->conf->path);
 	conf_free(h->old_conf);
 	h->old_conf = NULL;
 }

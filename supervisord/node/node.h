@@ -23,6 +23,10 @@ void node_destroy(struct node *n);
  * actor, if any, is forgotten, its names released and every call waiting
  * on it fails at once with that reason (ACTORS.md A5). */
 void node_child_ended(struct node *n, struct child *c, const char *reason);
+/* An observer (ARG: the node): child.reaped and child.released end c's
+ * actor (node_child_ended). */
+void node_observe(void *arg, const char *topic, struct child *c,
+    const char *reason);
 
 /* The registered actor named NAME (a path or a registered name); NULL
  * if none. */
@@ -44,17 +48,6 @@ void node_call(struct node *n, struct actor *a, struct request *r,
     const char *kind, cJSON *msg, long timeout_ms);
 /* Every registered actor, for the "actors" op; caller owns. */
 cJSON *node_list(struct node *n);
-
-/* An actor child c about to start: gives it its incarnation and its
- * mailbox directory run_dir/actors/<incarnation>/ (owned by UID:GID, the
- * actor's, 0711); *env_inc and *env_mailbox (caller frees) are its
- * HERD_INCARNATION and HERD_MAILBOX. -1 with cause if it cannot. */
-int node_mailbox_prepare(struct herdd *h, struct child *c, uid_t uid,
-    gid_t gid, char **env_inc, char **env_mailbox, char *cause, size_t len);
-/* c's process ended: its mailbox directory goes. */
-void node_mailbox_remove(struct herdd *h, struct child *c);
-/* At start: removes the mailbox directories a previous herdd left. */
-void node_mailbox_sweep(struct herdd *h);
 
 /* Whether r came over the node socket (its own op table). */
 int node_request(const struct request *r);

@@ -1,4 +1,5 @@
-/* Private to the control socket (control.c) and its ops (op-*.c). */
+/* Private to the control socket (control.c, reply.c, wait.c) and its ops
+ * (op-*.c, the actor registry). */
 #ifndef HERDD_CONTROL_H
 #define HERDD_CONTROL_H
 
@@ -7,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
+#include <event2/util.h>
 #include <nng/nng.h>
 
 struct event;
@@ -50,7 +52,11 @@ struct control {
 
 /* The largest request body herdd reads (control.max_request_bytes as it
  * was at start). */
-size_t control_request_limit(const struct control *ctl);
+static inline size_t
+control_request_limit(const struct control *ctl)
+{
+	return ctl->max_request;
+}
 
 /* One request being handled; valid during the op's call. */
 struct request {
@@ -135,6 +141,13 @@ void reply_err_list(struct request *r, const char *code, const char *msg,
  */
 unsigned long wait_begin(struct request *r, const char *path,
     enum wait_kind kind);
+/* The waiters an event completes get their replies (wait.c). */
+void wait_on_event(struct control *ctl, const char *topic, struct child *c,
+    const char *reason);
+/* Every waiter goes, unanswered (herdd ends). */
+void wait_free_all(struct control *ctl);
+/* reply.c: the socket takes messages again: what waits goes, in order. */
+void reply_send_cb(evutil_socket_t fd, short what, void *arg);
 int wait_pending(struct control *ctl, unsigned long serial);
 void wait_end(struct control *ctl, unsigned long serial, cJSON *result,
     const char *code, const char *msg);
