@@ -1099,6 +1099,79 @@ test_integ_actor_kv_example(void **state)
 	HT_CONTAINS(err, "expected {\"op\":\"get\"");
 }
 
+/*
+ * nng 1.5.2's bug #1518 on an actor's mailbox: a connect and close before
+ * the handshake wedges its listener, which then completes connections but
+ * never hands them over. A sender's first contact (worker/actor-contact.c)
+ * holds its messages until the receiver has the connection: the receiver
+ * sees a knock without it, listens again, the sender dials again, and
+ * every cast arrives, in order; a call from another new sender works too.
+ */
+static void
+test_integ_actor_wedged_mailbox(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", "") "," TA("c",
+	    ""));
+	const char *out, *err, *id;
+	char path[600], want[256];
+	unsigned long long pid, inc;
+	cJSON *b;
+	int i;
+
+	b = actor_entry(h, "b");
+	id = cJSON_GetObjectItem(b, "id")->valuestring;
+	assert_int_equal(sscanf(id, "%llu.%llu", &pid, &inc), 2);
+	snprintf(path, sizeof path, "%s/actors/%llu/m.sock", h->run, inc);
+	/* one wedges it 29 times in 30 (measured); five, every time */
+	for (i = 0; i < 5; i++)
+		ht_connect_close(path);
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
+	    "\"b\",\"n\":5}");
+	assert_string_equal(out, "{\"sent\":5,\"rv\":\"success\"}\n");
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), "cast 1\ncast 2\n"
+	    "cast 3\ncast 4\ncast 5\n", HT_T));
+	snprintf(path, sizeof path, "%s/b.stderr.log", h->log);
+	assert_non_null(ht_wait_file(h, path, "(nng bug #1518): listening "
+	    "again\n", HT_T));
+	HT_CTL(h, 0, &out, &err, "call", "c", ASK("b", "{\"op\":\"echo\","
+	    "\"v\":1}", 5000));
+	HT_CONTAINS(out, "\"reply\":{\"op\":\"echo\",\"v\":1}");
+	/* the first sender's connection goes on */
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
+	    "\"b\",\"n\":1}");
+	snprintf(want, sizeof want, "cast 5\ncast 1\n");
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), want, HT_T));
+	assert_int_equal((int)ht_num(b, "pid"), ht_pid(h, "b"));
+}
+
+/* kill -9 of herdd: every actor dies with it, an idle one, one stuck in a
+ * callback and a spawned instance of an actor type alike (no orphans). */
+static void
+test_integ_actor_herdd_killed_actors_die(void **state)
+{
+	static const char *const paths[] = { "a", "b", "t/x" };
+	struct ht *h = boot(state, TA("a", "") "," TA("b", "") ","
+	    "{'name':'t','type':'supervisor','strategy':'simple_one_for_one',"
+	    "'children':[{'name':'c','type':'actor','command':['@ACTOR@',"
+	    "'@TMP@/t.log']}]}");
+	const char *out, *err;
+	int fds[3], i;
+
+	HT_CTL(h, 0, &out, &err, "spawn", "t", "--name", "x");
+	HT_CTL(h, 0, &out, &err, "cast", "b", "{\"op\":\"stall\"}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), "stall\n", HT_T));
+	for (i = 0; i < 3; i++) {
+		fds[i] = ht_pidfd(ht_pid(h, paths[i]));
+		assert_true(fds[i] != -1);
+	}
+	ht_kill_herdd(h);
+	for (i = 0; i < 3; i++) {
+		if (!ht_wait_pidfd(fds[i], HT_T))
+			fail_msg("%s outlived herdd", paths[i]);
+		close(fds[i]);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1125,6 +1198,8 @@ main(void)
 		T(test_integ_actor_mailbox_bounds),
 		T(test_integ_actor_malformed_mail),
 		T(test_integ_actor_kv_example),
+		T(test_integ_actor_wedged_mailbox),
+		T(test_integ_actor_herdd_killed_actors_die),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -12,6 +12,7 @@
  * keeps, in order, whatever else arrives for after the callback.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -55,26 +56,38 @@ node_process(pid_t pid)
 }
 
 /* nng's pipe callback (its thread): a connection to the mailbox from a
- * process outside the node is closed before it can send. */
+ * process outside the node is closed before it can send; the pid of one
+ * admitted goes to the loop, which counts each sender's connections
+ * (first contact, actor-contact.c). */
+static int listen_mailbox(struct herdi_mail *m);
+
 static void
 admit_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
+	struct herdi_mail *m = arg;
 	uint64_t pid;
+	uint32_t v;
 
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
-	    !node_process((pid_t)pid))
+	    !node_process((pid_t)pid)) {
 		nng_pipe_close(p);
+		return;
+	}
+	v = (uint32_t)pid;
+	if (write(m->admit_fd[1], &v, sizeof v) == -1) {
+		/* full: the sender's welcome then waits for a dial again */
+	}
 }
 
 int
 herdi_mail_open(herd_actor *self, const char *url)
 {
 	struct herdi_mail *m = &self->mail;
-	nng_listener l;
 	int rv;
 
 	memset(m, 0, sizeof *m);
 	m->wake_fd = -1;
+	m->admit_fd[0] = m->admit_fd[1] = -1;
 	snprintf(m->url, sizeof m->url, "%s", url);
 	/* the mailboxes' directory: peers' urls are made from their ids */
 	snprintf(m->dir, sizeof m->dir, "%s", url);
@@ -84,26 +97,66 @@ herdi_mail_open(herd_actor *self, const char *url)
 			return HERD_EBADENV;
 		cut[strlen("/actors/")] = '\0';
 	}
-	if ((m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+	if ((m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    pipe2(m->admit_fd, O_NONBLOCK | O_CLOEXEC) == -1)
 		return HERD_ESYSTEM;
 	if (nng_pull0_open(&m->pull) != 0)
 		return HERD_ENOMEM;
 	m->open = 1;
 	nng_socket_set_size(m->pull, NNG_OPT_RECVMAXSZ, OUT_MAX + 4096);
 	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, 64);
-	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, NULL);
-	if ((rv = nng_listener_create(&l, m->pull, url)) != 0 ||
-	    (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0666)) !=
-	    0 || (rv = nng_listener_start(l, 0)) != 0 ||
+	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, m);
+	if ((rv = listen_mailbox(m)) != 0 ||
 	    (rv = nng_socket_get_int(m->pull, NNG_OPT_RECVFD, &m->recv_fd)) !=
 	    0)
 		return HERD_ENOLISTENER;
 	return 0;
 }
 
+/* Listens on the mailbox's url, its file open to the node's processes
+ * (admit_cb chooses among them). */
+static int
+listen_mailbox(struct herdi_mail *m)
+{
+	int rv;
+
+	if ((rv = nng_listener_create(&m->listener, m->pull, m->url)) != 0 ||
+	    (rv = nng_listener_set_int(m->listener, NNG_OPT_IPC_PERMISSIONS,
+	    0666)) != 0 || (rv = nng_listener_start(m->listener, 0)) != 0)
+		return rv;
+	return 0;
+}
+
+#define RELISTEN_MAX 64
+
+/*
+ * nng 1.5.2 stops handing over connections once a peer closed one during
+ * the handshake (bug #1518); the connections it has keep working. So the
+ * wedged listener stays (closing it would close them, and unlink the
+ * path), its file is renamed away and unlinked, and a new listener takes
+ * the path. Each costs a listening fd: past RELISTEN_MAX the actor ends.
+ */
+int
+herdi_mail_relisten(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	const char *path = m->url + strlen("ipc://");
+	char old[sizeof m->url + 32];
+
+	if (m->relistens >= RELISTEN_MAX)
+		return HERD_ENOLISTENER;
+	snprintf(old, sizeof old, "%s.%u.wedged", path, ++m->relistens);
+	if (rename(path, old) == -1)
+		return HERD_ESYSTEM;
+	unlink(old);
+	return listen_mailbox(m) == 0 ? 0 : HERD_ENOLISTENER;
+}
+
 static void
 peer_free(struct herdi_peer *p)
 {
+	if (p->welcome_ev != NULL)
+		event_free(p->welcome_ev);
 	if (p->ev != NULL)
 		event_free(p->ev);
 	if (p->open)
@@ -137,6 +190,11 @@ herdi_mail_close(herd_actor *self)
 		nng_close(m->pull);
 	if (m->wake_fd != -1)
 		close(m->wake_fd);
+	if (m->admit_fd[0] != -1) {
+		close(m->admit_fd[0]);
+		close(m->admit_fd[1]);
+	}
+	m->admit_fd[0] = m->admit_fd[1] = -1;
 	m->open = 0;
 }
 
@@ -148,6 +206,9 @@ gone_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	struct herdi_peer *p = arg;
 	uint64_t one = 1;
 
+	if ((uint32_t)nng_socket_id(nng_pipe_socket(pipe)) !=
+	    atomic_load(&p->sock_id))
+		return; /* a socket replaced by herdi_peer_redial */
 	atomic_store(&p->gone, 1);
 	if (write(p->wake_fd, &one, sizeof one) == -1) {
 		/* a full counter: the loop knows already */
@@ -165,6 +226,33 @@ writable_cb(evutil_socket_t fd, short what, void *arg)
 	flush_peer(p->self, p);
 }
 
+/* Opens p's push socket and dials the receiver's mailbox; -1 when it
+ * cannot (a missing socket is an ended actor; a present one answers at
+ * once). */
+static int
+peer_dial(herd_actor *self, struct herdi_peer *p)
+{
+	char url[4500];
+	int fd;
+
+	snprintf(url, sizeof url, "%s%llu/m.sock", self->mail.dir,
+	    (unsigned long long)(p->id & 0xffffffffu));
+	if (nng_push0_open(&p->sock) != 0)
+		return -1;
+	p->open = 1;
+	atomic_store(&p->sock_id, (uint32_t)nng_socket_id(p->sock));
+	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, 16);
+	nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, 0);
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, gone_cb, p);
+	if (nng_dial(p->sock, url, NULL, 0) != 0)
+		return -1;
+	p->dials++;
+	if (nng_socket_get_int(p->sock, NNG_OPT_SENDFD, &fd) == 0 &&
+	    self->base != NULL)
+		p->ev = event_new(self->base, fd, EV_READ, writable_cb, p);
+	return 0;
+}
+
 /* The connection to actor ID: made on first use (a dial that fails means
  * the actor is gone: its messages are dropped, A1). */
 static struct herdi_peer *
@@ -172,8 +260,6 @@ peer_get(herd_actor *self, uint64_t id)
 {
 	struct herdi_mail *m = &self->mail;
 	struct herdi_peer *p;
-	char url[4500];
-	int fd;
 
 	for (p = m->peers; p != NULL; p = p->next)
 		if (p->id == id)
@@ -185,25 +271,36 @@ peer_get(herd_actor *self, uint64_t id)
 	p->wake_fd = m->wake_fd;
 	p->next = m->peers;
 	m->peers = p;
-	snprintf(url, sizeof url, "%s%llu/m.sock", m->dir,
-	    (unsigned long long)(id & 0xffffffffu));
-	if (nng_push0_open(&p->sock) != 0) {
+	if (peer_dial(self, p) == -1)
 		p->dead = 1;
-		return p;
-	}
-	p->open = 1;
-	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, 16);
-	nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, 0);
-	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, gone_cb, p);
-	/* a missing socket is an ended actor; a present one answers at once */
-	if (nng_dial(p->sock, url, NULL, 0) != 0) {
-		p->dead = 1;
-		return p;
-	}
-	if (nng_socket_get_int(p->sock, NNG_OPT_SENDFD, &fd) == 0 &&
-	    self->base != NULL)
-		p->ev = event_new(self->base, fd, EV_READ, writable_cb, p);
+	else
+		herdi_contact_start(self, p);
 	return p;
+}
+
+int
+herdi_peer_redial(herd_actor *self, struct herdi_peer *p)
+{
+	if (p->ev != NULL)
+		event_free(p->ev);
+	p->ev = NULL;
+	/* before the close: its gone_cb then sees another socket's id */
+	atomic_store(&p->sock_id, 0);
+	if (p->open)
+		nng_close(p->sock);
+	p->open = 0;
+	p->welcomed = 0;
+	if (peer_dial(self, p) == -1) {
+		p->dead = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+herdi_peer_flush(herd_actor *self, struct herdi_peer *p)
+{
+	flush_peer(self, p);
 }
 
 /* Sends what is queued for p; on a full queue keeps it and waits until
@@ -213,7 +310,9 @@ flush_peer(herd_actor *self, struct herdi_peer *p)
 {
 	int rv;
 
-	if (p->msg == NULL || p->dead)
+	/* before the receiver says it has this connection, nothing goes:
+	 * a wedged listener would lose it (actor-contact.c) */
+	if (p->msg == NULL || p->dead || !p->welcomed)
 		return;
 	rv = nng_sendmsg(p->sock, p->msg, NNG_FLAG_NONBLOCK);
 	if (rv == 0) {
@@ -512,7 +611,7 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 	struct waiting w, *outer;
 	struct herdi_peer *p = NULL;
 	int64_t deadline;
-	struct pollfd pf[2];
+	struct pollfd pf[4];
 	nng_msg *msg;
 	uint64_t n;
 	int rv;
@@ -537,9 +636,13 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : CALL_TIMEOUT_MS);
 	outer = waiting;
 	waiting = &w;
+	/* system messages and first contact go on meanwhile (herdd's, and
+	 * other senders' knocks: actor-contact.c) */
+	herdi_node_during_call(self);
 	while (!w.done) {
 		int64_t left = deadline - now_ms();
-		if (atomic_load(&p->gone)) {
+		herdi_contact_check(self, p);
+		if (p->dead || atomic_load(&p->gone)) {
 			ask_reason(self, to.v);
 			rv = HERD_ENOPROC;
 			break;
@@ -548,11 +651,20 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 			rv = HERD_ETIMEDOUT;
 			break;
 		}
+		if (!p->welcomed && left > 100)
+			left = 100; /* to check the welcome's deadline */
 		pf[0].fd = m->recv_fd;
 		pf[1].fd = m->wake_fd;
-		pf[0].events = pf[1].events = POLLIN;
-		if (poll(pf, 2, (int)left) <= 0)
+		pf[2].fd = self->node.recv_fd;
+		pf[3].fd = m->admit_fd[0];
+		pf[0].events = pf[1].events = pf[2].events = pf[3].events =
+		    POLLIN;
+		if (poll(pf, 4, (int)left) <= 0)
 			continue;
+		if (pf[2].revents & POLLIN)
+			herdi_node_during_call(self);
+		if (pf[3].revents & POLLIN)
+			herdi_contact_admitted(self);
 		if (pf[1].revents & POLLIN)
 			while (read(m->wake_fd, &n, sizeof n) > 0)
 				;

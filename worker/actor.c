@@ -297,6 +297,8 @@ is(const cJSON *m, const char *t)
 	if (strcmp(t, "forget") == 0)
 		return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m,
 		    "name"));
+	if (strcmp(t, "knock") == 0 || strcmp(t, "welcome") == 0)
+		return 1; /* actor-contact.c checks their fields */
 	return strcmp(t, "cast") == 0 || strcmp(t, "exit") == 0 ||
 	    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "ref"));
 }
@@ -314,6 +316,10 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 			return;
 		if (is(m, "ping"))
 			do_ping(self, m);
+		else if (is(m, "knock"))
+			herdi_contact_knock(self, m);
+		else if (is(m, "welcome"))
+			herdi_contact_welcome(self, m);
 		else if (is(m, "inspect"))
 			do_inspect(self, m);
 		else if (is(m, "exit"))
@@ -340,8 +346,8 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 static void
 kick_early(herd_actor *self)
 {
-	if (self->node.early != NULL && self->node_ev != NULL &&
-	    self->reason == NULL)
+	if ((self->node.early != NULL || self->sys_later != NULL) &&
+	    self->node_ev != NULL && self->reason == NULL)
 		event_active(self->node_ev, EV_READ, 0);
 }
 
@@ -350,10 +356,58 @@ poll_again(herd_actor *self)
 {
 	if ((self->poll_id = herdi_node_send(&self->node, "poll", NULL)) == 0)
 		herd_exit(self, "noconnection");
+	else
+		self->poll_out = 1;
+}
+
+/*
+ * In herd_call's wait (actor-mail.c): the node socket is read so that
+ * first contact goes on (knock, welcome) and liveness checks are answered
+ * (the actor waits with a deadline, it is not stuck); the poll's other
+ * system messages are kept, in order, for after the callback.
+ */
+void
+herdi_node_during_call(herd_actor *self)
+{
+	const cJSON *msgs;
+	cJSON *j, *m, *next;
+	uint32_t id;
+
+	/* the poll that brought the callback's message was answered */
+	if (!self->poll_out && self->registered && self->reason == NULL)
+		poll_again(self);
+	while ((j = herdi_node_next(&self->node, 0, &id)) != NULL) {
+		if (self->poll_out && id == self->poll_id) {
+			self->poll_out = 0;
+			msgs = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(j, "result"),
+			    "msgs");
+			for (m = msgs != NULL ? msgs->child : NULL; m != NULL;
+			    m = next) {
+				next = m->next;
+				if (is(m, "knock"))
+					herdi_contact_knock(self, m);
+				else if (is(m, "welcome"))
+					herdi_contact_welcome(self, m);
+				else if (is(m, "ping"))
+					do_ping(self, m);
+				else {
+					if (self->sys_later == NULL)
+						self->sys_later =
+						    cJSON_CreateArray();
+					cJSON_AddItemToArray(self->sys_later,
+					    cJSON_DetachItemViaPointer(
+					    (cJSON *)msgs, m));
+				}
+			}
+			poll_again(self);
+		}
+		cJSON_Delete(j);
+	}
 }
 
 /* The node socket has replies: the poll's carries system messages; the
- * others (to reply) need nothing. */
+ * others (to reply) need nothing. What a call kept goes first. */
 static void
 node_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -361,15 +415,24 @@ node_cb(evutil_socket_t fd, short what, void *arg)
 	uint32_t id;
 	cJSON *j;
 
+	if (self->sys_later != NULL) {
+		cJSON *later = self->sys_later;
+		self->sys_later = NULL;
+		handle_batch(self, later);
+		cJSON_Delete(later);
+		herdi_mail_flush(self);
+	}
 	while (self->reason == NULL &&
 	    (j = herdi_node_next(&self->node, 0, &id)) != NULL) {
-		if (id == self->poll_id) {
+		if (self->poll_out && id == self->poll_id) {
 			const cJSON *res = cJSON_GetObjectItemCaseSensitive(j,
 			    "result");
+			self->poll_out = 0;
 			handle_batch(self, cJSON_GetObjectItemCaseSensitive(res,
 			    "msgs"));
 			herdi_mail_flush(self);
-			if (self->reason == NULL)
+			/* a call in a callback may have polled already */
+			if (self->reason == NULL && !self->poll_out)
 				poll_again(self);
 		}
 		cJSON_Delete(j);
@@ -467,6 +530,7 @@ static void
 teardown(herd_actor *self)
 {
 	herdi_timer_free(self); /* before the base they are on */
+	herdi_contact_free(self);
 	if (self->node_ev != NULL)
 		event_free(self->node_ev);
 	if (self->term_ev != NULL)
@@ -480,6 +544,7 @@ teardown(herd_actor *self)
 	herdi_mail_close(self);
 	herdi_link_free(self);
 	cJSON_Delete(self->init_names);
+	cJSON_Delete(self->sys_later);
 	herdi_node_close(&self->node);
 	while (self->incalls != NULL) {
 		struct herdi_incall *c = self->incalls;
@@ -527,6 +592,7 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 		teardown(&self);
 		return HERD_ENOMEM;
 	}
+	herdi_contact_events(&self);
 	self.term_ev = evsignal_new(self.base, SIGTERM, term_cb, &self);
 	self.int_ev = evsignal_new(self.base, SIGINT, term_cb, &self);
 	event_add(self.term_ev, NULL);
@@ -543,6 +609,7 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 		teardown(&self);
 		return rv;
 	}
+	herdi_contact_after_hello(&self);
 	self.node_ev = event_new(self.base, self.node.recv_fd,
 	    EV_READ | EV_PERSIST, node_cb, &self);
 	event_add(self.node_ev, NULL);

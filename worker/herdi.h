@@ -94,6 +94,14 @@ struct herdi_peer {
 	nng_msg *msg;         /* the batch being filled, or NULL */
 	size_t queued;
 	struct event *ev;     /* the socket takes messages again */
+	/* first contact (actor-contact.c): nothing goes until the receiver
+	 * says it has this connection */
+	_Atomic uint32_t sock_id; /* gone_cb ignores a replaced socket's */
+	unsigned dials;       /* connections made, this one included */
+	int welcomed;         /* the receiver has connection number dials */
+	int knock_due;        /* to knock once this actor has said hello */
+	struct event *welcome_ev; /* no welcome in time: dial again */
+	int64_t knocked_ms;   /* when the last knock went (monotonic) */
 };
 
 /* A record kept for after the current callback (herd_call's wait). */
@@ -109,8 +117,18 @@ struct herdi_name {
 	char name[];
 };
 
+/* A knock whose connection this actor has not seen yet. */
+struct herdi_knock {
+	struct herdi_knock *next;
+	uint64_t from;
+	unsigned n;
+};
+
+#define HERDI_SEEN_MAX 1024 /* senders' pids whose connections are counted */
+
 struct herdi_mail {
 	nng_socket pull;
+	nng_listener listener;
 	int open;
 	int recv_fd;          /* readable when a batch waits */
 	int wake_fd;          /* an eventfd: a receiver's connection closed */
@@ -122,6 +140,18 @@ struct herdi_mail {
 	uint64_t next_ref;
 	uint64_t malformed;
 	long warned_at;
+	/* the receiver's side of first contact (actor-contact.c) */
+	int admit_fd[2];      /* admit_cb writes each admitted pid */
+	struct {
+		uint32_t pid;
+		unsigned adds;    /* its connections admitted, not yet
+		                     claimed by a knock */
+	} seen[HERDI_SEEN_MAX];
+	size_t nseen, seen_next;
+	struct herdi_knock *knocks;
+	size_t nknocks;
+	struct event *admit_ev, *relisten_ev;
+	unsigned relistens;
 };
 
 /* A call this actor was sent, until it replies. */
@@ -155,7 +185,8 @@ struct herd_actor {
 	struct event *node_ev, *mail_ev, *term_ev, *int_ev;
 	struct herdi_node node;
 	struct herdi_mail mail;
-	uint32_t poll_id;          /* the poll herdd holds, 0 if none */
+	uint32_t poll_id;          /* the last poll sent */
+	int poll_out;              /* herdd holds it (not answered yet) */
 	char name[4096];
 	herd_id id;
 	char *reason;              /* set: the actor ends after this callback */
@@ -173,7 +204,39 @@ struct herd_actor {
 	struct herdi_timer *timers;
 	size_t ntimers;
 	herd_ref next_timer;
+	cJSON *sys_later;          /* system messages read during a call */
 };
+
+/* ---- actor-contact.c: first contact, despite nng bug #1518 ---- */
+
+/* A new connection to p: its messages wait until the receiver welcomes
+ * it; the knock goes now (or after hello). */
+void herdi_contact_start(herd_actor *self, struct herdi_peer *p);
+/* Hello answered: the knocks that waited for it go. */
+void herdi_contact_after_hello(herd_actor *self);
+/* System messages "knock" (a sender's connection N) and "welcome". */
+void herdi_contact_knock(herd_actor *self, const cJSON *m);
+void herdi_contact_welcome(herd_actor *self, const cJSON *m);
+/* admit_fd is readable: count the connections admitted. */
+void herdi_contact_admitted(herd_actor *self);
+/* In herd_call's wait: a peer whose welcome is overdue dials again. */
+void herdi_contact_check(herd_actor *self, struct herdi_peer *p);
+/* The loop's events for first contact (after the base exists). */
+void herdi_contact_events(herd_actor *self);
+/* Frees them, and every peer's events, before the base goes. */
+void herdi_contact_free(herd_actor *self);
+/* "PID.INCARNATION" of id V, herdd's spelling. */
+void herdi_id_text(uint64_t v, char buf[32]);
+
+/* actor-mail.c, for first contact: */
+/* Replaces p's socket by a new connection (the old one is closed first:
+ * its end is not the receiver's); 0, or -1 when the receiver is gone. */
+int herdi_peer_redial(herd_actor *self, struct herdi_peer *p);
+/* Sends what is queued for p, if it may send. */
+void herdi_peer_flush(herd_actor *self, struct herdi_peer *p);
+/* The mailbox listens again on a fresh socket file (the wedged listener
+ * is kept for the connections it has); 0 or a HERD_E* code. */
+int herdi_mail_relisten(herd_actor *self);
 
 /* actor-link.c: a "down" or "exit" system message from herdd. */
 void herdi_link_down(herd_actor *self, const struct cJSON *m);
@@ -185,6 +248,9 @@ void herdi_name_forget(herd_actor *self, const char *name);
 void herdi_timer_free(herd_actor *self);
 /* actor.c: what follows any callback (casts sent, node replies seen). */
 void herdi_after_callback(herd_actor *self);
+/* actor.c: herd_call's wait reads the node socket (first contact,
+ * liveness); other system messages wait for after the callback. */
+void herdi_node_during_call(herd_actor *self);
 
 /* A callback's return: an error ends the actor with it (A9). */
 void herdi_check(herd_actor *self, int rv);

@@ -25,6 +25,7 @@ struct actor {
 	uint64_t poll_id;
 	cJSON *queue;         /* system messages it has not fetched */
 	size_t queued;
+	size_t ordinary;      /* of those, casts and calls from control */
 	struct why_wait *why; /* "reason" asked before herdd saw it end */
 	char **names;         /* registered beside its path (A2) */
 	size_t nnames;
@@ -102,6 +103,9 @@ void live_stop(struct actor *a);
 /* Adds "ready", "liveness" (off, ok, checking) to its "actors" entry. */
 void live_describe(const struct actor *a, cJSON *o);
 void op_alive(struct request *r);
+/* node-contact.c: a sender's knock and a receiver's welcome. */
+void op_knock(struct request *r);
+void op_welcome(struct request *r);
 void op_readiness(struct request *r);
 
 #endif

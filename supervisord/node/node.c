@@ -274,7 +274,7 @@ flush(struct node *n, struct actor *a)
 	res = cJSON_CreateObject();
 	cJSON_AddItemToObject(res, "msgs", a->queue);
 	a->queue = cJSON_CreateArray();
-	a->queued = 0;
+	a->queued = a->ordinary = 0;
 	send_reply(n, a->poll, ipc_reply_ok(a->poll_id, res));
 	a->poll = NULL;
 }
@@ -282,6 +282,8 @@ flush(struct node *n, struct actor *a)
 void
 node_deliver(struct node *n, struct actor *a, cJSON *msg)
 {
+	const cJSON *t;
+
 	if (a->queued >= MAX_QUEUED) {
 		/* it does not fetch: never kept without bound */
 		log_warnx("actor %s does not fetch its system messages; one "
@@ -289,6 +291,10 @@ node_deliver(struct node *n, struct actor *a, cJSON *msg)
 		cJSON_Delete(msg);
 		return;
 	}
+	t = cJSON_GetObjectItemCaseSensitive(msg, "t");
+	if (cJSON_IsString(t) && (strcmp(t->valuestring, "cast") == 0 ||
+	    strcmp(t->valuestring, "call") == 0))
+		a->ordinary++;
 	cJSON_AddItemToArray(a->queue, msg);
 	a->queued++;
 	flush(n, a);
@@ -297,11 +303,11 @@ node_deliver(struct node *n, struct actor *a, cJSON *msg)
 int
 node_refuse_full(struct request *r, const struct actor *a)
 {
-	if (a->queued < MAX_QUEUED_ORDINARY)
+	if (a->ordinary < MAX_QUEUED_ORDINARY && a->queued < MAX_QUEUED)
 		return 0;
 	reply_err(r, IPC_E_MAILBOX_FULL, "%s has not fetched the %zu "
 	    "messages herdd holds for it (its bound): nothing was sent",
-	    a->c->path, a->queued);
+	    a->c->path, a->ordinary);
 	return 1;
 }
 
@@ -707,5 +713,7 @@ const struct op op_node_table[] = {
 	{ "exit", 0, op_exit },
 	{ "alive", 0, op_alive },
 	{ "readiness", 0, op_readiness },
+	{ "knock", 0, op_knock },
+	{ "welcome", 0, op_welcome },
 };
 const size_t op_node_count = sizeof op_node_table / sizeof op_node_table[0];

@@ -1,0 +1,81 @@
+/*
+ * First contact between actors (worker/actor-contact.c): herdd carries a
+ * sender's knock to the receiver and the receiver's welcome back, once
+ * per new connection, so that a sender sends nothing into a connection
+ * that nng 1.5.2's wedged listener (bug #1518) took but never handed
+ * over. herdd is the one party both can always reach.
+ */
+#include <string.h>
+
+#include "node-int.h"
+
+static const char *
+arg_str(struct request *r, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(r->req.args, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The system message {"t":T, KEY:ID, "n":N}. */
+static cJSON *
+contact(const char *t, const char *key, const char *id, double n)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "t", t);
+	cJSON_AddStringToObject(m, key, id);
+	cJSON_AddNumberToObject(m, "n", n);
+	return m;
+}
+
+/* Checks args {to, n}; the caller's actor, or NULL (replied). */
+static struct actor *
+contact_args(struct request *r, double *n)
+{
+	struct actor *a = node_actor_of(r);
+	cJSON *jn = cJSON_GetObjectItemCaseSensitive(r->req.args, "n");
+
+	if (a == NULL)
+		return NULL;
+	if (arg_str(r, "to") == NULL || !cJSON_IsNumber(jn)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args must be {\"to\":ID,"
+		    "\"n\":N}");
+		return NULL;
+	}
+	*n = jn->valuedouble;
+	return a;
+}
+
+/* knock {to, n}: the caller made its n-th connection to actor TO. A TO
+ * that is not registered is answered for it: the sender may send (what
+ * it sends to an ended actor is dropped, ACTORS.md A1). */
+void
+op_knock(struct request *r)
+{
+	struct actor *a, *to;
+	double n;
+
+	if ((a = contact_args(r, &n)) == NULL)
+		return;
+	reply_ok(r, NULL);
+	if ((to = node_lookup(a->n, arg_str(r, "to"))) != NULL)
+		node_deliver(a->n, to, contact("knock", "from", a->id, n));
+	else
+		node_deliver(a->n, a, contact("welcome", "id",
+		    arg_str(r, "to"), n));
+}
+
+/* welcome {to, n}: the caller has actor TO's n-th connection. */
+void
+op_welcome(struct request *r)
+{
+	struct actor *a, *to;
+	double n;
+
+	if ((a = contact_args(r, &n)) == NULL)
+		return;
+	reply_ok(r, NULL);
+	if ((to = node_lookup(a->n, arg_str(r, "to"))) != NULL)
+		node_deliver(a->n, to, contact("welcome", "id", a->id, n));
+}

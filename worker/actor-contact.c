@@ -1,0 +1,333 @@
+/*
+ * First contact between two actors, despite nng 1.5.2's bug #1518 (fixed
+ * in 1.6.0): a listener that saw a peer close a connection during the
+ * handshake stops handing connections over, yet its transport still
+ * completes them, so a sender writes into a connection nobody reads
+ * (measured: the sends succeed and nothing arrives). herdd's own guard
+ * hooks accept(), which a library linked into users' programs cannot.
+ * So a sender holds what it has for a new connection until the receiver
+ * says it has that connection:
+ *
+ *   sender -> herdd: knock {to, n}      its n-th connection to the receiver
+ *   herdd -> receiver: {"t":"knock","from","n"}
+ *   receiver: a connection admitted from the sender's pid that no knock
+ *   has claimed yet? Then it is this one:
+ *   receiver -> herdd: welcome {to, n}; herdd -> sender {"t":"welcome","id","n"}
+ *
+ * (A connection a wedged listener took is never admitted, so it is never
+ * claimed; the sender takes a welcome only for its current connection.)
+ *
+ * A receiver that has not seen the connection within KNOCK_WAIT_MS
+ * listens again on a fresh file (herdi_mail_relisten); a sender not
+ * welcomed within WELCOME_WAIT_MS dials again and knocks again, and its
+ * messages, still held, go on the new connection: none is lost. The
+ * timers exist only while a first contact is under way (idle actors never
+ * wake), and herdd is on the path once per connection, never per message.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "herdi.h"
+
+#define KNOCK_WAIT_MS 250
+#define WELCOME_WAIT_MS 1000
+#define KNOCKS_MAX 1024
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+arm(struct event *ev, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (ev != NULL)
+		evtimer_add(ev, &tv);
+}
+
+void
+herdi_id_text(uint64_t v, char buf[32])
+{
+	snprintf(buf, 32, "%llu.%llu", (unsigned long long)(v >> 32),
+	    (unsigned long long)(v & 0xffffffffu));
+}
+
+/* "PID.INCARNATION" back to an id; 0 if it is not one. */
+static uint64_t
+id_parse(const cJSON *s)
+{
+	unsigned long long pid, inc;
+
+	if (!cJSON_IsString(s) || sscanf(s->valuestring, "%llu.%llu", &pid,
+	    &inc) != 2)
+		return 0;
+	return pid << 32 | (inc & 0xffffffffu);
+}
+
+/* ---- the sender's side ---- */
+
+static void
+send_knock(herd_actor *self, struct herdi_peer *p)
+{
+	cJSON *args = cJSON_CreateObject();
+	char id[32];
+
+	herdi_id_text(p->id, id);
+	cJSON_AddStringToObject(args, "to", id);
+	cJSON_AddNumberToObject(args, "n", p->dials);
+	herdi_node_send(&self->node, "knock", args);
+	p->knocked_ms = now_ms();
+	arm(p->welcome_ev, WELCOME_WAIT_MS);
+}
+
+/* Not welcomed in time: this connection may be one a wedged listener
+ * took; dial again (the receiver has listened again by now). */
+static void
+again(herd_actor *self, struct herdi_peer *p)
+{
+	if (herdi_peer_redial(self, p) == 0)
+		send_knock(self, p);
+	else
+		herdi_peer_flush(self, p); /* gone: dropped, A1 */
+}
+
+static void
+welcome_late_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct herdi_peer *p = arg;
+
+	if (!p->welcomed && !p->dead)
+		again(p->self, p);
+}
+
+void
+herdi_contact_start(herd_actor *self, struct herdi_peer *p)
+{
+	if (p->welcome_ev == NULL && self->base != NULL)
+		p->welcome_ev = evtimer_new(self->base, welcome_late_cb, p);
+	if (!self->registered) {
+		p->knock_due = 1; /* node ops wait for hello */
+		return;
+	}
+	send_knock(self, p);
+}
+
+void
+herdi_contact_after_hello(herd_actor *self)
+{
+	struct herdi_peer *p;
+
+	for (p = self->mail.peers; p != NULL; p = p->next)
+		if (p->knock_due && !p->dead) {
+			p->knock_due = 0;
+			send_knock(self, p);
+		}
+}
+
+void
+herdi_contact_check(herd_actor *self, struct herdi_peer *p)
+{
+	if (!p->welcomed && !p->dead && !p->knock_due &&
+	    now_ms() - p->knocked_ms >= WELCOME_WAIT_MS)
+		again(self, p);
+}
+
+void
+herdi_contact_welcome(herd_actor *self, const cJSON *m)
+{
+	uint64_t id = id_parse(cJSON_GetObjectItemCaseSensitive(m, "id"));
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
+	struct herdi_peer *p;
+
+	for (p = self->mail.peers; p != NULL; p = p->next)
+		if (p->id == id)
+			break;
+	/* a welcome for an earlier connection says nothing of this one */
+	if (p == NULL || p->welcomed || !cJSON_IsNumber(n) ||
+	    (unsigned)n->valuedouble != p->dials)
+		return;
+	p->welcomed = 1;
+	if (p->welcome_ev != NULL)
+		evtimer_del(p->welcome_ev);
+	herdi_peer_flush(self, p);
+}
+
+/* ---- the receiver's side ---- */
+
+static unsigned *
+adds_of(struct herdi_mail *m, uint32_t pid, int make)
+{
+	size_t i;
+
+	for (i = 0; i < m->nseen; i++)
+		if (m->seen[i].pid == pid)
+			return &m->seen[i].adds;
+	if (!make)
+		return NULL;
+	if (m->nseen < HERDI_SEEN_MAX)
+		i = m->nseen++;
+	else /* the oldest sender is forgotten: it knocks, is not seen,
+	        and dials again */
+		i = m->seen_next++ % HERDI_SEEN_MAX;
+	m->seen[i].pid = pid;
+	m->seen[i].adds = 0;
+	return &m->seen[i].adds;
+}
+
+static void
+welcome(herd_actor *self, uint64_t to, unsigned n)
+{
+	cJSON *args = cJSON_CreateObject();
+	char id[32];
+
+	herdi_id_text(to, id);
+	cJSON_AddStringToObject(args, "to", id);
+	cJSON_AddNumberToObject(args, "n", n);
+	herdi_node_send(&self->node, "welcome", args);
+}
+
+/* Welcomes each knock whose connection has been admitted. */
+static void
+match(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	struct herdi_knock **kp = &m->knocks, *k;
+	unsigned *adds;
+
+	while ((k = *kp) != NULL) {
+		adds = adds_of(m, (uint32_t)(k->from >> 32), 0);
+		if (adds != NULL && *adds > 0) {
+			--*adds; /* claimed */
+			welcome(self, k->from, k->n);
+			*kp = k->next;
+			free(k);
+			m->nknocks--;
+		} else {
+			kp = &k->next;
+		}
+	}
+	if (m->knocks == NULL && m->relisten_ev != NULL)
+		evtimer_del(m->relisten_ev);
+}
+
+void
+herdi_contact_admitted(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	uint32_t pids[64];
+	ssize_t n, i;
+
+	while ((n = read(m->admit_fd[0], pids, sizeof pids)) > 0)
+		for (i = 0; i < n / (ssize_t)sizeof pids[0]; i++)
+			++*adds_of(m, pids[i], 1);
+	match(self);
+}
+
+void
+herdi_contact_knock(herd_actor *self, const cJSON *m)
+{
+	struct herdi_mail *mb = &self->mail;
+	uint64_t from = id_parse(cJSON_GetObjectItemCaseSensitive(m, "from"));
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
+	struct herdi_knock *k;
+
+	if (from == 0 || !cJSON_IsNumber(n) || mb->nknocks >= KNOCKS_MAX ||
+	    (k = calloc(1, sizeof *k)) == NULL)
+		return; /* unanswered: the sender dials again */
+	k->from = from;
+	k->n = (unsigned)n->valuedouble;
+	k->next = mb->knocks;
+	mb->knocks = k;
+	mb->nknocks++;
+	herdi_contact_admitted(self);
+	if (mb->knocks != NULL && mb->relisten_ev != NULL &&
+	    !evtimer_pending(mb->relisten_ev, NULL))
+		arm(mb->relisten_ev, KNOCK_WAIT_MS);
+}
+
+static void
+forget_knocks(struct herdi_mail *m)
+{
+	struct herdi_knock *k;
+
+	while ((k = m->knocks) != NULL) {
+		m->knocks = k->next;
+		free(k);
+	}
+	m->nknocks = 0;
+}
+
+/* A knock's connection did not come: the listener is wedged. */
+static void
+relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	herd_actor *self = arg;
+	struct herdi_mail *m = &self->mail;
+	int rv;
+
+	herdi_contact_admitted(self);
+	if (m->knocks == NULL)
+		return;
+	fprintf(stderr, "herd: %s: no connection from pid %llu came within "
+	    "%d ms of its knock (nng bug #1518): listening again\n",
+	    self->name, (unsigned long long)(m->knocks->from >> 32),
+	    KNOCK_WAIT_MS);
+	/* the senders dial again and knock again */
+	forget_knocks(m);
+	if ((rv = herdi_mail_relisten(self)) != 0) {
+		fprintf(stderr, "herd: %s: cannot listen again: %s\n",
+		    self->name, herd_strerror(rv));
+		herd_exit(self, "mailbox_wedged");
+	}
+}
+
+static void
+admit_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	herdi_contact_admitted(arg);
+}
+
+void
+herdi_contact_events(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+
+	m->admit_ev = event_new(self->base, m->admit_fd[0], EV_READ |
+	    EV_PERSIST, admit_ready_cb, self);
+	event_add(m->admit_ev, NULL);
+	m->relisten_ev = evtimer_new(self->base, relisten_cb, self);
+}
+
+void
+herdi_contact_free(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	struct herdi_peer *p;
+
+	/* the peers' events too: they are on the base, which goes next */
+	for (p = m->peers; p != NULL; p = p->next) {
+		if (p->welcome_ev != NULL)
+			event_free(p->welcome_ev);
+		if (p->ev != NULL)
+			event_free(p->ev);
+		p->welcome_ev = p->ev = NULL;
+	}
+	if (m->admit_ev != NULL)
+		event_free(m->admit_ev);
+	if (m->relisten_ev != NULL)
+		event_free(m->relisten_ev);
+	m->admit_ev = m->relisten_ev = NULL;
+	forget_knocks(m);
+}
