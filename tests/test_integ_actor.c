@@ -1172,6 +1172,18 @@ test_integ_actor_herdd_killed_actors_die(void **state)
 	}
 }
 
+/* From init an actor may look a name up and cast to it: the cast goes
+ * once the actor is registered (a name it looked up in init is found). */
+static void
+test_integ_actor_send_from_init(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") ",{'name':'b','type':'actor',"
+	    "'command':['@ACTOR@','@TMP@/b.log','send=a']}");
+
+	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"), "cast 0\n",
+	    HT_T));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1200,6 +1212,7 @@ main(void)
 		T(test_integ_actor_kv_example),
 		T(test_integ_actor_wedged_mailbox),
 		T(test_integ_actor_herdd_killed_actors_die),
+		T(test_integ_actor_send_from_init),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -563,6 +563,20 @@ op_bye(struct request *r)
 	node_child_ended(a->n, c, c->told);
 }
 
+/* Whether r's peer is the process of an actor child whose init runs (it
+ * has not said hello): it may look names up before it is found itself. */
+static int
+starting_actor(struct request *r)
+{
+	uint64_t pid;
+	struct child *c;
+
+	return nng_pipe_get_uint64(nng_msg_get_pipe(r->msg),
+	    NNG_OPT_IPC_PEER_PID, &pid) == 0 && (c = pidmap_get(r->h->pids,
+	    (pid_t)pid)) != NULL && c->spec != NULL && c->spec->actor &&
+	    c->actor == NULL && c->state == CH_STARTING;
+}
+
 /* The mailbox url of a registered actor. */
 static char *
 mailbox_of(struct node *n, const struct actor *a)
@@ -581,7 +595,7 @@ op_whereis(struct request *r)
 	cJSON *o;
 	char *url;
 
-	if (node_actor_of(r) == NULL)
+	if (!starting_actor(r) && node_actor_of(r) == NULL)
 		return;
 	if (!cJSON_IsString(name)) {
 		reply_err(r, IPC_E_BAD_REQUEST, "args.name must be a string");

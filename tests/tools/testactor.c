@@ -1,7 +1,7 @@
 /*
  * testactor: an actor with scripted behaviour for herd's integration tests.
  *   testactor FILE [fail-init | register=NAME | monitor=NAME | link=NAME |
- *       unready]...
+ *       unready | send=NAME]...
  * Casts {"op":"log","x":N} append "cast N" to FILE; calls answer
  * {"op":"echo",...} with the request, never answer {"op":"hang"} (it
  * appends "hang" to FILE), end the
@@ -13,7 +13,9 @@
  * demonitors, links, unlinks, traps exits or sends an exit signal (see
  * ta_watch); handle_info appends "down NAME REASON" or "exit NAME
  * REASON". The cast {"op":"stall"} does not return (a hung loop, for
- * liveness and full mailboxes) until the file its "until" names exists; the call {"op":"ready","on":B} is herd_set_ready(B).
+ * liveness and full mailboxes) until the file its "until" names exists;
+ * the call {"op":"ready","on":B} is herd_set_ready(B); send=NAME casts
+ * {"op":"log","x":0} to NAME from init.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +342,9 @@ ta_init(herd_actor *self, int argc, char **argv)
 			rv = herd_register(self, argv[i] + 9);
 		else if (strncmp(argv[i], "monitor=", 8) == 0)
 			rv = herd_monitor_name(self, argv[i] + 8, &ref);
+		else if (strncmp(argv[i], "send=", 5) == 0)
+			rv = herd_cast_name(self, argv[i] + 5,
+			    "{\"op\":\"log\",\"x\":0}", 18);
 		else if (strcmp(argv[i], "unready") == 0)
 			rv = herd_set_ready(self, 0);
 		else if (strncmp(argv[i], "link=", 5) == 0)
