@@ -141,6 +141,8 @@ conf_diff_worker(const struct conf_child *a, const struct conf_child *b,
 		conf_diff_field(f, "liveness_ms");
 	if (a->liveness_timeout_ms != b->liveness_timeout_ms)
 		conf_diff_field(f, "liveness_timeout_ms");
+	if (a->mailbox_bytes != b->mailbox_bytes)
+		conf_diff_field(f, "mailbox_bytes");
 	if (memcmp(a->normal_exit, b->normal_exit, sizeof a->normal_exit) != 0)
 		conf_diff_field(f, "normal_exit_codes");
 	if (!conf_diff_backoff_eq(&a->backoff, &b->backoff))

@@ -118,6 +118,8 @@ const struct conf_key conf_keys[] = {
 	    CONF_F_UINT, .dflt = "0" },
 	{ "liveness_timeout_ms", WORKER, CHILD(liveness_timeout_ms),
 	    conf_set_int, CONF_F_UINT, .dflt = "0" },
+	{ "mailbox_bytes", WORKER, CHILD(mailbox_bytes), conf_set_int,
+	    CONF_F_SIZE, 65536, 268435456, .dflt = "8388608" },
 	{ "normal_exit_codes", WORKER, CHILD(normal_exit), conf_set_exit_codes,
 	    .dflt = NULL },
 	{ "backoff", WORKER, CHILD(backoff), conf_set_backoff, .dflt = NULL },

@@ -327,6 +327,10 @@ conf_validate_child_rules(struct conf_ctx *ctx, const cJSON *obj,
 		conf_validate_err_in(ctx, obj, "liveness_ms", "liveness checks "
 		    "are answered by libherd's loop: \"liveness_ms\" is only "
 		    "for \"type\": \"actor\" (a worker has \"watchdog_ms\")");
+	if (conf_validate_ok(s, "mailbox_bytes", kind) && !c->actor)
+		conf_validate_err_in(ctx, obj, "mailbox_bytes", "a mailbox is "
+		    "an actor's: \"mailbox_bytes\" is only for \"type\": "
+		    "\"actor\"");
 	if (conf_validate_ok(s, "liveness_timeout_ms", kind) &&
 	    c->liveness_timeout_ms > 0 && !conf_validate_bad(s, "liveness_ms",
 	    kind) && c->liveness_ms == 0)

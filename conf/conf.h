@@ -74,6 +74,8 @@ struct conf_child {
 	                              its loop this often (A14) */
 	unsigned liveness_timeout_ms; /* how long a check may wait for the
 	                                 answer; 0: liveness_ms */
+	size_t mailbox_bytes;      /* an actor's: what one sender may hold for
+	                              it (A8); default 8 MiB */
 	uint8_t normal_exit[32];   /* bitmap of exit codes that count as normal;
 	                              default only 0 */
 	struct conf_backoff backoff;

@@ -1184,6 +1184,45 @@ test_integ_actor_send_from_init(void **state)
 	    HT_T));
 }
 
+/* mailbox_bytes bounds what a sender may hold for an actor (A8): to a
+ * stuck receiver of 64 KiB, a sender gets mailbox_full about 8 MiB
+ * sooner than to one of the default 8 MiB. */
+static void
+test_integ_actor_mailbox_bytes(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("small",
+	    "'mailbox_bytes':65536,") "," TA("big", ""));
+	const char *out, *err;
+	char stall[512];
+	cJSON *r;
+	int small, big;
+
+	/* connected and welcomed first, then stuck */
+	r = blast(h, "'to':'small','n':1,'size':64");
+	assert_string_equal(cJSON_GetObjectItem(r, "rv")->valuestring,
+	    "success");
+	r = blast(h, "'to':'big','n':1,'size':64");
+	wait_inspect(h, "small", "casts: 1\n");
+	wait_inspect(h, "big", "casts: 1\n");
+	snprintf(stall, sizeof stall, "{\"op\":\"stall\",\"until\":"
+	    "\"%s\"}", ht_path(h, "go"));
+	HT_CTL(h, 0, &out, &err, "cast", "small", stall);
+	HT_CTL(h, 0, &out, &err, "cast", "big", stall);
+	assert_non_null(ht_wait_file(h, ht_path(h, "small.log"), "stall\n",
+	    HT_T));
+	assert_non_null(ht_wait_file(h, ht_path(h, "big.log"), "stall\n",
+	    HT_T));
+	r = blast(h, "'to':'small','n':1000000,'size':4096");
+	HT_CONTAINS(cJSON_GetObjectItem(r, "rv")->valuestring, "mailbox_full");
+	small = (int)ht_num(r, "sent");
+	r = blast(h, "'to':'big','n':1000000,'size':4096");
+	HT_CONTAINS(cJSON_GetObjectItem(r, "rv")->valuestring, "mailbox_full");
+	big = (int)ht_num(r, "sent");
+	if (big - small < 1500)
+		fail_msg("64 KiB took %d casts of 4 KiB, 8 MiB %d", small, big);
+	assert_int_equal(ht_write_file(h, ht_path(h, "go"), ""), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1213,6 +1252,7 @@ main(void)
 		T(test_integ_actor_wedged_mailbox),
 		T(test_integ_actor_herdd_killed_actors_die),
 		T(test_integ_actor_send_from_init),
+		T(test_integ_actor_mailbox_bytes),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -148,7 +148,7 @@ void
 herdi_contact_welcome(herd_actor *self, const cJSON *m)
 {
 	uint64_t id = id_parse(cJSON_GetObjectItemCaseSensitive(m, "id"));
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n"), *max;
 	struct herdi_peer *p;
 
 	for (p = self->mail.peers; p != NULL; p = p->next)
@@ -159,6 +159,9 @@ herdi_contact_welcome(herd_actor *self, const cJSON *m)
 	    (unsigned)n->valuedouble != p->dials)
 		return;
 	p->welcomed = 1;
+	max = cJSON_GetObjectItemCaseSensitive(m, "max");
+	if (cJSON_IsNumber(max) && max->valuedouble >= 65536)
+		p->max = (size_t)max->valuedouble;
 	if (p->welcome_ev != NULL)
 		evtimer_del(p->welcome_ev);
 	herdi_peer_flush(self, p);
@@ -195,6 +198,7 @@ welcome(herd_actor *self, uint64_t to, unsigned n)
 	herdi_id_text(to, id);
 	cJSON_AddStringToObject(args, "to", id);
 	cJSON_AddNumberToObject(args, "n", n);
+	cJSON_AddNumberToObject(args, "max", (double)self->mail.bound);
 	herdi_node_send(&self->node, "welcome", args);
 }
 

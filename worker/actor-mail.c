@@ -103,8 +103,20 @@ herdi_mail_open(herd_actor *self, const char *url)
 	if (nng_pull0_open(&m->pull) != 0)
 		return HERD_ENOMEM;
 	m->open = 1;
-	nng_socket_set_size(m->pull, NNG_OPT_RECVMAXSZ, OUT_MAX + 4096);
-	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, 64);
+	/* what one sender may hold for us (A8, mailbox_bytes); a batch held
+	 * before our welcome told it may be up to OUT_MAX */
+	{
+		const char *b = getenv("HERD_MAILBOX_BYTES");
+		m->bound = b != NULL ? strtoull(b, NULL, 10) : 0;
+		if (m->bound < 65536 || m->bound > 268435456)
+			m->bound = OUT_MAX;
+	}
+	nng_socket_set_size(m->pull, NNG_OPT_RECVMAXSZ, (m->bound > OUT_MAX ?
+	    m->bound : OUT_MAX) + 4096);
+	/* nng's receive queue, in batches of up to FLUSH_BYTES: as many as
+	 * the bound holds, at most 64 */
+	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, m->bound / FLUSH_BYTES >
+	    64 ? 64 : (int)(m->bound / FLUSH_BYTES));
 	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, m);
 	if ((rv = listen_mailbox(m)) != 0 ||
 	    (rv = nng_socket_get_int(m->pull, NNG_OPT_RECVFD, &m->recv_fd)) !=
@@ -372,7 +384,7 @@ queue(herd_actor *self, uint64_t to, struct herdi_rec *r, const void *data,
 		*out = p;
 	if (p->dead || atomic_load(&p->gone))
 		return 0; /* an ended actor: dropped, as in Erlang (A1) */
-	if (p->queued + r->len + HERDI_WIRE_HDR > OUT_MAX)
+	if (p->queued + r->len + HERDI_WIRE_HDR > (p->max ? p->max : OUT_MAX))
 		return HERD_EMAILBOXFULL;
 	if (p->msg == NULL) {
 		uint8_t bh[HERDI_WIRE_BATCH];

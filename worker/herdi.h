@@ -99,6 +99,8 @@ struct herdi_peer {
 	_Atomic uint32_t sock_id; /* gone_cb ignores a replaced socket's */
 	unsigned dials;       /* connections made, this one included */
 	int welcomed;         /* the receiver has connection number dials */
+	size_t max;           /* what may wait for it: its mailbox_bytes,
+	                         from its welcome (0: OUT_MAX) */
 	int knock_due;        /* to knock once this actor has said hello */
 	struct event *welcome_ev; /* no welcome in time: dial again */
 	int64_t knocked_ms;   /* when the last knock went (monotonic) */
@@ -150,6 +152,7 @@ struct herdi_mail {
 	size_t nseen, seen_next;
 	struct herdi_knock *knocks;
 	size_t nknocks;
+	size_t bound;         /* our mailbox_bytes ($HERD_MAILBOX_BYTES) */
 	struct event *admit_ev, *relisten_ev;
 	unsigned relistens;
 };

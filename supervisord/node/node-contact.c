@@ -66,16 +66,23 @@ op_knock(struct request *r)
 		    arg_str(r, "to"), n));
 }
 
-/* welcome {to, n}: the caller has actor TO's n-th connection. */
+/* welcome {to, n, max}: the caller has actor TO's n-th connection; TO
+ * may hold up to max bytes for it (its mailbox_bytes). */
 void
 op_welcome(struct request *r)
 {
+	cJSON *max = cJSON_GetObjectItemCaseSensitive(r->req.args, "max");
 	struct actor *a, *to;
+	cJSON *m;
 	double n;
 
 	if ((a = contact_args(r, &n)) == NULL)
 		return;
 	reply_ok(r, NULL);
-	if ((to = node_lookup(a->n, arg_str(r, "to"))) != NULL)
-		node_deliver(a->n, to, contact("welcome", "id", a->id, n));
+	if ((to = node_lookup(a->n, arg_str(r, "to"))) == NULL)
+		return;
+	m = contact("welcome", "id", a->id, n);
+	if (cJSON_IsNumber(max))
+		cJSON_AddNumberToObject(m, "max", max->valuedouble);
+	node_deliver(a->n, to, m);
 }

@@ -356,8 +356,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	int has_gid;
 	struct run_as user = child_user(c, &has_gid);
 	char exe[4096], *notify = NULL, **env, **argv;
-	char *watchdog_env = NULL, *extra[7] = { NULL };
+	char *watchdog_env = NULL, *extra[8] = { NULL };
 	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
+	char *bound_env = NULL;
 	char *mailbox_env = NULL;
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
@@ -440,6 +441,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		extra[nextra++] = name_env;
 		extra[nextra++] = inc_env;
 		extra[nextra++] = mailbox_env;
+		bound_env = xprintf("HERD_MAILBOX_BYTES=%zu",
+		    spec->mailbox_bytes);
+		extra[nextra++] = bound_env;
 	}
 	env = child_env_build(h->environ_base, spec, ident, extra);
 	argv = child_argv_build(c);
@@ -479,6 +483,7 @@ done:
 	free(notify);
 	free(watchdog_env);
 	free(node_env);
+	free(bound_env);
 	free(name_env);
 	free(inc_env);
 	free(mailbox_env);
