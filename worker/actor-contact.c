@@ -39,15 +39,6 @@
 #define WELCOME_WAIT_MS 1000
 #define KNOCKS_MAX 1024
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 arm(struct event *ev, int ms)
 {
@@ -88,7 +79,7 @@ send_knock(herd_actor *self, struct herdi_peer *p)
 	cJSON_AddStringToObject(args, "to", id);
 	cJSON_AddNumberToObject(args, "n", p->dials);
 	herdi_node_send(&self->node, "knock", args);
-	p->knocked_ms = now_ms();
+	p->knocked_ms = herdi_now_ms();
 	arm(p->welcome_ev, WELCOME_WAIT_MS);
 }
 
@@ -140,7 +131,7 @@ void
 herdi_contact_check(herd_actor *self, struct herdi_peer *p)
 {
 	if (!p->welcomed && !p->dead && !p->knock_due &&
-	    now_ms() - p->knocked_ms >= WELCOME_WAIT_MS)
+	    herdi_now_ms() - p->knocked_ms >= WELCOME_WAIT_MS)
 		again(self, p);
 }
 

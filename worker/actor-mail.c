@@ -584,8 +584,8 @@ while_calling(herd_actor *self, const struct herdi_rec *r)
 	return stash(self, r);
 }
 
-static int64_t
-now_ms(void)
+int64_t
+herdi_now_ms(void)
 {
 	struct timespec ts;
 
@@ -645,14 +645,14 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 		return HERD_ENOPROC;
 	}
 	flush_peer(self, p);
-	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : CALL_TIMEOUT_MS);
+	deadline = herdi_now_ms() + (timeout_ms > 0 ? timeout_ms : CALL_TIMEOUT_MS);
 	outer = waiting;
 	waiting = &w;
 	/* system messages and first contact go on meanwhile (herdd's, and
 	 * other senders' knocks: actor-contact.c) */
 	herdi_node_during_call(self);
 	while (!w.done) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - herdi_now_ms();
 		herdi_contact_check(self, p);
 		if (p->dead || atomic_load(&p->gone)) {
 			ask_reason(self, to.v);

@@ -11,6 +11,8 @@
 
 #include "herd.h"
 
+/* The monotonic clock in milliseconds (actor-mail.c). */
+int64_t herdi_now_ms(void);
 /* The HERD_E* code for a failed system call's errno. */
 int herdi_error_from_errno(int err);
 

@@ -76,6 +76,9 @@ struct node {
 
 /* The actor whose connection r came on; replies refused if none. */
 struct actor *node_actor_of(struct request *r);
+/* That actor, with args.ref (a number) in *ref; NULL when either is
+ * missing (replied). */
+struct actor *node_actor_ref(struct request *r, uint64_t *ref);
 /* The registered actor with id ("PID.INCARNATION") or name WHO; NULL if
  * none. */
 struct actor *node_lookup(struct node *n, const char *who);

@@ -85,18 +85,13 @@ live_cb(evutil_socket_t fd, short what, void *arg)
 void
 op_alive(struct request *r)
 {
-	struct actor *a = node_actor_of(r);
-	cJSON *ref = cJSON_GetObjectItemCaseSensitive(r->req.args, "ref");
+	struct actor *a;
+	uint64_t ref;
 
-	if (a == NULL)
+	if ((a = node_actor_ref(r, &ref)) == NULL)
 		return;
-	if (!cJSON_IsNumber(ref)) {
-		reply_err(r, IPC_E_BAD_REQUEST, "args.ref must be a number");
-		return;
-	}
 	reply_ok(r, NULL);
-	if (a->live == NULL || a->live_ref == 0 ||
-	    (uint64_t)ref->valuedouble != a->live_ref)
+	if (a->live == NULL || a->live_ref == 0 || ref != a->live_ref)
 		return;
 	a->live_ref = 0;
 	a->live_answered++;

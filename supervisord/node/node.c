@@ -389,6 +389,22 @@ node_actor_of(struct request *r)
 	return NULL;
 }
 
+struct actor *
+node_actor_ref(struct request *r, uint64_t *ref)
+{
+	struct actor *a = node_actor_of(r);
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(r->req.args, "ref");
+
+	if (a == NULL)
+		return NULL;
+	if (!cJSON_IsNumber(v)) {
+		reply_err(r, IPC_E_BAD_REQUEST, "args.ref must be a number");
+		return NULL;
+	}
+	*ref = (uint64_t)v->valuedouble;
+	return a;
+}
+
 /* ---- the node socket's ops ---- */
 
 /* Registers NAME (NULL: not a string) for a at its hello; if it cannot,
@@ -501,22 +517,18 @@ op_poll(struct request *r)
 static void
 op_reply(struct request *r)
 {
-	struct actor *a = node_actor_of(r);
-	cJSON *ref = cJSON_GetObjectItemCaseSensitive(r->req.args, "ref");
 	cJSON *res = cJSON_GetObjectItemCaseSensitive(r->req.args, "result");
 	cJSON *err = cJSON_GetObjectItemCaseSensitive(r->req.args, "error");
 	struct ncall *k;
+	struct actor *a;
+	uint64_t ref;
 	cJSON *out;
 
-	if (a == NULL)
+	if ((a = node_actor_ref(r, &ref)) == NULL)
 		return;
-	if (!cJSON_IsNumber(ref)) {
-		reply_err(r, IPC_E_BAD_REQUEST, "args.ref must be a number");
-		return;
-	}
 	reply_ok(r, NULL);
 	for (k = a->n->calls; k != NULL; k = k->next)
-		if (k->a == a && k->ref == (uint64_t)ref->valuedouble)
+		if (k->a == a && k->ref == ref)
 			break;
 	if (k == NULL)
 		return; /* late: its caller gave up (A5) */
