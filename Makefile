@@ -7,7 +7,7 @@ CC ?= cc
 PREFIX ?= /usr/local
 SAN ?=
 
-PUBLIC := all test asan-test run check bench bench-quick fuzz
+PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors
 
 .PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt
 
@@ -51,6 +51,14 @@ bench: deps
 bench-quick: deps
 	@$(MAKE) --no-print-directory B=$(BENCH_B) build-all
 	./bench/run.sh --quick $(BENCH_B)
+
+# Actors beside raw nng and a Unix socket (bench/actors/, docs/performance.md,
+# "Actors"): casts, calls, idle and liveness wake-ups, in about 3 minutes.
+BENCH_ACTORS_B := bench/.cache/build-actors
+
+bench-actors: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_ACTORS_B) build-all
+	./bench/actors/run.sh $(BENCH_ACTORS_B)
 
 clean:
 	rm -rf build build-asan

@@ -437,8 +437,16 @@ class Report:
                     "`bench/.cache/build`. Every process a run starts is stopped by PID "
                     "(bench.py is a child subreaper, so nothing escapes it).\n")
         out = os.path.join(self.docs, "performance.md")
+        # the "Actors" section is make bench-actors' (bench/actors/): kept
+        actors = ""
+        if os.path.exists(out):
+            with open(out) as f:
+                old = f.read()
+            i = old.find("\n## Actors\n")
+            if i != -1:
+                actors = old[i + 1:]
         with open(out, "w") as f:
-            f.write("\n".join(page))
+            f.write("\n".join(page) + ("\n" + actors if actors else ""))
         print(out)
         print(self.summary())
 
