@@ -347,8 +347,10 @@ herdi_mail_flush(herd_actor *self)
 {
 	struct herdi_peer *p;
 
+	/* a peer whose socket was full is flushed by writable_cb */
 	for (p = self->mail.peers; p != NULL; p = p->next)
-		if (p->msg != NULL)
+		if (p->msg != NULL && (p->ev == NULL ||
+		    !event_pending(p->ev, EV_READ, NULL)))
 			flush_peer(self, p);
 }
 
@@ -388,7 +390,11 @@ queue(herd_actor *self, uint64_t to, struct herdi_rec *r, const void *data,
 		return HERD_EMAILBOXFULL;
 	if (p->msg == NULL) {
 		uint8_t bh[HERDI_WIRE_BATCH];
-		if (nng_msg_alloc(&p->msg, 0) != 0)
+		/* room for a whole batch at once: each growth is a zeroed
+		 * copy (measured, bench-actors: 38% of a sender's time) */
+		if (nng_msg_alloc(&p->msg, 0) != 0 ||
+		    nng_msg_reserve(p->msg, FLUSH_BYTES + HERDI_WIRE_HDR +
+		    r->len) != 0)
 			return HERD_ENOMEM;
 		herdi_wire_batch_start(bh);
 		nng_msg_append(p->msg, bh, sizeof bh);

@@ -263,11 +263,9 @@ do_message(herd_actor *self, const cJSON *m, int call)
 static void
 do_ping(herd_actor *self, const cJSON *m)
 {
-	cJSON *args = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(args, "ref", cJSON_GetObjectItemCaseSensitive(
-	    m, "ref")->valuedouble);
-	herdi_node_send(&self->node, "alive", args);
+	/* goes with the next poll, which follows this batch */
+	self->alive_ref = (uint64_t)cJSON_GetObjectItemCaseSensitive(m,
+	    "ref")->valuedouble;
 }
 
 int
@@ -354,7 +352,14 @@ kick_early(herd_actor *self)
 static void
 poll_again(herd_actor *self)
 {
-	if ((self->poll_id = herdi_node_send(&self->node, "poll", NULL)) == 0)
+	cJSON *args = NULL;
+
+	if (self->alive_ref != 0) {
+		args = cJSON_CreateObject();
+		cJSON_AddNumberToObject(args, "alive", (double)self->alive_ref);
+		self->alive_ref = 0;
+	}
+	if ((self->poll_id = herdi_node_send(&self->node, "poll", args)) == 0)
 		herd_exit(self, "noconnection");
 	else
 		self->poll_out = 1;

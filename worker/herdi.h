@@ -192,6 +192,8 @@ struct herd_actor {
 	struct herdi_mail mail;
 	uint32_t poll_id;          /* the last poll sent */
 	int poll_out;              /* herdd holds it (not answered yet) */
+	uint64_t alive_ref;        /* a liveness check, answered in the next
+	                              poll */
 	char name[4096];
 	herd_id id;
 	char *reason;              /* set: the actor ends after this callback */

@@ -105,6 +105,8 @@ void live_start(struct node *n, struct actor *a, const cJSON *args);
 void live_stop(struct actor *a);
 /* Adds "ready", "liveness" (off, ok, checking) to its "actors" entry. */
 void live_describe(const struct actor *a, cJSON *o);
+/* The answer to liveness check REF (a poll's "alive", or op alive). */
+void live_answer(struct actor *a, uint64_t ref);
 void op_alive(struct request *r);
 /* node-contact.c: a sender's knock and a receiver's welcome. */
 void op_knock(struct request *r);

@@ -2,7 +2,7 @@
  * Liveness and readiness of actors (ACTORS.md A14).
  *
  * An actor with liveness_ms gets a "ping" system message that often;
- * libherd answers it from its loop with the node op "alive". One that has
+ * libherd answers it from its loop, in its next poll ("alive": ref). One that has
  * not answered within liveness_timeout_ms (default: the interval) is hung:
  * killed with SIGKILL, its exit reason "liveness", abnormal. Only one check
  * is out at a time, so a check costs herdd one timer wake and the actor
@@ -81,7 +81,19 @@ live_cb(evutil_socket_t fd, short what, void *arg)
 	arm(a, timeout_of(c));
 }
 
-/* alive: the answer to the check args.ref; a stale one changes nothing. */
+void
+live_answer(struct actor *a, uint64_t ref)
+{
+	if (a->live == NULL || a->live_ref == 0 || ref != a->live_ref)
+		return; /* stale: changes nothing */
+	a->live_ref = 0;
+	a->live_answered++;
+	evtimer_del(a->live);
+	arm(a, a->c->spec->liveness_ms);
+}
+
+/* alive: the answer to the check args.ref, on its own (libherd sends it
+ * with its next poll instead: one message fewer a check). */
 void
 op_alive(struct request *r)
 {
@@ -91,12 +103,7 @@ op_alive(struct request *r)
 	if ((a = node_actor_ref(r, &ref)) == NULL)
 		return;
 	reply_ok(r, NULL);
-	if (a->live == NULL || a->live_ref == 0 || ref != a->live_ref)
-		return;
-	a->live_ref = 0;
-	a->live_answered++;
-	evtimer_del(a->live);
-	arm(a, a->c->spec->liveness_ms);
+	live_answer(a, ref);
 }
 
 /* readiness: args.ready, the actor's own word (herd_set_ready). */

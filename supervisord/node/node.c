@@ -494,14 +494,18 @@ op_hello(struct request *r)
 }
 
 /* poll: answered with the system messages queued for the actor, at once
- * or when one comes. A new poll answers the old one empty. */
+ * or when one comes. A new poll answers the old one empty. args.alive
+ * answers a liveness check. */
 static void
 op_poll(struct request *r)
 {
 	struct actor *a = node_actor_of(r);
+	cJSON *alive = cJSON_GetObjectItemCaseSensitive(r->req.args, "alive");
 
 	if (a == NULL)
 		return;
+	if (cJSON_IsNumber(alive))
+		live_answer(a, (uint64_t)alive->valuedouble);
 	if (a->poll != NULL) {
 		cJSON *res = cJSON_CreateObject();
 		cJSON_AddArrayToObject(res, "msgs");
