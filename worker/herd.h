@@ -233,6 +233,20 @@ int herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 int herd_call_name(herd_actor *self, const char *name, const void *req,
     size_t len, int timeout_ms, void **reply, size_t *reply_len);
 /*
+ * The same with JSON: the message is the value's unformatted text, and a
+ * call's reply is parsed into *reply (caller frees with cJSON_Delete;
+ * HERD_EPROTO if the callee's answer is not JSON). herd_json parses what
+ * a callback got (NULL when it is not JSON; caller frees).
+ */
+int herd_cast_json(herd_actor *self, herd_id to, const struct cJSON *msg);
+int herd_cast_name_json(herd_actor *self, const char *name,
+    const struct cJSON *msg);
+int herd_call_json(herd_actor *self, herd_id to, const struct cJSON *req,
+    int timeout_ms, struct cJSON **reply);
+int herd_call_name_json(herd_actor *self, const char *name,
+    const struct cJSON *req, int timeout_ms, struct cJSON **reply);
+struct cJSON *herd_json(const void *msg, size_t len);
+/*
  * Registers NAME for this actor beside its path (A2): unique on the node,
  * released when the actor ends. Called from init, the names are taken
  * with the registration, when init returns; one that is taken then fails

@@ -88,8 +88,7 @@ store_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
     size_t len)
 {
 	struct kv *s = herd_state(self);
-	cJSON *m = cJSON_ParseWithLength(req, len), *k, *v, *w, *out;
-	char *text;
+	cJSON *m = herd_json(req, len), *k, *v, *w, *out;
 	int rv = 0;
 
 	k = cJSON_GetObjectItemCaseSensitive(m, "k");
@@ -118,10 +117,8 @@ store_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		cJSON_AddNumberToObject(w, "t", (double)s->next_t);
 		cJSON_AddStringToObject(w, "k", k->valuestring);
 		cJSON_AddItemToObject(w, "v", cJSON_Duplicate(v, 1));
-		text = cJSON_PrintUnformatted(w);
+		rv = herd_cast_name_json(self, s->writer_name, w);
 		cJSON_Delete(w);
-		rv = herd_cast_name(self, s->writer_name, text, strlen(text));
-		free(text);
 		if (rv != 0) {
 			/* no writer (or it is full): this put fails, the
 			 * store goes on */
@@ -144,7 +141,7 @@ static int
 store_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 {
 	struct kv *s = herd_state(self);
-	cJSON *m = cJSON_ParseWithLength(msg, len);
+	cJSON *m = herd_json(msg, len);
 	cJSON *t = cJSON_GetObjectItemCaseSensitive(m, "t");
 	size_t i;
 
@@ -162,8 +159,8 @@ static int
 writer_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 {
 	struct kv *s = herd_state(self);
-	cJSON *m = cJSON_ParseWithLength(msg, len), *t;
-	char *line, ack[64];
+	cJSON *m = herd_json(msg, len), *t, *ack;
+	char *line;
 	int rv = 0;
 
 	t = cJSON_DetachItemFromObjectCaseSensitive(m, "t");
@@ -175,11 +172,13 @@ writer_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 	line = cJSON_PrintUnformatted(m);
 	if (dprintf(s->fd, "%s\n", line) < 0 || fsync(s->fd) == -1)
 		rv = HERD_ESYSTEM; /* ends the writer: its supervisor decides */
-	snprintf(ack, sizeof ack, "{\"op\":\"written\",\"t\":%.0f}",
-	    t->valuedouble);
 	/* to whoever sent it: the store */
+	ack = cJSON_CreateObject();
+	cJSON_AddStringToObject(ack, "op", "written");
+	cJSON_AddItemToObject(ack, "t", cJSON_Duplicate(t, 0));
 	if (rv == 0)
-		rv = herd_cast(self, from, ack, strlen(ack));
+		rv = herd_cast_json(self, from, ack);
+	cJSON_Delete(ack);
 	free(line);
 	cJSON_Delete(t);
 	cJSON_Delete(m);

@@ -184,26 +184,21 @@ ta_ask(herd_actor *self, herd_ref ref, const cJSON *m)
 {
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(m, "to");
 	const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(m, "timeout");
-	char *req = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(m,
-	    "req"));
-	cJSON *out = cJSON_CreateObject(), *rj;
-	void *reply = NULL;
-	size_t len = 0;
-	int rv;
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(m, "req");
+	cJSON *out = cJSON_CreateObject(), *rj = NULL;
+	int rv, ms = cJSON_IsNumber(tmo) ? tmo->valueint : 0;
 
-	if (cJSON_IsString(to) && strcmp(to->valuestring, "self") == 0)
-		rv = herd_call(self, herd_self(self), req, strlen(req),
-		    cJSON_IsNumber(tmo) ? tmo->valueint : 0, &reply, &len);
+	if (req == NULL)
+		rv = HERD_EINVAL;
+	else if (cJSON_IsString(to) && strcmp(to->valuestring, "self") == 0)
+		rv = herd_call_json(self, herd_self(self), req, ms, &rj);
 	else
-		rv = herd_call_name(self, cJSON_IsString(to) ? to->valuestring :
-		    "", req, req ? strlen(req) : 0, cJSON_IsNumber(tmo) ?
-		    tmo->valueint : 0, &reply, &len);
+		rv = herd_call_name_json(self, cJSON_IsString(to) ?
+		    to->valuestring : "", req, ms, &rj);
 	cJSON_AddStringToObject(out, "rv", herd_strerror(rv));
 	cJSON_AddStringToObject(out, "reason", herd_last_reason(self));
-	if (rv == 0 && (rj = cJSON_ParseWithLength(reply, len)) != NULL)
+	if (rj != NULL)
 		cJSON_AddItemToObject(out, "reply", rj);
-	free(reply);
-	free(req);
 	herd_reply_json(self, ref, out);
 	cJSON_Delete(out);
 }
