@@ -9,14 +9,17 @@ static int cmd_actors_exec(struct ctl *, const struct cmd_entry *, int,
 const struct cmd_entry cmd_actors_entry = {
 	.name = "actors",
 	.usage = "actors",
-	.help = "List the registered actors: name, id, pid, mailbox, readiness,\n"
-	    "liveness, state. An actor is registered once its init has\n"
-	    "returned, until it ends; its id (PID.INCARNATION) is never\n"
-	    "reused. MAILBOX counts the messages herdd holds for it. READY is\n"
-	    "the actor's own word (herd_set_ready); LIVENESS is off, ok or\n"
-	    "checking (a check is out; liveness_ms in herd.json). With --json,\n"
-	    "{\"actors\":[{\"id\",\"name\",\"path\",\"names\",\"pid\",\"mailbox\",\n"
-	    "\"state\",\"ready\",\"liveness\",\"liveness_checks\"},...]}.\n",
+	.help = "List the registered actors: name, type, id, pid, mailbox,\n"
+	    "readiness, liveness, state. An actor is registered once its init\n"
+	    "has returned, until it ends; its id (PID.INCARNATION) is never\n"
+	    "reused. TYPE is the actor type (the pool) of an instance spawned\n"
+	    "from one, else -. MAILBOX counts the messages herdd holds for\n"
+	    "it. READY is the actor's own word (herd_set_ready); LIVENESS is\n"
+	    "off, ok or checking (a check is out; liveness_ms in herd.json).\n"
+	    "With --json,\n"
+	    "{\"actors\":[{\"id\",\"name\",\"path\",\"names\",\"type\",\"pid\",\n"
+	    "\"mailbox\",\"state\",\"ready\",\"liveness\",\"liveness_checks\"},...]}\n"
+	    "(\"type\" null when it is not an instance).\n",
 	.exec = cmd_actors_exec,
 };
 
@@ -39,16 +42,18 @@ cmd_actors_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	if (ctl->json) {
 		output_json(call.result);
 	} else {
-		printf("%-24s %-16s %-8s %-8s %-5s %-9s %s\n", "NAME", "ID",
-		    "PID", "MAILBOX", "READY", "LIVENESS", "STATE");
+		printf("%-24s %-16s %-16s %-8s %-8s %-5s %-9s %s\n", "NAME",
+		    "TYPE", "ID", "PID", "MAILBOX", "READY", "LIVENESS",
+		    "STATE");
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(
 		    call.result, "actors")) {
 			if (output_int(a, "pid", &pid) != 0)
 				pid = 0;
 			if (output_int(a, "mailbox", &mb) != 0)
 				mb = 0;
-			printf("%-24s %-16s %-8lld %-8lld %-5s %-9s %s\n",
+			printf("%-24s %-16s %-16s %-8lld %-8lld %-5s %-9s %s\n",
 			    output_string(a, "name", "?"),
+			    output_string(a, "type", "-"),
 			    output_string(a, "id", "?"), (long long)pid,
 			    (long long)mb, cJSON_IsTrue(cJSON_GetObjectItem(a,
 			    "ready")) ? "yes" : "no",

@@ -849,6 +849,7 @@ test_integ_actor_readiness(void **state)
 	HT_CONTAINS(out, " READY LIVENESS  STATE\n");
 	assert_non_null(strstr(out, "\nr "));
 	HT_CONTAINS(strstr(out, "\nr "), " no    off       running\n");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(a, "type")));
 	fence(h);
 	HT_CTL(h, 0, &out, &err, "call", "r", "{\"op\":\"ready\","
 	    "\"on\":true}");
@@ -897,6 +898,10 @@ test_integ_actor_spawn_by_name(void **state)
 	    "counters/alice");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(a,
 	    "names"), 0)->valuestring, "alice");
+	assert_string_equal(cJSON_GetObjectItem(a, "type")->valuestring,
+	    "counters");
+	HT_CTL(h, 0, &out, &err, "actors");
+	HT_CONTAINS(out, "\nalice                    counters         ");
 	/* refused before anything starts */
 	HT_CTL(h, 4, &out, &err, "spawn", "counters", "--name", "alice");
 	HT_CONTAINS(err, "the name \"alice\" is taken");

@@ -360,6 +360,13 @@ node_list(struct node *n)
 		cJSON_AddNumberToObject(o, "mailbox", (double)a->queued);
 		cJSON_AddStringToObject(o, "state",
 		    child_state_name(a->c->state));
+		/* an instance of an actor type: the type is its pool (A15) */
+		if (a->c->parent != NULL && a->c->parent->strategy ==
+		    CONF_SIMPLE_ONE_FOR_ONE)
+			cJSON_AddStringToObject(o, "type",
+			    a->c->parent->self->path);
+		else
+			cJSON_AddNullToObject(o, "type");
 		live_describe(a, o);
 		cJSON_AddItemToArray(arr, o);
 	}
