@@ -92,6 +92,8 @@ struct child {
 	struct sup *sup;         /* type supervisor: its own state */
 	void *drv;               /* the driver's per-child data */
 	struct actor *actor;     /* a registered actor (node.c), or NULL */
+	int live_fd;             /* an actor with liveness_ms: herdd's end of
+	                            its liveness socket while it runs, or -1 */
 };
 
 enum plan_kind {
@@ -421,6 +423,10 @@ char **child_env_build(char **base, const struct conf_child *spec,
  * gets the instance path as $0). Caller frees the array, not the strings,
  * when it is not spec's own. */
 char **child_argv_build(struct child *c);
+
+/* The fd at which an actor with liveness_ms finds its liveness socket
+ * ($HERD_LIVENESS_FD; node-live.c, worker/actor.c). */
+#define LIVENESS_FD 3
 
 /* ---- spawn.c: the one door through which herdd creates processes ---- */
 

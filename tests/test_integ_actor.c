@@ -792,9 +792,9 @@ three_checks(struct ht *h, void *arg)
 
 /*
  * Liveness (A14): an actor with liveness_ms answers herdd's checks from
- * its loop and lives on; once its loop is stuck in a callback it misses
- * one and is killed, reason "liveness" (abnormal: restarted). One
- * without liveness_ms is never checked.
+ * its loop (also while it waits in a call) and lives on; once its loop is
+ * stuck in a callback it misses one and is killed, reason "liveness"
+ * (abnormal: restarted). One without liveness_ms is never checked.
  */
 static void
 test_integ_actor_liveness(void **state)
@@ -804,6 +804,13 @@ test_integ_actor_liveness(void **state)
 	pid_t live = ht_pid(h, "live"), quiet = ht_pid(h, "quiet");
 	const char *out, *err;
 	cJSON *a;
+
+	/* waiting in a call for longer than its timeout is not being stuck:
+	 * the checks are answered meanwhile */
+	HT_CTL(h, 0, &out, &err, "call", "live", ASK("quiet",
+	    "{\"op\":\"hang\"}", 1500), "--timeout", "10s");
+	HT_CONTAINS(out, "\"rv\":\"timeout");
+	assert_int_equal(ht_pid(h, "live"), live);
 
 	a = actor_entry(h, "quiet");
 	assert_string_equal(cJSON_GetObjectItem(a, "liveness")->valuestring,

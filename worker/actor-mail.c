@@ -629,7 +629,7 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 	struct waiting w, *outer;
 	struct herdi_peer *p = NULL;
 	int64_t deadline;
-	struct pollfd pf[4];
+	struct pollfd pf[5];
 	nng_msg *msg;
 	uint64_t n;
 	int rv;
@@ -675,10 +675,13 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 		pf[1].fd = m->wake_fd;
 		pf[2].fd = self->node.recv_fd;
 		pf[3].fd = m->admit_fd[0];
+		pf[4].fd = self->live_fd; /* -1 is ignored */
 		pf[0].events = pf[1].events = pf[2].events = pf[3].events =
-		    POLLIN;
-		if (poll(pf, 4, (int)left) <= 0)
+		    pf[4].events = POLLIN;
+		if (poll(pf, 5, (int)left) <= 0)
 			continue;
+		if (pf[4].revents & POLLIN)
+			herdi_live_answer(self);
 		if (pf[2].revents & POLLIN)
 			herdi_node_during_call(self);
 		if (pf[3].revents & POLLIN)

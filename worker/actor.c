@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -258,14 +259,27 @@ do_message(herd_actor *self, const cJSON *m, int call)
 	free(text);
 }
 
-/* A liveness check (A14): answered from the loop, so an actor stuck in a
- * callback does not answer and herdd kills it. */
-static void
-do_ping(herd_actor *self, const cJSON *m)
+/* herdd's liveness checks (A14), on their own socket: each byte is
+ * written back from the loop, so an actor stuck in a callback does not
+ * answer and herdd kills it. */
+void
+herdi_live_answer(herd_actor *self)
 {
-	/* goes with the next poll, which follows this batch */
-	self->alive_ref = (uint64_t)cJSON_GetObjectItemCaseSensitive(m,
-	    "ref")->valuedouble;
+	unsigned char b[16];
+	ssize_t n;
+
+	while ((n = recv(self->live_fd, b, sizeof b, MSG_DONTWAIT)) > 0)
+		if (send(self->live_fd, b, (size_t)n, MSG_DONTWAIT |
+		    MSG_NOSIGNAL) == -1)
+			break; /* full or closed: herdd decides */
+	if (n == 0 && self->live_ev != NULL)
+		event_del(self->live_ev); /* herdd is gone */
+}
+
+static void
+live_cb(evutil_socket_t fd, short what, void *arg)
+{
+	herdi_live_answer(arg);
 }
 
 int
@@ -312,9 +326,7 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 	cJSON_ArrayForEach(m, msgs) {
 		if (self->reason != NULL)
 			return;
-		if (is(m, "ping"))
-			do_ping(self, m);
-		else if (is(m, "knock"))
+		if (is(m, "knock"))
 			herdi_contact_knock(self, m);
 		else if (is(m, "welcome"))
 			herdi_contact_welcome(self, m);
@@ -352,14 +364,7 @@ kick_early(herd_actor *self)
 static void
 poll_again(herd_actor *self)
 {
-	cJSON *args = NULL;
-
-	if (self->alive_ref != 0) {
-		args = cJSON_CreateObject();
-		cJSON_AddNumberToObject(args, "alive", (double)self->alive_ref);
-		self->alive_ref = 0;
-	}
-	if ((self->poll_id = herdi_node_send(&self->node, "poll", args)) == 0)
+	if ((self->poll_id = herdi_node_send(&self->node, "poll", NULL)) == 0)
 		herd_exit(self, "noconnection");
 	else
 		self->poll_out = 1;
@@ -367,9 +372,8 @@ poll_again(herd_actor *self)
 
 /*
  * In herd_call's wait (actor-mail.c): the node socket is read so that
- * first contact goes on (knock, welcome) and liveness checks are answered
- * (the actor waits with a deadline, it is not stuck); the poll's other
- * system messages are kept, in order, for after the callback.
+ * first contact goes on (knock, welcome); the poll's other system
+ * messages are kept, in order, for after the callback.
  */
 void
 herdi_node_during_call(herd_actor *self)
@@ -394,8 +398,6 @@ herdi_node_during_call(herd_actor *self)
 					herdi_contact_knock(self, m);
 				else if (is(m, "welcome"))
 					herdi_contact_welcome(self, m);
-				else if (is(m, "ping"))
-					do_ping(self, m);
 				else {
 					if (self->sys_later == NULL)
 						self->sys_later =
@@ -536,6 +538,9 @@ teardown(herd_actor *self)
 {
 	herdi_timer_free(self); /* before the base they are on */
 	herdi_contact_free(self);
+	if (self->live_ev != NULL)
+		event_free(self->live_ev);
+	self->live_ev = NULL;
 	if (self->node_ev != NULL)
 		event_free(self->node_ev);
 	if (self->term_ev != NULL)
@@ -550,6 +555,9 @@ teardown(herd_actor *self)
 	herdi_link_free(self);
 	cJSON_Delete(self->init_names);
 	cJSON_Delete(self->sys_later);
+	if (self->live_fd >= 0)
+		close(self->live_fd);
+	self->live_fd = -1;
 	herdi_node_close(&self->node);
 	while (self->incalls != NULL) {
 		struct herdi_incall *c = self->incalls;
@@ -577,6 +585,13 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	self.state = state;
 	self.mail.stash_tail = &self.mail.stash;
 	self.mail.wake_fd = -1;
+	self.live_fd = -1;
+	{
+		/* herdd's liveness socket, if it checks this actor */
+		const char *lf = getenv("HERD_LIVENESS_FD");
+		if (lf != NULL && *lf >= '0' && *lf <= '9')
+			self.live_fd = atoi(lf);
+	}
 	snprintf(self.name, sizeof self.name, "%s", name ? name : "");
 	/* our id before hello, so init may send: pid and incarnation */
 	{
@@ -598,6 +613,11 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 		return HERD_ENOMEM;
 	}
 	herdi_contact_events(&self);
+	if (self.live_fd >= 0) {
+		self.live_ev = event_new(self.base, self.live_fd, EV_READ |
+		    EV_PERSIST, live_cb, &self);
+		event_add(self.live_ev, NULL);
+	}
 	self.term_ev = evsignal_new(self.base, SIGTERM, term_cb, &self);
 	self.int_ev = evsignal_new(self.base, SIGINT, term_cb, &self);
 	event_add(self.term_ev, NULL);

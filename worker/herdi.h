@@ -192,8 +192,8 @@ struct herd_actor {
 	struct herdi_mail mail;
 	uint32_t poll_id;          /* the last poll sent */
 	int poll_out;              /* herdd holds it (not answered yet) */
-	uint64_t alive_ref;        /* a liveness check, answered in the next
-	                              poll */
+	int live_fd;               /* herdd's liveness checks, -1 if none */
+	struct event *live_ev;
 	char name[4096];
 	herd_id id;
 	char *reason;              /* set: the actor ends after this callback */
@@ -255,9 +255,12 @@ void herdi_name_forget(herd_actor *self, const char *name);
 void herdi_timer_free(herd_actor *self);
 /* actor.c: what follows any callback (casts sent, node replies seen). */
 void herdi_after_callback(herd_actor *self);
-/* actor.c: herd_call's wait reads the node socket (first contact,
- * liveness); other system messages wait for after the callback. */
+/* actor.c: herd_call's wait reads the node socket (first contact); other
+ * system messages wait for after the callback. */
 void herdi_node_during_call(herd_actor *self);
+/* actor.c: answers herdd's liveness checks waiting on live_fd (the loop,
+ * and herd_call's wait: an actor waiting with a deadline is not stuck). */
+void herdi_live_answer(herd_actor *self);
 
 /* A callback's return: an error ends the actor with it (A9). */
 void herdi_check(herd_actor *self, int rv);

@@ -14,6 +14,7 @@ tree_node_create(struct sup *parent, const struct conf_child *spec,
 {
 	struct child *c = xcalloc(1, sizeof *c);
 
+	c->live_fd = -1;
 	c->parent = parent;
 	c->spec = spec;
 	c->name = xstrdup(name ? name : spec->name);
@@ -78,6 +79,7 @@ tree_create(const struct conf *c)
 {
 	struct child *root = xcalloc(1, sizeof *root);
 
+	root->live_fd = -1;
 	root->name = xstrdup("");
 	root->path = xstrdup("");
 	root->type = CONF_SUPERVISOR;

@@ -31,6 +31,7 @@ struct actor {
 	size_t nnames;
 	int ready;            /* its own word, herd_set_ready (A14) */
 	struct event *live;   /* liveness: next check or its deadline */
+	struct event *live_io; /* its answers on the liveness socket */
 	uint64_t live_ref;    /* the check out, 0 if none */
 	uint64_t live_answered;
 };
@@ -105,9 +106,6 @@ void live_start(struct node *n, struct actor *a, const cJSON *args);
 void live_stop(struct actor *a);
 /* Adds "ready", "liveness" (off, ok, checking) to its "actors" entry. */
 void live_describe(const struct actor *a, cJSON *o);
-/* The answer to liveness check REF (a poll's "alive", or op alive). */
-void live_answer(struct actor *a, uint64_t ref);
-void op_alive(struct request *r);
 /* node-contact.c: a sender's knock and a receiver's welcome. */
 void op_knock(struct request *r);
 void op_welcome(struct request *r);

@@ -501,18 +501,14 @@ op_hello(struct request *r)
 }
 
 /* poll: answered with the system messages queued for the actor, at once
- * or when one comes. A new poll answers the old one empty. args.alive
- * answers a liveness check. */
+ * or when one comes. A new poll answers the old one empty. */
 static void
 op_poll(struct request *r)
 {
 	struct actor *a = node_actor_of(r);
-	cJSON *alive = cJSON_GetObjectItemCaseSensitive(r->req.args, "alive");
 
 	if (a == NULL)
 		return;
-	if (cJSON_IsNumber(alive))
-		live_answer(a, (uint64_t)alive->valuedouble);
 	if (a->poll != NULL) {
 		cJSON *res = cJSON_CreateObject();
 		cJSON_AddArrayToObject(res, "msgs");
@@ -748,7 +744,6 @@ const struct op op_node_table[] = {
 	{ "link", 0, op_link },
 	{ "unlink", 0, op_unlink },
 	{ "exit", 0, op_exit },
-	{ "alive", 0, op_alive },
 	{ "readiness", 0, op_readiness },
 	{ "knock", 0, op_knock },
 	{ "welcome", 0, op_welcome },

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -356,10 +357,11 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	int has_gid;
 	struct run_as user = child_user(c, &has_gid);
 	char exe[4096], *notify = NULL, **env, **argv;
-	char *watchdog_env = NULL, *extra[8] = { NULL };
+	char *watchdog_env = NULL, *extra[9] = { NULL };
 	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
-	char *bound_env = NULL;
+	char *bound_env = NULL, *live_env = NULL;
 	char *mailbox_env = NULL;
+	int live[2] = { -1, -1 };
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
@@ -444,6 +446,20 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		bound_env = xprintf("HERD_MAILBOX_BYTES=%zu",
 		    spec->mailbox_bytes);
 		extra[nextra++] = bound_env;
+		/* liveness checks go over a socket of their own (node-live.c):
+		 * one wake a check on each side, never behind other messages */
+		if (spec->liveness_ms > 0) {
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			    live) == -1) {
+				snprintf(cause, len, "liveness socket: %s",
+				    strerror(errno));
+				limit_hint(errno, cause, len);
+				rc = -1;
+				goto done;
+			}
+			live_env = xprintf("HERD_LIVENESS_FD=%d", LIVENESS_FD);
+			extra[nextra++] = live_env;
+		}
 	}
 	env = child_env_build(h->environ_base, spec, ident, extra);
 	argv = child_argv_build(c);
@@ -461,8 +477,9 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.fds[0] = -1;
 	req.fds[1] = out_fd;
 	req.fds[2] = err_fd;
-	req.extra_fd = ready_fd;
-	req.extra_target = spec->ready_fd;
+	/* an actor has no ready fd: the slot is its liveness socket's */
+	req.extra_fd = spec->actor ? live[1] : ready_fd;
+	req.extra_target = spec->actor ? LIVENESS_FD : spec->ready_fd;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
 	if (rc == -1 && errno == EAGAIN)
 		limit_hint(errno, cause, len); /* fork or setuid: processes */
@@ -480,6 +497,16 @@ done:
 		close(err_fd);
 	if (ready_fd != -1)
 		close(ready_fd);
+	if (live[1] != -1)
+		close(live[1]);
+	if (rc == -1 && live[0] != -1)
+		close(live[0]);
+	else if (live[0] != -1) {
+		if (c->live_fd != -1)
+			close(c->live_fd);
+		c->live_fd = live[0];
+	}
+	free(live_env);
 	free(notify);
 	free(watchdog_env);
 	free(node_env);
@@ -584,6 +611,15 @@ op_finish(void *ctx, int code, const char *why)
 	event_base_loopexit(h->base, NULL);
 }
 
+/* c's process is gone: herdd's end of its liveness socket goes. */
+static void
+liveness_close(struct child *c)
+{
+	if (c->live_fd != -1)
+		close(c->live_fd);
+	c->live_fd = -1;
+}
+
 static void
 op_release(void *ctx, struct child *c)
 {
@@ -593,6 +629,7 @@ op_release(void *ctx, struct child *c)
 	if (c->pid > 0)
 		pidmap_del(h->pids, c->pid);
 	herdd_tell(h, "child.released", c, NULL);
+	liveness_close(c);
 	if (d == NULL)
 		return;
 	if (c->pid > 0 && d->pidfd >= 0)
@@ -725,6 +762,7 @@ reap_one(struct herdd *h, pid_t pid)
 		engine_exit_reason(c, status, reason, sizeof reason);
 		herdd_tell(h, "child.reaped", c, reason);
 	}
+	liveness_close(c); /* after the registry let go of its event */
 	if (c->spec != NULL && c->spec->actor)
 		mailbox_remove(h, c);
 	d = c->drv;
