@@ -86,6 +86,8 @@ herdi_mail_open(herd_actor *self, const char *url)
 	int rv;
 
 	memset(m, 0, sizeof *m);
+	m->stash_tail = &m->stash; /* after the memset (a cast during a call
+	                              once wrote through NULL) */
 	m->wake_fd = -1;
 	m->admit_fd[0] = m->admit_fd[1] = -1;
 	snprintf(m->url, sizeof m->url, "%s", url);
@@ -238,6 +240,17 @@ writable_cb(evutil_socket_t fd, short what, void *arg)
 	flush_peer(p->self, p);
 }
 
+/* What waits for p goes (an ended receiver's, or a batch that could not
+ * be made). */
+static void
+peer_drop(struct herdi_peer *p)
+{
+	if (p->msg != NULL)
+		nng_msg_free(p->msg);
+	p->msg = NULL;
+	p->queued = 0;
+}
+
 /* Opens p's push socket and dials the receiver's mailbox; -1 when it
  * cannot (a missing socket is an ended actor; a present one answers at
  * once). */
@@ -304,6 +317,7 @@ herdi_peer_redial(herd_actor *self, struct herdi_peer *p)
 	p->welcomed = 0;
 	if (peer_dial(self, p) == -1) {
 		p->dead = 1;
+		peer_drop(p);
 		return -1;
 	}
 	return 0;
@@ -324,6 +338,8 @@ flush_peer(herd_actor *self, struct herdi_peer *p)
 
 	/* before the receiver says it has this connection, nothing goes:
 	 * a wedged listener would lose it (actor-contact.c) */
+	if (p->dead)
+		peer_drop(p); /* an ended actor's: dropped (A1) */
 	if (p->msg == NULL || p->dead || !p->welcomed)
 		return;
 	rv = nng_sendmsg(p->sock, p->msg, NNG_FLAG_NONBLOCK);
@@ -392,10 +408,13 @@ queue(herd_actor *self, uint64_t to, struct herdi_rec *r, const void *data,
 		uint8_t bh[HERDI_WIRE_BATCH];
 		/* room for a whole batch at once: each growth is a zeroed
 		 * copy (measured, bench-actors: 38% of a sender's time) */
-		if (nng_msg_alloc(&p->msg, 0) != 0 ||
-		    nng_msg_reserve(p->msg, FLUSH_BYTES + HERDI_WIRE_HDR +
-		    r->len) != 0)
+		if (nng_msg_alloc(&p->msg, 0) != 0)
 			return HERD_ENOMEM;
+		if (nng_msg_reserve(p->msg, FLUSH_BYTES + HERDI_WIRE_HDR +
+		    r->len) != 0) {
+			peer_drop(p);
+			return HERD_ENOMEM;
+		}
 		herdi_wire_batch_start(bh);
 		nng_msg_append(p->msg, bh, sizeof bh);
 	}

@@ -419,24 +419,30 @@ static void
 node_cb(evutil_socket_t fd, short what, void *arg)
 {
 	herd_actor *self = arg;
+	const cJSON *msgs;
 	uint32_t id;
 	cJSON *j;
 
-	if (self->sys_later != NULL) {
-		cJSON *later = self->sys_later;
-		self->sys_later = NULL;
-		handle_batch(self, later);
-		cJSON_Delete(later);
-		herdi_mail_flush(self);
-	}
-	while (self->reason == NULL &&
-	    (j = herdi_node_next(&self->node, 0, &id)) != NULL) {
+	for (;;) {
+		/* what a call kept goes before anything that came after it,
+		 * whether read by that call or by this loop (A4) */
+		if (self->sys_later != NULL && self->reason == NULL) {
+			cJSON *later = self->sys_later;
+			self->sys_later = NULL;
+			handle_batch(self, later);
+			cJSON_Delete(later);
+			herdi_mail_flush(self);
+			continue;
+		}
+		if (self->reason != NULL ||
+		    (j = herdi_node_next(&self->node, 0, &id)) == NULL)
+			break;
 		if (self->poll_out && id == self->poll_id) {
-			const cJSON *res = cJSON_GetObjectItemCaseSensitive(j,
-			    "result");
 			self->poll_out = 0;
-			handle_batch(self, cJSON_GetObjectItemCaseSensitive(res,
-			    "msgs"));
+			msgs = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(j, "result"),
+			    "msgs");
+			handle_batch(self, msgs);
 			herdi_mail_flush(self);
 			/* a call in a callback may have polled already */
 			if (self->reason == NULL && !self->poll_out)
@@ -547,10 +553,10 @@ teardown(herd_actor *self)
 		event_free(self->term_ev);
 	if (self->int_ev != NULL)
 		event_free(self->int_ev);
+	if (self->mail_ev != NULL)
+		event_free(self->mail_ev); /* every event before its base */
 	if (self->base != NULL)
 		event_base_free(self->base);
-	if (self->mail_ev != NULL)
-		event_free(self->mail_ev);
 	herdi_mail_close(self);
 	herdi_link_free(self);
 	cJSON_Delete(self->init_names);
@@ -583,7 +589,6 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	memset(&self, 0, sizeof self);
 	self.ops = ops;
 	self.state = state;
-	self.mail.stash_tail = &self.mail.stash;
 	self.mail.wake_fd = -1;
 	self.live_fd = -1;
 	{
