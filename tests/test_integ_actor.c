@@ -800,7 +800,7 @@ static void
 test_integ_actor_liveness(void **state)
 {
 	struct ht *h = boot(state, TA("live", "'liveness_ms':100,"
-	    "'liveness_timeout_ms':400,") "," TA("quiet", ""));
+	    "'liveness_timeout_ms':1500,") "," TA("quiet", ""));
 	pid_t live = ht_pid(h, "live"), quiet = ht_pid(h, "quiet");
 	const char *out, *err;
 	cJSON *a;
@@ -808,7 +808,7 @@ test_integ_actor_liveness(void **state)
 	/* waiting in a call for longer than its timeout is not being stuck:
 	 * the checks are answered meanwhile */
 	HT_CTL(h, 0, &out, &err, "call", "live", ASK("quiet",
-	    "{\"op\":\"hang\"}", 1500), "--timeout", "10s");
+	    "{\"op\":\"hang\"}", 3000), "--timeout", "10s");
 	HT_CONTAINS(out, "\"rv\":\"timeout");
 	assert_int_equal(ht_pid(h, "live"), live);
 
@@ -827,7 +827,7 @@ test_integ_actor_liveness(void **state)
 	ht_wait_event(h, "actor.up", "live", HT_T);
 	assert_true(ht_pid(h, "live") != live);
 	HT_CONTAINS(ht_herdd_output(h), "live did not answer its liveness "
-	    "check within 400 ms: killed");
+	    "check within 1500 ms: killed");
 	/* killed, not stopped: no terminate ran */
 	assert_null(strstr(ht_read_file(h, ht_path(h, "live.log")),
 	    "terminate"));
@@ -1193,15 +1193,18 @@ test_integ_actor_herdd_killed_actors_die(void **state)
 }
 
 /* From init an actor may look a name up and cast to it: the cast goes
- * once the actor is registered (a name it looked up in init is found). */
+ * once the actor is registered; a call from init fails at once. */
 static void
 test_integ_actor_send_from_init(void **state)
 {
 	struct ht *h = boot(state, TA("a", "") ",{'name':'b','type':'actor',"
-	    "'command':['@ACTOR@','@TMP@/b.log','send=a']}");
+	    "'command':['@ACTOR@','@TMP@/b.log','send=a','call=a']}");
 
 	assert_non_null(ht_wait_file(h, ht_path(h, "a.log"), "cast 0\n",
 	    HT_T));
+	/* a call from init is refused at once (nothing could answer it) */
+	assert_non_null(ht_wait_file(h, ht_path(h, "b.log"), "init call "
+	    "invalid argument", HT_T));
 }
 
 /* mailbox_bytes bounds what a sender may hold for an actor (A8): to a

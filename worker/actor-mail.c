@@ -661,6 +661,10 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 	self->last[0] = '\0';
 	if (to.v == self->id.v)
 		return HERD_ECALLINGSELF;
+	/* from init: the actor is not registered, so nothing could reach
+	 * the callee before hello and the call could only time out */
+	if (!self->registered)
+		return HERD_EINVAL;
 	memset(&w, 0, sizeof w);
 	w.ref = r.ref = ++m->next_ref;
 	if ((rv = queue(self, to.v, &r, req, &p)) != 0)

@@ -7,6 +7,7 @@
  * order sent (A4, A6). SIGTERM, from the supervisor or anyone, is the
  * orderly shutdown: terminate("shutdown"), then exit (A13).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -594,8 +595,12 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	{
 		/* herdd's liveness socket, if it checks this actor */
 		const char *lf = getenv("HERD_LIVENESS_FD");
-		if (lf != NULL && *lf >= '0' && *lf <= '9')
+		if (lf != NULL && *lf >= '0' && *lf <= '9') {
 			self.live_fd = atoi(lf);
+			/* the actor's own children get neither */
+			fcntl(self.live_fd, F_SETFD, FD_CLOEXEC);
+			unsetenv("HERD_LIVENESS_FD");
+		}
 	}
 	snprintf(self.name, sizeof self.name, "%s", name ? name : "");
 	/* our id before hello, so init may send: pid and incarnation */

@@ -224,7 +224,9 @@ int herd_cast_name(herd_actor *self, const char *name, const void *msg,
  * (<= 0: 5000). The reply's bytes are in *reply (caller frees with free)
  * and *reply_len. Meanwhile this actor handles nothing else (as
  * gen_server:call); what arrives is kept in order for after. Errors:
- * HERD_ECALLINGSELF at once, HERD_ENOPROC if TO is dead or dies during
+ * HERD_EINVAL from init (a call needs the actor registered: cast from
+ * init, or call once init has returned), HERD_ECALLINGSELF at once,
+ * HERD_ENOPROC if TO is dead or dies during
  * the call (at once, with its reason in herd_last_reason), HERD_ETIMEDOUT
  * (a late reply is dropped), HERD_EREPLY if it answered an error.
  */

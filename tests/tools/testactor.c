@@ -1,7 +1,7 @@
 /*
  * testactor: an actor with scripted behaviour for herd's integration tests.
  *   testactor FILE [fail-init | register=NAME | monitor=NAME | link=NAME |
- *       unready | send=NAME]...
+ *       unready | send=NAME | call=NAME]...
  * Casts {"op":"log","x":N} append "cast N" to FILE; calls answer
  * {"op":"echo",...} with the request, never answer {"op":"hang"} (it
  * appends "hang" to FILE), end the
@@ -15,7 +15,8 @@
  * REASON". The cast {"op":"stall"} does not return (a hung loop, for
  * liveness and full mailboxes) until the file its "until" names exists;
  * the call {"op":"ready","on":B} is herd_set_ready(B); send=NAME casts
- * {"op":"log","x":0} to NAME from init.
+ * {"op":"log","x":0} to NAME from init, call=NAME calls it from init and
+ * appends "init call RV".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,7 +341,14 @@ ta_init(herd_actor *self, int argc, char **argv)
 		else if (strncmp(argv[i], "send=", 5) == 0)
 			rv = herd_cast_name(self, argv[i] + 5,
 			    "{\"op\":\"log\",\"x\":0}", 18);
-		else if (strcmp(argv[i], "unready") == 0)
+		else if (strncmp(argv[i], "call=", 5) == 0) {
+			void *out = NULL;
+			size_t len = 0;
+			note(herd_state(self), "init call %s\n", herd_strerror(
+			    herd_call_name(self, argv[i] + 5, "{}", 2, 500,
+			    &out, &len)));
+			free(out);
+		} else if (strcmp(argv[i], "unready") == 0)
 			rv = herd_set_ready(self, 0);
 		else if (strncmp(argv[i], "link=", 5) == 0)
 			rv = herd_link_name(self, argv[i] + 5);
