@@ -1111,37 +1111,47 @@ test_integ_actor_kv_example(void **state)
 	HT_CONTAINS(err, "expected {\"op\":\"get\"");
 }
 
+/* Wedges actor NAME's mailbox listener (nng bug #1518). With NAME stopped,
+ * the connections are closed before its nng can accept them: its
+ * handshake then fails with EPIPE, which wedges the listener every time
+ * (unstopped, a busy machine let nng accept one first now and then). */
+static void
+wedge(struct ht *h, const char *name)
+{
+	unsigned long long pid, inc;
+	char path[600];
+	pid_t p = ht_pid(h, name);
+	int i;
+
+	assert_int_equal(sscanf(cJSON_GetObjectItem(actor_entry(h, name),
+	    "id")->valuestring, "%llu.%llu", &pid, &inc), 2);
+	snprintf(path, sizeof path, "%s/actors/%llu/m.sock", h->run, inc);
+	assert_int_equal(kill(p, SIGSTOP), 0);
+	for (i = 0; i < 3; i++)
+		ht_connect_close(path);
+	assert_int_equal(kill(p, SIGCONT), 0);
+}
+
 /*
  * nng 1.5.2's bug #1518 on an actor's mailbox: a connect and close before
  * the handshake wedges its listener, which then completes connections but
  * never hands them over. A sender's first contact (worker/actor-contact.c)
  * holds its messages until the receiver has the connection: the receiver
  * sees a knock without it, listens again, the sender dials again, and
- * every cast arrives, in order; a call from another new sender works too.
+ * every cast arrives, in order; a call from another new sender works too,
+ * and so does a call from an actor whose own mailbox is wedged.
  */
 static void
 test_integ_actor_wedged_mailbox(void **state)
 {
 	struct ht *h = boot(state, TA("a", "") "," TA("b", "") "," TA("c",
 	    ""));
-	const char *out, *err, *id;
+	const char *out, *err;
 	char path[600], want[256];
-	unsigned long long pid, inc;
 	cJSON *b;
-	int i;
 
 	b = actor_entry(h, "b");
-	id = cJSON_GetObjectItem(b, "id")->valuestring;
-	assert_int_equal(sscanf(id, "%llu.%llu", &pid, &inc), 2);
-	snprintf(path, sizeof path, "%s/actors/%llu/m.sock", h->run, inc);
-	/* with b stopped, the connections are closed before its nng can
-	 * accept them: its handshake then fails with EPIPE, which wedges the
-	 * listener every time (unstopped, a busy machine let nng accept one
-	 * first now and then) */
-	assert_int_equal(kill(ht_pid(h, "b"), SIGSTOP), 0);
-	for (i = 0; i < 3; i++)
-		ht_connect_close(path);
-	assert_int_equal(kill(ht_pid(h, "b"), SIGCONT), 0);
+	wedge(h, "b");
 	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
 	    "\"b\",\"n\":5}");
 	assert_string_equal(out, "{\"sent\":5,\"rv\":\"success\"}\n");
@@ -1153,9 +1163,16 @@ test_integ_actor_wedged_mailbox(void **state)
 		fail_msg("b never listened again; its stderr: %s; a's: %s",
 		    ht_read_file(h, path), ht_read_file(h, ht_path(h,
 		    "../log/a.stderr.log")));
+	/* a caller whose own mailbox is wedged: the callee's answer is its
+	 * first contact with it, and the caller listens again while it
+	 * waits in its call */
+	wedge(h, "c");
 	HT_CTL(h, 0, &out, &err, "call", "c", ASK("b", "{\"op\":\"echo\","
-	    "\"v\":1}", 5000));
+	    "\"v\":1}", 8000));
 	HT_CONTAINS(out, "\"reply\":{\"op\":\"echo\",\"v\":1}");
+	snprintf(path, sizeof path, "%s/c.stderr.log", h->log);
+	assert_non_null(ht_wait_file(h, path, "(nng bug #1518): listening "
+	    "again\n", HT_T));
 	/* the first sender's connection goes on */
 	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"send\",\"to\":"
 	    "\"b\",\"n\":1}");

@@ -37,6 +37,7 @@
 
 #define KNOCK_WAIT_MS 250
 #define WELCOME_WAIT_MS 1000
+#define WELCOME_WAIT_MAX_MS 8000
 #define KNOCKS_MAX 1024
 
 static void
@@ -80,7 +81,11 @@ send_knock(herd_actor *self, struct herdi_peer *p)
 	cJSON_AddNumberToObject(args, "n", p->dials);
 	herdi_node_send(&self->node, "knock", args);
 	p->knocked_ms = herdi_now_ms();
-	arm(p->welcome_ev, WELCOME_WAIT_MS);
+	/* 1 s, then twice as long at each dial again, up to 8 s: a receiver
+	 * stuck for long gets a knock now and then, not one a second */
+	p->wait_ms = p->wait_ms == 0 ? WELCOME_WAIT_MS : p->wait_ms * 2 >
+	    WELCOME_WAIT_MAX_MS ? WELCOME_WAIT_MAX_MS : p->wait_ms * 2;
+	arm(p->welcome_ev, (int)p->wait_ms);
 }
 
 /* Not welcomed in time: this connection may be one a wedged listener
@@ -131,8 +136,9 @@ void
 herdi_contact_check(herd_actor *self, struct herdi_peer *p)
 {
 	if (!p->welcomed && !p->dead && !p->knock_due &&
-	    herdi_now_ms() - p->knocked_ms >= WELCOME_WAIT_MS)
+	    herdi_now_ms() - p->knocked_ms >= (int64_t)p->wait_ms)
 		again(self, p);
+	herdi_contact_relisten_due(self);
 }
 
 void
@@ -145,11 +151,20 @@ herdi_contact_welcome(herd_actor *self, const cJSON *m)
 	for (p = self->mail.peers; p != NULL; p = p->next)
 		if (p->id == id)
 			break;
+	if (p != NULL && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
+	    "gone"))) {
+		/* herdd has no such actor: it ended, its messages go (A1) */
+		if (p->welcome_ev != NULL)
+			evtimer_del(p->welcome_ev);
+		herdi_peer_gone(self, p);
+		return;
+	}
 	/* a welcome for an earlier connection says nothing of this one */
 	if (p == NULL || p->welcomed || !cJSON_IsNumber(n) ||
 	    (unsigned)n->valuedouble != p->dials)
 		return;
 	p->welcomed = 1;
+	p->wait_ms = 0;
 	max = cJSON_GetObjectItemCaseSensitive(m, "max");
 	if (cJSON_IsNumber(max) && max->valuedouble >= 65536)
 		p->max = (size_t)max->valuedouble;
@@ -213,8 +228,10 @@ match(herd_actor *self)
 			kp = &k->next;
 		}
 	}
-	if (m->knocks == NULL && m->relisten_ev != NULL)
+	if (m->knocks == NULL && m->relisten_ev != NULL) {
 		evtimer_del(m->relisten_ev);
+		m->relisten_at = 0;
+	}
 }
 
 void
@@ -248,8 +265,10 @@ herdi_contact_knock(herd_actor *self, const cJSON *m)
 	mb->nknocks++;
 	herdi_contact_admitted(self);
 	if (mb->knocks != NULL && mb->relisten_ev != NULL &&
-	    !evtimer_pending(mb->relisten_ev, NULL))
+	    !evtimer_pending(mb->relisten_ev, NULL)) {
 		arm(mb->relisten_ev, KNOCK_WAIT_MS);
+		mb->relisten_at = herdi_now_ms() + KNOCK_WAIT_MS;
+	}
 }
 
 static void
@@ -266,9 +285,8 @@ forget_knocks(struct herdi_mail *m)
 
 /* A knock's connection did not come: the listener is wedged. */
 static void
-relisten_cb(evutil_socket_t fd, short what, void *arg)
+relisten(herd_actor *self)
 {
-	herd_actor *self = arg;
 	struct herdi_mail *m = &self->mail;
 	int rv;
 
@@ -281,11 +299,30 @@ relisten_cb(evutil_socket_t fd, short what, void *arg)
 	    KNOCK_WAIT_MS);
 	/* the senders dial again and knock again */
 	forget_knocks(m);
+	m->relisten_at = 0;
 	if ((rv = herdi_mail_relisten(self)) != 0) {
 		fprintf(stderr, "herd: %s: cannot listen again: %s\n",
 		    self->name, herd_strerror(rv));
 		herd_exit(self, "mailbox_wedged");
 	}
+}
+
+static void
+relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	relisten(arg);
+}
+
+void
+herdi_contact_relisten_due(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+
+	/* herd_call's wait runs no timers: it asks (a wedged caller's own
+	 * mailbox would otherwise stay deaf until its call timed out) */
+	if (m->knocks != NULL && m->relisten_at != 0 &&
+	    herdi_now_ms() >= m->relisten_at)
+		relisten(self);
 }
 
 static void

@@ -59,7 +59,7 @@ node_process(pid_t pid)
  * process outside the node is closed before it can send; the pid of one
  * admitted goes to the loop, which counts each sender's connections
  * (first contact, actor-contact.c). */
-static int listen_mailbox(struct herdi_mail *m);
+static int listen_mailbox(struct herdi_mail *m, const char *url);
 
 static void
 admit_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
@@ -120,21 +120,21 @@ herdi_mail_open(herd_actor *self, const char *url)
 	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, m->bound / FLUSH_BYTES >
 	    64 ? 64 : (int)(m->bound / FLUSH_BYTES));
 	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, m);
-	if ((rv = listen_mailbox(m)) != 0 ||
+	if ((rv = listen_mailbox(m, m->url)) != 0 ||
 	    (rv = nng_socket_get_int(m->pull, NNG_OPT_RECVFD, &m->recv_fd)) !=
 	    0)
 		return HERD_ENOLISTENER;
 	return 0;
 }
 
-/* Listens on the mailbox's url, its file open to the node's processes
- * (admit_cb chooses among them). */
+/* Listens on URL (the mailbox's, or a new one for it), its file open to
+ * the node's processes (admit_cb chooses among them). */
 static int
-listen_mailbox(struct herdi_mail *m)
+listen_mailbox(struct herdi_mail *m, const char *url)
 {
 	int rv;
 
-	if ((rv = nng_listener_create(&m->listener, m->pull, m->url)) != 0 ||
+	if ((rv = nng_listener_create(&m->listener, m->pull, url)) != 0 ||
 	    (rv = nng_listener_set_int(m->listener, NNG_OPT_IPC_PERMISSIONS,
 	    0666)) != 0 || (rv = nng_listener_start(m->listener, 0)) != 0)
 		return rv;
@@ -147,23 +147,24 @@ listen_mailbox(struct herdi_mail *m)
  * nng 1.5.2 stops handing over connections once a peer closed one during
  * the handshake (bug #1518); the connections it has keep working. So the
  * wedged listener stays (closing it would close them, and unlink the
- * path), its file is renamed away and unlinked, and a new listener takes
- * the path. Each costs a listening fd: past RELISTEN_MAX the actor ends.
+ * path), and a new listener, made on a path of its own, is renamed over
+ * the mailbox's: senders find one listener there at every moment. Each
+ * costs a listening fd: past RELISTEN_MAX the actor ends.
  */
 int
 herdi_mail_relisten(herd_actor *self)
 {
 	struct herdi_mail *m = &self->mail;
-	const char *path = m->url + strlen("ipc://");
-	char old[sizeof m->url + 32];
+	char url[sizeof m->url + 32];
 
 	if (m->relistens >= RELISTEN_MAX)
 		return HERD_ENOLISTENER;
-	snprintf(old, sizeof old, "%s.%u.wedged", path, ++m->relistens);
-	if (rename(path, old) == -1)
+	snprintf(url, sizeof url, "%s.%u", m->url, ++m->relistens);
+	if (listen_mailbox(m, url) != 0)
+		return HERD_ENOLISTENER;
+	if (rename(url + strlen("ipc://"), m->url + strlen("ipc://")) == -1)
 		return HERD_ESYSTEM;
-	unlink(old);
-	return listen_mailbox(m) == 0 ? 0 : HERD_ENOLISTENER;
+	return 0;
 }
 
 static void
@@ -269,7 +270,10 @@ peer_dial(herd_actor *self, struct herdi_peer *p)
 	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, 16);
 	nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, 0);
 	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, gone_cb, p);
-	if (nng_dial(p->sock, url, NULL, 0) != 0)
+	/* without waiting: a receiver that does not accept now (stopped, or
+	 * busy) must not stop this loop; nothing goes before its welcome, and
+	 * herdd's answer to the knock says if it has ended */
+	if (nng_dial(p->sock, url, NULL, NNG_FLAG_NONBLOCK) != 0)
 		return -1;
 	p->dials++;
 	if (nng_socket_get_int(p->sock, NNG_OPT_SENDFD, &fd) == 0 &&
@@ -327,6 +331,21 @@ void
 herdi_peer_flush(herd_actor *self, struct herdi_peer *p)
 {
 	flush_peer(self, p);
+}
+
+void
+herdi_peer_gone(herd_actor *self, struct herdi_peer *p)
+{
+	p->dead = 1;
+	peer_drop(p);
+	if (p->ev != NULL)
+		event_free(p->ev);
+	p->ev = NULL;
+	/* its dialer would try again forever */
+	atomic_store(&p->sock_id, 0);
+	if (p->open)
+		nng_close(p->sock);
+	p->open = 0;
 }
 
 /* Sends what is queued for p; on a full queue keeps it and waits until
@@ -692,8 +711,8 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 			rv = HERD_ETIMEDOUT;
 			break;
 		}
-		if (!p->welcomed && left > 100)
-			left = 100; /* to check the welcome's deadline */
+		if ((!p->welcomed || m->knocks != NULL) && left > 100)
+			left = 100; /* to check first contact's deadlines */
 		pf[0].fd = m->recv_fd;
 		pf[1].fd = m->wake_fd;
 		pf[2].fd = self->node.recv_fd;

@@ -106,6 +106,7 @@ struct herdi_peer {
 	int knock_due;        /* to knock once this actor has said hello */
 	struct event *welcome_ev; /* no welcome in time: dial again */
 	int64_t knocked_ms;   /* when the last knock went (monotonic) */
+	unsigned wait_ms;     /* how long that knock waits for its welcome */
 };
 
 /* A record kept for after the current callback (herd_call's wait). */
@@ -156,6 +157,7 @@ struct herdi_mail {
 	size_t nknocks;
 	size_t bound;         /* our mailbox_bytes ($HERD_MAILBOX_BYTES) */
 	struct event *admit_ev, *relisten_ev;
+	int64_t relisten_at;  /* relisten_ev's deadline, 0 if not armed */
 	unsigned relistens;
 };
 
@@ -226,8 +228,10 @@ void herdi_contact_knock(herd_actor *self, const cJSON *m);
 void herdi_contact_welcome(herd_actor *self, const cJSON *m);
 /* admit_fd is readable: count the connections admitted. */
 void herdi_contact_admitted(herd_actor *self);
-/* In herd_call's wait: a peer whose welcome is overdue dials again. */
+/* In herd_call's wait: a peer whose welcome is overdue dials again, and a
+ * relisten that is due happens (no timers run there). */
 void herdi_contact_check(herd_actor *self, struct herdi_peer *p);
+void herdi_contact_relisten_due(herd_actor *self);
 /* The loop's events for first contact (after the base exists). */
 void herdi_contact_events(herd_actor *self);
 /* Frees them, and every peer's events, before the base goes. */
@@ -241,6 +245,8 @@ void herdi_id_text(uint64_t v, char buf[32]);
 int herdi_peer_redial(herd_actor *self, struct herdi_peer *p);
 /* Sends what is queued for p, if it may send. */
 void herdi_peer_flush(herd_actor *self, struct herdi_peer *p);
+/* herdd says p's actor has ended: what waits goes, its socket closes. */
+void herdi_peer_gone(herd_actor *self, struct herdi_peer *p);
 /* The mailbox listens again on a fresh socket file (the wedged listener
  * is kept for the connections it has); 0 or a HERD_E* code. */
 int herdi_mail_relisten(herd_actor *self);

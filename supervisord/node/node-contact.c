@@ -47,9 +47,30 @@ contact_args(struct request *r, double *n)
 	return a;
 }
 
-/* knock {to, n}: the caller made its n-th connection to actor TO. A TO
- * that is not registered is answered for it: the sender may send (what
- * it sends to an ended actor is dropped, ACTORS.md A1). */
+/* A knock from FROM already waits for TO (it has not fetched it: stuck,
+ * or busy): it gets the newer connection's N instead of a second knock,
+ * so a sender dialing again cannot fill TO's queue. */
+static int
+knock_again(struct actor *to, const char *from, double n)
+{
+	cJSON *m, *f;
+
+	cJSON_ArrayForEach(m, to->queue) {
+		f = cJSON_GetObjectItemCaseSensitive(m, "from");
+		if (cJSON_IsString(f) && strcmp(f->valuestring, from) == 0 &&
+		    strcmp(cJSON_GetObjectItemCaseSensitive(m, "t")->valuestring,
+		    "knock") == 0) {
+			cJSON_ReplaceItemInObjectCaseSensitive(m, "n",
+			    cJSON_CreateNumber(n));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* knock {to, n}: the caller made its n-th connection to actor TO. For a
+ * TO that is not registered herdd answers "gone": the sender drops what
+ * it holds for it (ACTORS.md A1). */
 void
 op_knock(struct request *r)
 {
@@ -59,11 +80,13 @@ op_knock(struct request *r)
 	if ((a = contact_args(r, &n)) == NULL)
 		return;
 	reply_ok(r, NULL);
-	if ((to = node_lookup(a->n, arg_str(r, "to"))) != NULL)
+	if ((to = node_lookup(a->n, arg_str(r, "to"))) == NULL) {
+		cJSON *m = contact("welcome", "id", arg_str(r, "to"), n);
+		cJSON_AddTrueToObject(m, "gone");
+		node_deliver(a->n, a, m);
+	} else if (!knock_again(to, a->id, n)) {
 		node_deliver(a->n, to, contact("knock", "from", a->id, n));
-	else
-		node_deliver(a->n, a, contact("welcome", "id",
-		    arg_str(r, "to"), n));
+	}
 }
 
 /* welcome {to, n, max}: the caller has actor TO's n-th connection; TO
