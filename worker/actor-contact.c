@@ -8,14 +8,15 @@
  * So a sender holds what it has for a new connection until the receiver
  * says it has that connection:
  *
- *   sender -> herdd: knock {to, n}      its n-th connection to the receiver
- *   herdd -> receiver: {"t":"knock","from","n"}
- *   receiver: a connection admitted from the sender's pid that no knock
- *   has claimed yet? Then it is this one:
+ *   sender -> receiver, on the new connection at once: a probe record
+ *   (the sender's id, n: this is its n-th connection to the receiver)
+ *   sender -> herdd: knock {to, n}; herdd -> receiver {"t":"knock","from","n"}
+ *   receiver, once it has both the probe and the knock of (from, n):
  *   receiver -> herdd: welcome {to, n}; herdd -> sender {"t":"welcome","id","n"}
  *
- * (A connection a wedged listener took is never admitted, so it is never
- * claimed; the sender takes a welcome only for its current connection.)
+ * (A connection a wedged listener took never delivers its probe, so its
+ * knock is never matched; the sender takes a welcome only for its current
+ * connection.)
  *
  * A receiver that has not seen the connection within KNOCK_WAIT_MS
  * listens again on a fresh file (herdi_mail_relisten); a sender not
@@ -175,24 +176,23 @@ herdi_contact_welcome(herd_actor *self, const cJSON *m)
 
 /* ---- the receiver's side ---- */
 
-static unsigned *
-adds_of(struct herdi_mail *m, uint32_t pid, int make)
+void
+herdi_contact_send_probe(herd_actor *self, struct herdi_peer *p)
 {
-	size_t i;
+	struct herdi_rec r = { .len = 0, .kind = HERDI_PROBE,
+	    .from = self->id.v, .ref = p->dials };
+	uint8_t hdr[HERDI_WIRE_BATCH + HERDI_WIRE_HDR];
+	nng_msg *m;
 
-	for (i = 0; i < m->nseen; i++)
-		if (m->seen[i].pid == pid)
-			return &m->seen[i].adds;
-	if (!make)
-		return NULL;
-	if (m->nseen < HERDI_SEEN_MAX)
-		i = m->nseen++;
-	else /* the oldest sender is forgotten: it knocks, is not seen,
-	        and dials again */
-		i = m->seen_next++ % HERDI_SEEN_MAX;
-	m->seen[i].pid = pid;
-	m->seen[i].adds = 0;
-	return &m->seen[i].adds;
+	herdi_wire_batch_start(hdr);
+	herdi_wire_put(hdr + HERDI_WIRE_BATCH, &r);
+	/* its own message, sent now: the socket queues it until the
+	 * connection is up; lost on a wedged one, which is the point */
+	if (nng_msg_alloc(&m, 0) != 0)
+		return;
+	if (nng_msg_append(m, hdr, sizeof hdr) != 0 ||
+	    nng_sendmsg(p->sock, m, NNG_FLAG_NONBLOCK) != 0)
+		nng_msg_free(m); /* unanswered: the sender dials again */
 }
 
 static void
@@ -208,18 +208,51 @@ welcome(herd_actor *self, uint64_t to, unsigned n)
 	herdi_node_send(&self->node, "welcome", args);
 }
 
-/* Welcomes each knock whose connection has been admitted. */
+/* The probe of connection (FROM, N), taken (0) if it came; -1 if not. */
+static int
+probe_take(struct herdi_mail *m, uint64_t from, unsigned n)
+{
+	size_t i;
+
+	for (i = 0; i < HERDI_PROBES_MAX; i++)
+		if (m->probes[i].n == n && m->probes[i].from == from) {
+			m->probes[i].n = 0;
+			return 0;
+		}
+	return -1;
+}
+
+/* The relisten timer, for the oldest knock still waiting. */
+static void
+rearm(herd_actor *self)
+{
+	struct herdi_mail *m = &self->mail;
+	struct herdi_knock *k;
+	int64_t oldest = 0, left;
+
+	for (k = m->knocks; k != NULL; k = k->next)
+		if (oldest == 0 || k->at < oldest)
+			oldest = k->at;
+	if (m->relisten_ev == NULL)
+		return;
+	evtimer_del(m->relisten_ev);
+	m->relisten_at = 0;
+	if (oldest == 0)
+		return;
+	m->relisten_at = oldest + KNOCK_WAIT_MS;
+	left = m->relisten_at - herdi_now_ms();
+	arm(m->relisten_ev, left > 0 ? (int)left : 0);
+}
+
+/* Welcomes each knock whose probe came. */
 static void
 match(herd_actor *self)
 {
 	struct herdi_mail *m = &self->mail;
 	struct herdi_knock **kp = &m->knocks, *k;
-	unsigned *adds;
 
 	while ((k = *kp) != NULL) {
-		adds = adds_of(m, (uint32_t)(k->from >> 32), 0);
-		if (adds != NULL && *adds > 0) {
-			--*adds; /* claimed */
+		if (probe_take(m, k->from, k->n) == 0) {
 			welcome(self, k->from, k->n);
 			*kp = k->next;
 			free(k);
@@ -228,23 +261,22 @@ match(herd_actor *self)
 			kp = &k->next;
 		}
 	}
-	if (m->knocks == NULL && m->relisten_ev != NULL) {
-		evtimer_del(m->relisten_ev);
-		m->relisten_at = 0;
-	}
+	rearm(self);
 }
 
 void
-herdi_contact_admitted(herd_actor *self)
+herdi_contact_probe(herd_actor *self, uint64_t from, unsigned n)
 {
 	struct herdi_mail *m = &self->mail;
-	uint32_t pids[64];
-	ssize_t n, i;
 
-	while ((n = read(m->admit_fd[0], pids, sizeof pids)) > 0)
-		for (i = 0; i < n / (ssize_t)sizeof pids[0]; i++)
-			++*adds_of(m, pids[i], 1);
-	match(self);
+	if (n == 0)
+		return;
+	/* a ring: the oldest probes, whose knocks never came, make room */
+	m->probes[m->probes_next].from = from;
+	m->probes[m->probes_next].n = n;
+	m->probes_next = (m->probes_next + 1) % HERDI_PROBES_MAX;
+	if (m->knocks != NULL)
+		match(self);
 }
 
 void
@@ -260,15 +292,11 @@ herdi_contact_knock(herd_actor *self, const cJSON *m)
 		return; /* unanswered: the sender dials again */
 	k->from = from;
 	k->n = (unsigned)n->valuedouble;
+	k->at = herdi_now_ms();
 	k->next = mb->knocks;
 	mb->knocks = k;
 	mb->nknocks++;
-	herdi_contact_admitted(self);
-	if (mb->knocks != NULL && mb->relisten_ev != NULL &&
-	    !evtimer_pending(mb->relisten_ev, NULL)) {
-		arm(mb->relisten_ev, KNOCK_WAIT_MS);
-		mb->relisten_at = herdi_now_ms() + KNOCK_WAIT_MS;
-	}
+	match(self);
 }
 
 static void
@@ -283,15 +311,18 @@ forget_knocks(struct herdi_mail *m)
 	m->nknocks = 0;
 }
 
-/* A knock's connection did not come: the listener is wedged. */
+/* A knock's connection did not come: the listener is wedged. From the
+ * loop (DRAIN), probes already in the mailbox are read first: the timer
+ * may come before the mailbox's event in one turn. */
 static void
-relisten(herd_actor *self)
+relisten(herd_actor *self, int drain)
 {
 	struct herdi_mail *m = &self->mail;
 	int rv;
 
-	herdi_contact_admitted(self);
-	if (m->knocks == NULL)
+	if (drain)
+		herdi_mail_drain(self);
+	if (m->knocks == NULL || self->reason != NULL)
 		return;
 	fprintf(stderr, "herd: %s: no connection from pid %llu came within "
 	    "%d ms of its knock (nng bug #1518): listening again\n",
@@ -310,7 +341,8 @@ relisten(herd_actor *self)
 static void
 relisten_cb(evutil_socket_t fd, short what, void *arg)
 {
-	relisten(arg);
+	relisten(arg, 1);
+	herdi_after_callback(arg);
 }
 
 void
@@ -322,13 +354,7 @@ herdi_contact_relisten_due(herd_actor *self)
 	 * mailbox would otherwise stay deaf until its call timed out) */
 	if (m->knocks != NULL && m->relisten_at != 0 &&
 	    herdi_now_ms() >= m->relisten_at)
-		relisten(self);
-}
-
-static void
-admit_ready_cb(evutil_socket_t fd, short what, void *arg)
-{
-	herdi_contact_admitted(arg);
+		relisten(self, 0); /* herd_call reads the mailbox itself */
 }
 
 void
@@ -336,9 +362,6 @@ herdi_contact_events(herd_actor *self)
 {
 	struct herdi_mail *m = &self->mail;
 
-	m->admit_ev = event_new(self->base, m->admit_fd[0], EV_READ |
-	    EV_PERSIST, admit_ready_cb, self);
-	event_add(m->admit_ev, NULL);
 	m->relisten_ev = evtimer_new(self->base, relisten_cb, self);
 }
 
@@ -356,10 +379,8 @@ herdi_contact_free(herd_actor *self)
 			event_free(p->ev);
 		p->welcome_ev = p->ev = NULL;
 	}
-	if (m->admit_ev != NULL)
-		event_free(m->admit_ev);
 	if (m->relisten_ev != NULL)
 		event_free(m->relisten_ev);
-	m->admit_ev = m->relisten_ev = NULL;
+	m->relisten_ev = NULL;
 	forget_knocks(m);
 }

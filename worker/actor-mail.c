@@ -56,28 +56,18 @@ node_process(pid_t pid)
 }
 
 /* nng's pipe callback (its thread): a connection to the mailbox from a
- * process outside the node is closed before it can send; the pid of one
- * admitted goes to the loop, which counts each sender's connections
- * (first contact, actor-contact.c). */
-static int listen_mailbox(struct herdi_mail *m, const char *url);
-
+ * process outside the node is closed before it can send. */
 static void
 admit_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	struct herdi_mail *m = arg;
 	uint64_t pid;
-	uint32_t v;
 
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
-	    !node_process((pid_t)pid)) {
+	    !node_process((pid_t)pid))
 		nng_pipe_close(p);
-		return;
-	}
-	v = (uint32_t)pid;
-	if (write(m->admit_fd[1], &v, sizeof v) == -1) {
-		/* full: the sender's welcome then waits for a dial again */
-	}
 }
+
+static int listen_mailbox(struct herdi_mail *m, const char *url);
 
 int
 herdi_mail_open(herd_actor *self, const char *url)
@@ -89,7 +79,6 @@ herdi_mail_open(herd_actor *self, const char *url)
 	m->stash_tail = &m->stash; /* after the memset (a cast during a call
 	                              once wrote through NULL) */
 	m->wake_fd = -1;
-	m->admit_fd[0] = m->admit_fd[1] = -1;
 	snprintf(m->url, sizeof m->url, "%s", url);
 	/* the mailboxes' directory: peers' urls are made from their ids */
 	snprintf(m->dir, sizeof m->dir, "%s", url);
@@ -99,8 +88,7 @@ herdi_mail_open(herd_actor *self, const char *url)
 			return HERD_EBADENV;
 		cut[strlen("/actors/")] = '\0';
 	}
-	if ((m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    pipe2(m->admit_fd, O_NONBLOCK | O_CLOEXEC) == -1)
+	if ((m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return HERD_ESYSTEM;
 	if (nng_pull0_open(&m->pull) != 0)
 		return HERD_ENOMEM;
@@ -119,7 +107,7 @@ herdi_mail_open(herd_actor *self, const char *url)
 	 * the bound holds, at most 64 */
 	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, m->bound / FLUSH_BYTES >
 	    64 ? 64 : (int)(m->bound / FLUSH_BYTES));
-	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, m);
+	nng_pipe_notify(m->pull, NNG_PIPE_EV_ADD_PRE, admit_cb, NULL);
 	if ((rv = listen_mailbox(m, m->url)) != 0 ||
 	    (rv = nng_socket_get_int(m->pull, NNG_OPT_RECVFD, &m->recv_fd)) !=
 	    0)
@@ -205,11 +193,6 @@ herdi_mail_close(herd_actor *self)
 		nng_close(m->pull);
 	if (m->wake_fd != -1)
 		close(m->wake_fd);
-	if (m->admit_fd[0] != -1) {
-		close(m->admit_fd[0]);
-		close(m->admit_fd[1]);
-	}
-	m->admit_fd[0] = m->admit_fd[1] = -1;
 	m->open = 0;
 }
 
@@ -279,6 +262,7 @@ peer_dial(herd_actor *self, struct herdi_peer *p)
 	if (nng_socket_get_int(p->sock, NNG_OPT_SENDFD, &fd) == 0 &&
 	    self->base != NULL)
 		p->ev = event_new(self->base, fd, EV_READ, writable_cb, p);
+	herdi_contact_send_probe(self, p);
 	return 0;
 }
 
@@ -535,9 +519,15 @@ each_record(herd_actor *self, nng_msg *m,
 	struct herdi_rec r;
 	int rv;
 
-	while ((rv = herdi_wire_next(buf, len, &off, &r)) == 1)
+	while ((rv = herdi_wire_next(buf, len, &off, &r)) == 1) {
+		if (r.kind == HERDI_PROBE) {
+			/* first contact's, whatever the actor is doing */
+			herdi_contact_probe(self, r.from, (unsigned)r.ref);
+			continue;
+		}
 		if (fn(self, &r) != 0)
 			return;
+	}
 	if (rv == -1) {
 		uint64_t pid = 0;
 		time_t now = time(NULL);
@@ -667,7 +657,7 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 	struct waiting w, *outer;
 	struct herdi_peer *p = NULL;
 	int64_t deadline;
-	struct pollfd pf[5];
+	struct pollfd pf[4];
 	nng_msg *msg;
 	uint64_t n;
 	int rv;
@@ -716,18 +706,15 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 		pf[0].fd = m->recv_fd;
 		pf[1].fd = m->wake_fd;
 		pf[2].fd = self->node.recv_fd;
-		pf[3].fd = m->admit_fd[0];
-		pf[4].fd = self->live_fd; /* -1 is ignored */
+		pf[3].fd = self->live_fd; /* -1 is ignored */
 		pf[0].events = pf[1].events = pf[2].events = pf[3].events =
-		    pf[4].events = POLLIN;
-		if (poll(pf, 5, (int)left) <= 0)
+		    POLLIN;
+		if (poll(pf, 4, (int)left) <= 0)
 			continue;
-		if (pf[4].revents & POLLIN)
+		if (pf[3].revents & POLLIN)
 			herdi_live_answer(self);
 		if (pf[2].revents & POLLIN)
 			herdi_node_during_call(self);
-		if (pf[3].revents & POLLIN)
-			herdi_contact_admitted(self);
 		if (pf[1].revents & POLLIN)
 			while (read(m->wake_fd, &n, sizeof n) > 0)
 				;

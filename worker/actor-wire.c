@@ -82,7 +82,7 @@ herdi_wire_next(const uint8_t *buf, size_t len, size_t *off,
 	r->len = n;
 	r->kind = buf[at + 4];
 	r->flags = buf[at + 5];
-	if (r->kind < HERDI_CAST || r->kind > HERDI_REPLY_ERROR ||
+	if (r->kind < HERDI_CAST || r->kind > HERDI_PROBE ||
 	    buf[at + 6] != 0 || buf[at + 7] != 0)
 		return -1;
 	r->from = get64(buf + at + 8);

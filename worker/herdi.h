@@ -57,6 +57,8 @@ enum herdi_kind {
 	HERDI_CALL = 2,
 	HERDI_REPLY = 3,
 	HERDI_REPLY_ERROR = 4, /* payload: code, NUL, message */
+	HERDI_PROBE = 5,       /* first contact: the sender's connection
+	                          number in ref, no payload */
 };
 
 struct herdi_rec {
@@ -127,9 +129,10 @@ struct herdi_knock {
 	struct herdi_knock *next;
 	uint64_t from;
 	unsigned n;
+	int64_t at;           /* when it came (monotonic ms) */
 };
 
-#define HERDI_SEEN_MAX 1024 /* senders' pids whose connections are counted */
+#define HERDI_PROBES_MAX 1024 /* connections seen, awaiting their knock */
 
 struct herdi_mail {
 	nng_socket pull;
@@ -146,17 +149,15 @@ struct herdi_mail {
 	uint64_t malformed;
 	long warned_at;
 	/* the receiver's side of first contact (actor-contact.c) */
-	int admit_fd[2];      /* admit_cb writes each admitted pid */
 	struct {
-		uint32_t pid;
-		unsigned adds;    /* its connections admitted, not yet
-		                     claimed by a knock */
-	} seen[HERDI_SEEN_MAX];
-	size_t nseen, seen_next;
+		uint64_t from;
+		unsigned n;       /* 0: free */
+	} probes[HERDI_PROBES_MAX]; /* each connection's probe record */
+	size_t probes_next;
 	struct herdi_knock *knocks;
 	size_t nknocks;
 	size_t bound;         /* our mailbox_bytes ($HERD_MAILBOX_BYTES) */
-	struct event *admit_ev, *relisten_ev;
+	struct event *relisten_ev;
 	int64_t relisten_at;  /* relisten_ev's deadline, 0 if not armed */
 	unsigned relistens;
 };
@@ -226,8 +227,10 @@ void herdi_contact_after_hello(herd_actor *self);
 /* System messages "knock" (a sender's connection N) and "welcome". */
 void herdi_contact_knock(herd_actor *self, const cJSON *m);
 void herdi_contact_welcome(herd_actor *self, const cJSON *m);
-/* admit_fd is readable: count the connections admitted. */
-void herdi_contact_admitted(herd_actor *self);
+/* A connection's probe record came: connection N of actor FROM works. */
+void herdi_contact_probe(herd_actor *self, uint64_t from, unsigned n);
+/* Sends connection p's probe record, on it, at once (not held). */
+void herdi_contact_send_probe(herd_actor *self, struct herdi_peer *p);
 /* In herd_call's wait: a peer whose welcome is overdue dials again, and a
  * relisten that is due happens (no timers run there). */
 void herdi_contact_check(herd_actor *self, struct herdi_peer *p);
