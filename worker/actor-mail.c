@@ -687,8 +687,10 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 	outer = waiting;
 	waiting = &w;
 	/* system messages and first contact go on meanwhile (herdd's, and
-	 * other senders' knocks: actor-contact.c) */
-	herdi_node_during_call(self);
+	 * other senders' knocks: actor-contact.c); the node socket is read
+	 * when it has something (each nng_recvmsg costs, even an empty one) */
+	if (!self->poll_out || self->node.early != NULL)
+		herdi_node_during_call(self);
 	while (!w.done) {
 		int64_t left = deadline - herdi_now_ms();
 		herdi_contact_check(self, p);
