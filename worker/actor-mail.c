@@ -756,17 +756,19 @@ herd_whereis(herd_actor *self, const char *name, herd_id *out)
 		return HERD_EINVAL;
 	for (nm = self->mail.names; nm != NULL; nm = nm->next) {
 		struct herdi_peer *p;
+		if (strcmp(nm->name, name) != 0)
+			continue;
 		for (p = self->mail.peers; p != NULL; p = p->next)
 			if (p->id == nm->id.v)
 				break;
 		/* trusted only while the connection to its owner is up:
 		 * one whose owner ended, or that nothing was sent to (its
 		 * end would go unseen), is looked up again */
-		if (strcmp(nm->name, name) == 0 && p != NULL && !p->dead &&
-		    !atomic_load(&p->gone)) {
+		if (p != NULL && !p->dead && !atomic_load(&p->gone)) {
 			*out = nm->id;
 			return 0;
 		}
+		break;
 	}
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", name);
