@@ -203,6 +203,32 @@ test_integ_reload_applies_changes(void **state)
 	assert_null(ht_find_event(h, from, "supervisor.gave_up", NULL));
 }
 
+/* A reload whose plan ends at once (a child added, started on the spot)
+ * is said once: one config.reloaded event, one line in herdd's log (it
+ * was said twice, issue 12). */
+static void
+test_integ_reload_said_once(void **state)
+{
+	struct ht *h = boot(state, CONF(SLEEPER("a")));
+	long long from = ht_last_seq(h);
+	const char *log, *first;
+	cJSON *ev;
+
+	write_conf(h, CONF(SLEEPER("a") "," SLEEPER("b")));
+	reload(h);
+	ev = ht_wait_event(h, "config.reloaded", NULL, HT_T);
+	/* the next event after it: b's start or more, never another one */
+	ht_result(h, "ping", NULL);
+	ht_sync_events(h);
+	assert_null(ht_find_event(h, (long long)ht_num(ev, "seq"),
+	    "config.reloaded", NULL));
+	assert_non_null(ht_find_event(h, from, "child.started", "b"));
+	log = ht_herdd_output(h);
+	first = strstr(log, " reloaded\n");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, " reloaded\n"));
+}
+
 /* A file with 3 errors: invalid_config, every message as herdd --check
  * prints it, and nothing changes. */
 static void
@@ -490,6 +516,7 @@ main(void)
 {
 	static const struct CMUnitTest tests[] = {
 		T(test_integ_reload_applies_changes),
+		T(test_integ_reload_said_once),
 		T(test_integ_reload_invalid_changes_nothing),
 		T(test_integ_reload_sighup),
 		T(test_integ_reload_added_fails),

@@ -212,7 +212,9 @@ reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len)
 	free(plans);
 	driver_check_limits(h);
 	driver_run_dir_access(h);
-	if (h->engine.reloading == 0) /* nothing to start or stop */
+	/* nothing to start or stop; with plans the engine says it when the
+	 * last one ends (at once, if they did: it was said twice) */
+	if (nplans == 0)
 		h->engine.ops->event(h->engine.ctx, "config.reloaded", h->root,
 		    NULL);
 	return 0;
