@@ -2,9 +2,11 @@
  * all of them or those the glob patterns select (chosen here, client-side,
  * from herdd's full status). */
 #include <fnmatch.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 
@@ -13,7 +15,7 @@ static int cmd_status_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "status [PATTERN...]",
+	.usage = "status [--all] [PATTERN...]",
 	.help = "Show the children: state, pid, restarts, uptime, last exit.\n"
 	    "With PATTERNs, only the children they select. A PATTERN is a\n"
 	    "path (api/web) or a shell glob on paths (fnmatch(3) with\n"
@@ -21,14 +23,16 @@ const struct cmd_entry cmd_status_entry = {
 	    "'api/*' is every child of api, '*/web' every web one level\n"
 	    "down. A supervisor that is selected brings everything below it:\n"
 	    "\"status api\" shows api and its whole subtree.\n"
-	    "Supervisors are listed too, with no pid.\n"
+	    "Supervisors are listed too, with no pid. With --all, also the\n"
+	    "last temporary children that ended (state \"ended\", their exit\n"
+	    "and its time): their entries left the tree, herdd remembers 64.\n"
 	    "Prints a table with the columns PATH STATE PID RESTARTS UPTIME\n"
 	    "LAST EXIT; UPTIME reads 5s, 3m12s, 2h04m or 3d02h, \"-\" when not\n"
 	    "running. With --json, herdd's result on one line:\n"
 	    "{\"children\":[{\"path\",\"name\",\"type\",\"pid\",\"state\","
 	    "\"restarts\",\n"
-	    "\"uptime_ms\",\"reason\"},...],\"herd\":{\"pid\",\"version\","
-	    "\"uptime_ms\"}}.\n"
+	    "\"uptime_ms\",\"reason\"},...],\"ended\":[{\"path\",\"reason\",\n"
+	    "\"ended_at_ms\"},...],\"herd\":{\"pid\",\"version\",\"uptime_ms\"}}.\n"
 	    "Exit status 3 if a PATTERN selects nothing (\"no child matches\n"
 	    "PATTERN\").\n",
 	.exec = cmd_status_exec,
@@ -65,6 +69,30 @@ cmd_status_row(struct table *t, const cJSON *child)
 		cells[4] = uptime;
 	}
 	cells[5] = output_string(child, "reason", "-");
+	table_add(t, cells);
+}
+
+/* Adds an ended temporary child (borrowed) as a row of T. */
+static void
+cmd_status_ended_row(struct table *t, const cJSON *e)
+{
+	const char *cells[6];
+	char last[128], when[32] = "?";
+	int64_t at;
+	time_t sec;
+	struct tm tm;
+
+	if (output_int(e, "ended_at_ms", &at) == 0) {
+		sec = (time_t)(at / 1000);
+		if (localtime_r(&sec, &tm) != NULL)
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	snprintf(last, sizeof last, "%s at %s", output_string(e, "reason",
+	    "?"), when);
+	cells[0] = output_string(e, "path", "?");
+	cells[1] = "ended";
+	cells[2] = cells[3] = cells[4] = "-";
+	cells[5] = last;
 	table_add(t, cells);
 }
 
@@ -148,12 +176,21 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	static const char *const header[] = { "PATH", "STATE", "PID",
 		"RESTARTS", "UPTIME", "LAST EXIT" };
 	const cJSON *children, *child;
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct call call;
 	struct table *t;
-	int i, rv;
+	int i, rv, all = 0;
 
-	if ((i = cmd_args(self, argc, argv, 0, -1)) < 0)
-		return IPC_EXIT_USAGE;
+	optind = 0;
+	while ((i = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (i != 'a')
+			return cmd_usage(self);
+		all = 1;
+	}
+	i = optind;
 	/* --json of everything: herdd's text as it came, unparsed */
 	if ((rv = client_run(ctl, "status", NULL, &call, CLIENT_LAST |
 	    (ctl->json && i == argc ? CLIENT_RAW : 0))) != IPC_EXIT_OK) {
@@ -182,6 +219,10 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	cJSON_ArrayForEach(child, children)
 		if (cJSON_IsObject(child))
 			cmd_status_row(t, child);
+	if (all)
+		cJSON_ArrayForEach(child, cJSON_GetObjectItemCaseSensitive(
+		    call.result, "ended"))
+			cmd_status_ended_row(t, child);
 	table_print(t);
 	table_destroy(t);
 	call_clear(&call);

@@ -79,6 +79,8 @@ struct child {
 	                            over its exit status; cleared at a start */
 	unsigned backoff_ms;     /* next backoff delay; 0 = initial */
 	int retry_counts;        /* the due restart counts toward intensity */
+	int swept;               /* a temporary child that ended: its entry
+	                            goes (engine), its record stays (ended.c) */
 	int runtime_new;         /* added by command, not started yet: dropped
 	                            if its first start fails (rule 13) */
 	struct conf_child *owned_spec; /* a spec added at runtime, freed with
@@ -304,6 +306,18 @@ typedef void (*herdd_observer)(void *arg, const char *topic,
     struct child *c, const char *reason);
 #define HERDD_OBSERVERS 4
 
+/* A temporary child that ended by itself (ended.c). */
+struct ended {
+	char *path;                    /* NULL: a free slot */
+	const struct conf_child *spec; /* in the live config */
+	const struct sup *parent;      /* its supervisor, and that one's */
+	unsigned parent_gen;           /* start then: a restart forgets it */
+	char reason[48];
+	int64_t at_ms;                 /* wall clock */
+	int seen;                      /* revisited by the reload under way */
+};
+#define ENDED_MAX 64
+
 /* The daemon: one of these, made in main. */
 struct herdd {
 	struct event_base *base;
@@ -353,7 +367,24 @@ struct herdd {
 		void *arg;
 	} observers[HERDD_OBSERVERS];
 	size_t nobservers;
+	struct ended gone[ENDED_MAX]; /* the last ended temporary children */
+	size_t gone_next;
 };
+
+/* ---- ended.c: the last temporary children that ended ---- */
+
+/* c, a temporary child that ended by itself, leaves the tree. */
+void ended_record(struct herdd *h, const struct child *c);
+/* PATH is a child again (add_child): its record goes. */
+void ended_forget(struct herdd *h, const char *path);
+/* A reload: begin, then for each child of the new config that the tree
+ * does not have, keep (1: it ended and its spec is the same, so it is
+ * not new) or not (0), then end (records not revisited go). */
+void ended_reload_begin(struct herdd *h);
+int ended_reload_keep(struct herdd *h, const struct sup *s,
+    const struct conf_child *nc);
+void ended_reload_end(struct herdd *h);
+void ended_free_all(struct herdd *h);
 
 /* observe.c: adds FN (with ARG) to those told of events; tells them. */
 void herdd_observe(struct herdd *h, herdd_observer fn, void *arg);

@@ -300,6 +300,7 @@ main(int argc, char **argv)
 	release_all(h.root, &h);
 	tree_walk(h.root, release_all, &h);
 	tree_destroy(h.root);
+	ended_free_all(&h);
 	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);
 	if (h.reap_ev != NULL)

@@ -229,6 +229,69 @@ test_integ_reload_said_once(void **state)
 	assert_null(strstr(first + 1, " reloaded\n"));
 }
 
+#define ONCE(name, arg) "{'name':'" name "','restart':'temporary'," \
+	"'command':['sh','-c','echo " arg " >> @TMP@/" name ".runs']}"
+
+/* Whether "t" ran N times (an ht_until cond). */
+static int
+ran(struct ht *h, void *n)
+{
+	const char *s = ht_read_file(h, ht_path(h, "t.runs"));
+	int lines = 0;
+
+	for (; s != NULL && *s; s++)
+		lines += *s == '\n';
+	return lines == *(int *)n;
+}
+
+/*
+ * A temporary child that ended is done (issue 12, bug 1): a reload does
+ * not take it for a new child and run it again, and says so as diff
+ * does; status --all shows how it ended. Only a changed spec runs it
+ * again.
+ */
+static void
+test_integ_reload_ended_temporary(void **state)
+{
+	struct ht *h = boot(state, CONF(SLEEPER("a") "," ONCE("t", "v1")));
+	const char *out, *err;
+	long long from;
+	cJSON *st, *e;
+	int one = 1, two = 2;
+
+	if (!ht_until(h, ran, &one, HT_T))
+		fail_msg("t did not run once");
+	ht_wait_state(h, "a", "running", HT_T);
+	st = ht_result(h, "status", NULL);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "ended"), 0);
+	assert_non_null(e);
+	assert_string_equal(cJSON_GetObjectItem(e, "path")->valuestring, "t");
+	assert_string_equal(cJSON_GetObjectItem(e, "reason")->valuestring,
+	    "normal");
+	assert_true(ht_num(e, "ended_at_ms") > 1.7e12);
+	HT_CTL(h, 0, &out, &err, "status", "--all");
+	assert_non_null(strstr(out, "\nt "));
+	HT_CONTAINS(strstr(out, "\nt "), " ended ");
+	HT_CONTAINS(strstr(out, "\nt "), "normal at ");
+	HT_CTL(h, 0, &out, &err, "status");
+	assert_null(strstr(out, "ended"));
+	HT_CTL(h, 0, &out, &err, "diff");
+	HT_CONTAINS(out, "no changes");
+	from = ht_last_seq(h);
+	HT_CTL(h, 0, &out, &err, "reload");
+	HT_CONTAINS(out, "no changes");
+	ht_wait_event(h, "config.reloaded", NULL, HT_T);
+	ht_sync_events(h);
+	assert_null(ht_find_event(h, from, "child.starting", "t"));
+	assert_true(ran(h, &one));
+	/* its spec changed: run again */
+	write_conf(h, CONF(SLEEPER("a") "," ONCE("t", "v2")));
+	HT_CTL(h, 0, &out, &err, "reload");
+	if (!ht_until(h, ran, &two, HT_T))
+		fail_msg("t did not run again: %s",
+		    ht_read_file(h, ht_path(h, "t.runs")));
+}
+
 /* A file with 3 errors: invalid_config, every message as herdd --check
  * prints it, and nothing changes. */
 static void
@@ -517,6 +580,7 @@ main(void)
 	static const struct CMUnitTest tests[] = {
 		T(test_integ_reload_applies_changes),
 		T(test_integ_reload_said_once),
+		T(test_integ_reload_ended_temporary),
 		T(test_integ_reload_invalid_changes_nothing),
 		T(test_integ_reload_sighup),
 		T(test_integ_reload_added_fails),

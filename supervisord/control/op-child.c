@@ -249,6 +249,7 @@ op_add_child(struct request *r)
 			conf_child_free(spec);
 			wait_end(r->ctl, w, NULL, code, cause);
 		} else {
+			ended_forget(r->h, path); /* a child again */
 			driver_fleet_changed(r->h);
 			settle(r, w, path, W_START);
 		}

@@ -91,6 +91,29 @@ status_add(struct child *c, void *arg)
 	jb_lit(b, "}");
 }
 
+/* The temporary children that ended, oldest first (ended.c). */
+static void
+status_ended(struct herdd *h, struct jsonbuf *b)
+{
+	size_t i, k, n = 0;
+	const struct ended *e;
+
+	for (k = 0; k < ENDED_MAX; k++) {
+		i = (h->gone_next + k) % ENDED_MAX;
+		e = &h->gone[i];
+		if (e->path == NULL)
+			continue;
+		jb_lit(b, n++ ? ",{" : "{");
+		jb_key(b, "path", 1);
+		jb_str(b, e->path);
+		jb_key(b, "reason", 0);
+		jb_str(b, e->reason);
+		jb_key(b, "ended_at_ms", 0);
+		jb_int(b, (long long)e->at_ms);
+		jb_lit(b, "}");
+	}
+}
+
 /* Written as text, not as a cJSON tree: status of 10,000 children is the
  * hot control op (jsonbuf.h). */
 static void
@@ -126,6 +149,8 @@ op_status(struct request *r)
 	w.b = &b;
 	jb_lit(&b, "{\"children\":[");
 	tree_walk(h->root, status_add, &w);
+	jb_lit(&b, "],\"ended\":[");
+	status_ended(h, &b);
 	jb_lit(&b, "],\"herd\":{");
 	jb_key(&b, "pid", 1);
 	jb_int(&b, getpid());

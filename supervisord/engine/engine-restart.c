@@ -145,8 +145,14 @@ engine_child_died(struct engine *e, struct child *c, const char *reason,
 	if (e->shutting_down || !should_restart(c, cls)) {
 		int sig = c->significant;
 		if (c->restart == CONF_TEMPORARY ||
-		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE)
+		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE) {
+			/* a temporary child's end is remembered (ended.c);
+			 * a pool instance just goes (rule 14) */
+			c->swept = c->restart == CONF_TEMPORARY &&
+			    s->strategy != CONF_SIMPLE_ONE_FOR_ONE &&
+			    !e->shutting_down;
 			engine_remove(e, c);
+		}
 		if (sig && !e->shutting_down &&
 		    (s->auto_shutdown == CONF_AUTO_ANY_SIGNIFICANT ||
 		    (s->auto_shutdown == CONF_AUTO_ALL_SIGNIFICANT &&

@@ -110,9 +110,12 @@ sweep_temporary(struct engine *e, struct sup *s)
 		if ((c->restart == CONF_TEMPORARY ||
 		    s->strategy == CONF_SIMPLE_ONE_FOR_ONE) &&
 		    !engine_alive(c) && c->state != CH_RESTARTING &&
-		    c->pending == PEND_NONE)
+		    c->pending == PEND_NONE) {
+			c->swept = c->restart == CONF_TEMPORARY &&
+			    s->strategy != CONF_SIMPLE_ONE_FOR_ONE;
 			engine_remove(e, c); /* pool instances live only while
 			                        running (rule 14) */
+		}
 	}
 }
 

@@ -630,6 +630,8 @@ op_release(void *ctx, struct child *c)
 		pidmap_del(h->pids, c->pid);
 	herdd_tell(h, "child.released", c, NULL);
 	liveness_close(c);
+	if (c->swept)
+		ended_record(h, c);
 	if (d == NULL)
 		return;
 	if (c->pid > 0 && d->pidfd >= 0)

@@ -134,6 +134,8 @@ reload_sup(struct herdd *h, struct child *node, const struct conf_sup *ns,
 				c->sup->spec = nc->sup; /* rebuilt at start */
 			if (c->state != CH_STOPPED && c->state != CH_EXITED)
 				c->mark = MARK_STOP | MARK_START;
+		} else if (c == NULL && ended_reload_keep(h, s, nc)) {
+			continue; /* a temporary child that ended: not new */
 		} else {
 			if (c != NULL) /* type changed: a new node */
 				c->mark = MARK_STOP | MARK_DELETE;
@@ -202,7 +204,9 @@ reload_apply(struct herdd *h, struct conf *nc, char *cause, size_t len)
 	free(nc->log_dir);
 	nc->log_dir = xstrdup(h->conf->log_dir);
 	sdnotify_reloading(h->sd);
+	ended_reload_begin(h);
 	reload_sup(h, h->root, &nc->root, &plans, &nplans);
+	ended_reload_end(h);
 	h->old_conf = h->conf;
 	h->conf = nc;
 	if (!h->verbose)
