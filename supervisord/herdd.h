@@ -375,6 +375,8 @@ struct herdd {
 
 /* c, a temporary child that ended by itself, leaves the tree. */
 void ended_record(struct herdd *h, const struct child *c);
+/* The record of PATH, or NULL. */
+const struct ended *ended_find(struct herdd *h, const char *path);
 /* PATH is a child again (add_child): its record goes. */
 void ended_forget(struct herdd *h, const char *path);
 /* A reload: begin, then for each child of the new config that the tree

@@ -275,6 +275,11 @@ test_integ_reload_ended_temporary(void **state)
 	HT_CONTAINS(strstr(out, "\nt "), "normal at ");
 	HT_CTL(h, 0, &out, &err, "status");
 	assert_null(strstr(out, "ended"));
+	/* its log is found, and start does not revive it */
+	e = ht_result(h, "logs", "{'name':'t'}");
+	HT_CONTAINS(cJSON_GetObjectItem(e, "stdout")->valuestring,
+	    "/t.stdout.log");
+	HT_CTL(h, 3, &out, &err, "start", "t");
 	HT_CTL(h, 0, &out, &err, "diff");
 	HT_CONTAINS(out, "no changes");
 	from = ht_last_seq(h);

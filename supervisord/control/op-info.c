@@ -191,7 +191,7 @@ op_events(struct request *r)
 }
 
 static void
-add_log(cJSON *o, const char *key, struct herdd *h, struct child *c,
+add_log(cJSON *o, const char *key, struct herdd *h, const char *path,
     enum conf_output mode, const char *stream)
 {
 	char *p;
@@ -200,7 +200,7 @@ add_log(cJSON *o, const char *key, struct herdd *h, struct child *c,
 		cJSON_AddNullToObject(o, key);
 		return;
 	}
-	p = xprintf("%s/%s.%s.log", h->conf->log_dir, c->path, stream);
+	p = xprintf("%s/%s.%s.log", h->conf->log_dir, path, stream);
 	cJSON_AddStringToObject(o, key, p);
 	free(p);
 }
@@ -208,10 +208,22 @@ add_log(cJSON *o, const char *key, struct herdd *h, struct child *c,
 static void
 op_logs(struct request *r)
 {
-	struct child *c = arg_child(r);
+	cJSON *name = cJSON_GetObjectItemCaseSensitive(r->req.args, "name");
+	const struct ended *e;
+	struct child *c;
 	cJSON *o;
 
-	if (c == NULL)
+	/* a temporary child that ended: its files are still there */
+	if (cJSON_IsString(name) && tree_find(r->h->root,
+	    name->valuestring) == NULL && (e = ended_find(r->h,
+	    name->valuestring)) != NULL) {
+		o = path_pid(e->path, -1);
+		add_log(o, "stdout", r->h, e->path, e->spec->out, "stdout");
+		add_log(o, "stderr", r->h, e->path, e->spec->err, "stderr");
+		reply_ok(r, o);
+		return;
+	}
+	if ((c = arg_child(r)) == NULL)
 		return;
 	if (c->spec == NULL || c->type != CONF_WORKER) {
 		reply_err(r, IPC_E_BAD_REQUEST, "%s is a supervisor: it has "
@@ -219,8 +231,8 @@ op_logs(struct request *r)
 		return;
 	}
 	o = path_pid(c->path, -1);
-	add_log(o, "stdout", r->h, c, c->spec->out, "stdout");
-	add_log(o, "stderr", r->h, c, c->spec->err, "stderr");
+	add_log(o, "stdout", r->h, c->path, c->spec->out, "stdout");
+	add_log(o, "stderr", r->h, c->path, c->spec->err, "stderr");
 	reply_ok(r, o);
 }
 

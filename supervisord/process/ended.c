@@ -70,6 +70,18 @@ find(struct herdd *h, const struct sup *s, const char *name)
 	return NULL;
 }
 
+const struct ended *
+ended_find(struct herdd *h, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < ENDED_MAX; i++)
+		if (h->gone[i].path != NULL &&
+		    strcmp(h->gone[i].path, path) == 0)
+			return &h->gone[i];
+	return NULL;
+}
+
 void
 ended_forget(struct herdd *h, const char *path)
 {
