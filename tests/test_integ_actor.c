@@ -1321,6 +1321,31 @@ test_integ_actor_casts_during_a_call(void **state)
 	assert_int_equal(ht_pid(h, "a"), a);
 }
 
+/*
+ * System messages overtake a backlog (A6, A15): with 50 casts of 20 ms
+ * each queued at b (one batch: they were sent in one callback), an
+ * inspect is answered after a few of them, not after the second all of
+ * them take, and the backlog is then handled in full.
+ */
+static void
+test_integ_actor_inspect_overtakes_backlog(void **state)
+{
+	struct ht *h = boot(state, TA("a", "") "," TA("b", ""));
+	const char *out, *err;
+	long casts = -1;
+
+	HT_CTL(h, 0, &out, &err, "call", "a", "{\"op\":\"naps\",\"to\":"
+	    "\"b\",\"n\":50,\"ms\":20}");
+	HT_CONTAINS(out, "\"rv\":\"success\"");
+	/* b has the first of them (it has counted one) */
+	wait_inspect(h, "b", "casts: ");
+	HT_CTL(h, 0, &out, &err, "inspect", "b");
+	assert_int_equal(sscanf(out, "casts: %ld", &casts), 1);
+	if (casts >= 50)
+		fail_msg("inspect waited for the whole backlog: %s", out);
+	wait_inspect(h, "b", "casts: 50\n");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -1352,6 +1377,7 @@ main(void)
 		T(test_integ_actor_send_from_init),
 		T(test_integ_actor_mailbox_bytes),
 		T(test_integ_actor_casts_during_a_call),
+		T(test_integ_actor_inspect_overtakes_backlog),
 	};
 
 	return cmocka_run_group_tests_name("integ_actor", tests, NULL, NULL);

@@ -184,6 +184,9 @@ herdi_mail_close(herd_actor *self)
 		m->stash = s->next;
 		free(s);
 	}
+	if (m->cur != NULL)
+		nng_msg_free(m->cur);
+	m->cur = NULL;
 	while (m->names != NULL) {
 		struct herdi_name *n = m->names;
 		m->names = n->next;
@@ -508,25 +511,42 @@ dispatch(herd_actor *self, const struct herdi_rec *r)
 	herdi_mail_flush(self);
 }
 
-/* Decodes batch M: each record to FN; a malformed batch is dropped from
- * where it goes wrong, counted and said on stderr (rate-limited). */
-static void
-each_record(herd_actor *self, nng_msg *m,
-    int (*fn)(herd_actor *, const struct herdi_rec *))
+/* The monotonic clock in microseconds: drain's time budget. */
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Decodes batch M from *OFF: each record to FN; a malformed batch is
+ * dropped from where it goes wrong, counted and said on stderr
+ * (rate-limited). Stops early, with *OFF where to go on, once DEADLINE
+ * (µs, 0: none) has passed: returns 0 then, 1 when the batch is done. */
+static int
+each_record(herd_actor *self, nng_msg *m, size_t *off,
+    int (*fn)(herd_actor *, const struct herdi_rec *), int64_t deadline)
 {
 	const uint8_t *buf = nng_msg_body(m);
-	size_t len = nng_msg_len(m), off = 0;
+	size_t len = nng_msg_len(m);
 	struct herdi_rec r;
+	unsigned n = 0;
 	int rv;
 
-	while ((rv = herdi_wire_next(buf, len, &off, &r)) == 1) {
+	while ((rv = herdi_wire_next(buf, len, off, &r)) == 1) {
 		if (r.kind == HERDI_PROBE) {
 			/* first contact's, whatever the actor is doing */
 			herdi_contact_probe(self, r.from, (unsigned)r.ref);
 			continue;
 		}
 		if (fn(self, &r) != 0)
-			return;
+			return 1;
+		/* the clock every 8 records: cheap beside 8 callbacks */
+		if (deadline != 0 && ++n % 8 == 0 && *off < len &&
+		    now_us() >= deadline)
+			return 0;
 	}
 	if (rv == -1) {
 		uint64_t pid = 0;
@@ -542,6 +562,7 @@ each_record(herd_actor *self, nng_msg *m,
 			    (unsigned long long)self->mail.malformed);
 		}
 	}
+	return 1;
 }
 
 /* A record from the mailbox in the loop: handled, or kept if the actor
@@ -555,33 +576,55 @@ deliver(herd_actor *self, const struct herdi_rec *r)
 	return 0;
 }
 
-/* Handles what herd_call kept, in order, then what the mailbox has. */
+#define DRAIN_US 2000 /* the loop turns again after this much */
+
+/* Handles what herd_call kept, in order, then what the mailbox has:
+ * for DRAIN_US at most, then the loop turns (the event is made active
+ * again), so that herdd's system messages (inspect, shutdown, exit
+ * signals) overtake a backlog of casts (A6) instead of waiting for all
+ * of it. A batch begun is taken up where it stopped. */
 void
 herdi_mail_drain(herd_actor *self)
 {
 	struct herdi_mail *m = &self->mail;
+	int64_t deadline = now_us() + DRAIN_US;
 	struct herdi_stash *s;
 	nng_msg *msg;
 
-	while (self->reason == NULL && (s = m->stash) != NULL) {
-		m->stash = s->next;
-		if (m->stash == NULL)
-			m->stash_tail = &m->stash;
-		dispatch(self, &s->rec);
-		free(s);
-	}
-	while (self->reason == NULL &&
-	    nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) == 0) {
-		each_record(self, msg, deliver);
-		nng_msg_free(msg);
-		/* a callback's herd_call may have stashed more */
+	while (self->reason == NULL) {
+		if (m->cur != NULL) {
+			if (!each_record(self, m->cur, &m->cur_off, deliver,
+			    deadline))
+				goto turn;
+			nng_msg_free(m->cur);
+			m->cur = NULL;
+		}
+		/* what a callback's herd_call kept: after the batch it
+		 * came in, before the next */
 		while (self->reason == NULL && (s = m->stash) != NULL) {
 			m->stash = s->next;
 			if (m->stash == NULL)
 				m->stash_tail = &m->stash;
 			dispatch(self, &s->rec);
 			free(s);
+			if (now_us() >= deadline && m->stash != NULL)
+				goto turn;
 		}
+		if (now_us() >= deadline)
+			goto turn;
+		if (nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) != 0)
+			return;
+		m->cur = msg;
+		m->cur_off = 0;
+	}
+	return;
+turn:
+	/* a timer, not event_active: libevent runs an event made active in
+	 * its own callback again before it polls, which would starve herdd's
+	 * socket; a timer due now waits for the next poll */
+	if (self->more_ev != NULL) {
+		struct timeval now0 = { 0, 0 };
+		evtimer_add(self->more_ev, &now0);
 	}
 }
 
@@ -722,7 +765,8 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 				;
 		while (!w.done &&
 		    nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) == 0) {
-			each_record(self, msg, while_calling);
+			size_t off = 0;
+			each_record(self, msg, &off, while_calling, 0);
 			nng_msg_free(msg);
 		}
 	}

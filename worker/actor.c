@@ -556,6 +556,8 @@ teardown(herd_actor *self)
 		event_free(self->int_ev);
 	if (self->mail_ev != NULL)
 		event_free(self->mail_ev); /* every event before its base */
+	if (self->more_ev != NULL)
+		event_free(self->more_ev);
 	if (self->base != NULL)
 		event_base_free(self->base);
 	herdi_mail_close(self);
@@ -651,6 +653,7 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	self.mail_ev = event_new(self.base, self.mail.recv_fd,
 	    EV_READ | EV_PERSIST, mail_cb, &self);
 	event_add(self.mail_ev, NULL);
+	self.more_ev = evtimer_new(self.base, mail_cb, &self);
 	poll_again(&self);
 	kick_early(&self); /* init's node requests */
 	if (self.reason == NULL)

@@ -144,6 +144,8 @@ struct herdi_mail {
 	char dir[4400];       /* "ipc://<run_dir>/actors/" */
 	struct herdi_peer *peers;
 	struct herdi_stash *stash, **stash_tail;
+	nng_msg *cur;         /* a batch being handled, from cur_off on */
+	size_t cur_off;
 	struct herdi_name *names;  /* looked up, cached */
 	uint64_t next_ref;
 	uint64_t malformed;
@@ -191,6 +193,7 @@ struct herd_actor {
 	void *state;
 	struct event_base *base;
 	struct event *node_ev, *mail_ev, *term_ev, *int_ev;
+	struct event *more_ev;     /* the mailbox's backlog, after a poll */
 	struct herdi_node node;
 	struct herdi_mail mail;
 	uint32_t poll_id;          /* the last poll sent */

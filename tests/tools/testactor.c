@@ -16,7 +16,8 @@
  * liveness and full mailboxes) until the file its "until" names exists;
  * the call {"op":"ready","on":B} is herd_set_ready(B); send=NAME casts
  * {"op":"log","x":0} to NAME from init, call=NAME calls it from init and
- * appends "init call RV".
+ * appends "init call RV". The cast {"op":"nap","ms":M} takes M ms; the
+ * call {"op":"naps","to":NAME,"n":N,"ms":M} sends N of them to NAME.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,13 @@ ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 		snprintf(buf, sizeof buf, "%.0f", x->valuedouble);
 		note(t, "cast %s\n", buf);
 	}
+	if (strcmp(op_of(m), "nap") == 0 && cJSON_IsNumber(cJSON_GetObjectItem(
+	    m, "ms"))) {
+		/* a cast that takes its time: a backlog behind it */
+		long ms = (long)cJSON_GetObjectItem(m, "ms")->valuedouble;
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	if (strcmp(op_of(m), "stall") == 0) {
 		/* a callback that does not return (until the file "until"
 		 * names exists): the loop is stuck */
@@ -102,6 +110,26 @@ ta_send(herd_actor *self, herd_ref ref, const cJSON *m)
 	}
 	snprintf(out, sizeof out, "{\"sent\":%d,\"rv\":\"%s\"}",
 	    rv == 0 ? count : i - 2, herd_strerror(rv));
+	return herd_reply(self, ref, out, strlen(out));
+}
+
+/* {"op":"naps","to":NAME,"n":N,"ms":M}: N casts {"op":"nap","ms":M} to
+ * NAME, each taking M ms there; answers {"rv":..}. */
+static int
+ta_naps(herd_actor *self, herd_ref ref, const cJSON *m)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(m, "to");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "n");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(m, "ms");
+	char msg[64], out[96];
+	int i, rv = 0;
+
+	snprintf(msg, sizeof msg, "{\"op\":\"nap\",\"ms\":%d}",
+	    cJSON_IsNumber(ms) ? ms->valueint : 1);
+	for (i = 0; rv == 0 && i < (cJSON_IsNumber(n) ? n->valueint : 1); i++)
+		rv = herd_cast_name(self, cJSON_IsString(to) ? to->valuestring :
+		    "", msg, strlen(msg));
+	snprintf(out, sizeof out, "{\"rv\":\"%s\"}", herd_strerror(rv));
 	return herd_reply(self, ref, out, strlen(out));
 }
 
@@ -296,6 +324,8 @@ ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		rv = ta_send(self, ref, m);
 	} else if (strcmp(op, "blast") == 0) {
 		rv = ta_blast(self, ref, m);
+	} else if (strcmp(op, "naps") == 0) {
+		rv = ta_naps(self, ref, m);
 	} else if (strcmp(op, "raw") == 0) {
 		rv = ta_raw(self, ref, m);
 	} else if (strcmp(op, "ask") == 0) {
