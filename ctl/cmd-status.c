@@ -43,7 +43,7 @@ static void
 cmd_status_row(struct table *t, const cJSON *child)
 {
 	const char *cells[6], *state;
-	char pid[32], restarts[32], uptime[32];
+	char pid[32], restarts[32], uptime[32], last[160];
 	int64_t v, up;
 	int has_pid;
 
@@ -69,6 +69,11 @@ cmd_status_row(struct table *t, const cJSON *child)
 		cells[4] = uptime;
 	}
 	cells[5] = output_string(child, "reason", "-");
+	if (output_string(child, "detail", NULL) != NULL) {
+		snprintf(last, sizeof last, "%s (%s)", cells[5],
+		    output_string(child, "detail", ""));
+		cells[5] = last;
+	}
 	table_add(t, cells);
 }
 

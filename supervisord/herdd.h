@@ -73,6 +73,10 @@ struct child {
 	                            for not answering; its exit's reason */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
 	                            signal:NAME, or why a start failed */
+	char detail[48];         /* beside it: "killed after N ms" when a stop
+	                            outlived the shutdown time (OTP's
+	                            shutdown_error, reason killed) */
+	long killed_after_ms;    /* set by the stop timeout's SIGKILL */
 	uint64_t incarnation;    /* an actor's, given at its start */
 	char told[48];           /* the reason its process gave before it
 	                            ended by itself (an actor's herd_exit):

@@ -62,6 +62,23 @@ test_integ_stop_timeout_escalates_to_kill(void **state)
 	assert_true(took >= 300);
 	assert_string_equal(ht_status(h, "stubborn").state, "stopped");
 	assert_string_equal(ht_status(h, "s").state, "running");
+	/* it is said: reason shutdown, killed after its shutdown time (OTP's
+	 * shutdown_error), in the event, the status and herdd's log */
+	assert_string_equal(cJSON_GetObjectItem(stopped, "reason")->valuestring,
+	    "shutdown");
+	assert_string_equal(cJSON_GetObjectItem(stopped, "detail")->valuestring,
+	    "killed after 300 ms");
+	{
+		const char *out, *err;
+		HT_CTL(h, 0, &out, &err, "status", "stubborn");
+		HT_CONTAINS(out, "shutdown (killed after 300 ms)");
+	}
+	HT_CONTAINS(ht_herdd_output(h), "stubborn did not stop within its "
+	    "shutdown time: killed after 300 ms");
+	/* one that stops in time has no detail */
+	ht_result(h, "stop", "{'name':'s'}");
+	assert_null(cJSON_GetObjectItem(ht_wait_event(h, "child.stopped", "s",
+	    HT_T), "detail"));
 }
 
 static void

@@ -84,6 +84,10 @@ status_add(struct child *c, void *arg)
 		jb_key(b, "reason", 0);
 		jb_str(b, c->reason);
 	}
+	if (c->detail[0] != '\0') {
+		jb_key(b, "detail", 0);
+		jb_str(b, c->detail);
+	}
 	if (c->sup != NULL) {
 		jb_key(b, "strategy", 0);
 		jb_str(b, conf_strategy_name(c->sup->strategy));

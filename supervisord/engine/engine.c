@@ -174,6 +174,8 @@ child_start(struct engine *e, struct child *c)
 	c->pending = PEND_NONE;
 	c->stop_why = STOP_NONE;
 	c->reason[0] = '\0';
+	c->detail[0] = '\0';
+	c->killed_after_ms = 0;
 	c->state = CH_STARTING;
 	engine_emit(e, "child.starting", c, NULL);
 	if (c->type == CONF_SUPERVISOR) {
@@ -237,6 +239,15 @@ child_stopped(struct engine *e, struct child *c)
 	e->ops->cancel_timer(e->ctx, c);
 	c->state = CH_STOPPED;
 	snprintf(c->reason, sizeof c->reason, "shutdown");
+	/* still reason shutdown, but said: it had to be killed */
+	if (c->killed_after_ms > 0)
+		snprintf(c->detail, sizeof c->detail, "killed after %ld ms",
+		    c->killed_after_ms);
+	else if (c->killed_after_ms < 0) /* its supervisor's time passed */
+		snprintf(c->detail, sizeof c->detail, "killed");
+	else
+		c->detail[0] = '\0';
+	c->killed_after_ms = 0;
 	engine_emit(e, "child.stopped", c, "shutdown");
 	c->pid = 0;
 	engine_plan_run(e, c->parent);
@@ -717,6 +728,8 @@ engine_child_exited(struct engine *e, struct child *c, int status)
 		return; /* not ours to handle: already accounted for */
 	}
 	snprintf(c->reason, sizeof c->reason, "%s", reason);
+	c->detail[0] = '\0';
+	c->killed_after_ms = 0;
 	engine_emit(e, "child.exited", c, reason);
 	c->pid = 0;
 	if (engine_busy(s)) {
@@ -746,6 +759,7 @@ engine_stop_timeout(struct engine *e, struct child *c)
 		tree_walk(c, engine_kill_if_stopping, e);
 		return;
 	}
+	c->killed_after_ms = c->shutdown_ms;
 	e->ops->kill(e->ctx, c, SIGKILL);
 }
 
@@ -754,8 +768,11 @@ engine_kill_if_stopping(struct child *c, void *arg)
 {
 	struct engine *e = arg;
 
-	if (c->type == CONF_WORKER && c->pid > 0 && c->state == CH_STOPPING)
+	if (c->type == CONF_WORKER && c->pid > 0 && c->state == CH_STOPPING) {
+		if (c->killed_after_ms == 0)
+			c->killed_after_ms = -1;
 		e->ops->kill(e->ctx, c, SIGKILL);
+	}
 }
 
 void

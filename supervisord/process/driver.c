@@ -575,12 +575,18 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 	    strcmp(topic, "supervisor.gave_up") == 0)
 		log_info("%s %s%s%s", topic, c->path[0] ? c->path : "(root)",
 		    reason ? ": " : "", reason ? reason : "");
+	if (strcmp(topic, "child.stopped") == 0 && c->detail[0] != '\0')
+		log_warnx("%s did not stop within its shutdown time: %s",
+		    c->path, c->detail);
 	if (h->events != NULL) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "path", c->path);
 		cJSON_AddNumberToObject(o, "pid", c->pid);
 		if (reason != NULL)
 			cJSON_AddStringToObject(o, "reason", reason);
+		if (reason != NULL && c->detail[0] != '\0' &&
+		    strcmp(topic, "child.stopped") == 0)
+			cJSON_AddStringToObject(o, "detail", c->detail);
 		if (c->type == CONF_SUPERVISOR)
 			cJSON_AddStringToObject(o, "type", "supervisor");
 		events_publish(h->events, topic, o);
