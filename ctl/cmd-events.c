@@ -1,6 +1,8 @@
 /* herdctl events: follows herdd's event stream, replayed then live. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 
@@ -21,19 +23,40 @@ const struct cmd_entry cmd_events_entry = {
 	    "  --filter TOPIC  only events whose topic starts with TOPIC\n"
 	    "                  (the topic is the event's name: child.started)\n"
 	    "  --count N       exit after N events\n"
-	    "Prints one line per event: SEQ EVENT PATH PID REASON; with\n"
-	    "--json, each event object as one line of JSON. Exit status 0 on\n"
+	    "Prints one line per event: SEQ TIME EVENT PATH PID REASON (TIME:\n"
+	    "the wall clock, local, to the millisecond); with --json, each\n"
+	    "event object as one line of JSON (\"time\": ISO 8601 UTC beside\n"
+	    "\"ts\", monotonic microseconds). Exit status 0 on\n"
 	    "SIGINT, SIGTERM, a closed stdout, or after N events; 5 if herdd\n"
 	    "goes away.\n",
 	.exec = cmd_events_exec,
 };
+
+/* ISO (herdd's UTC "time") as local HH:MM:SS.mmm in BUF; "-" without. */
+static void
+local_time(const char *iso, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof tm);
+	snprintf(buf, len, "%-12s", "-");
+	if (iso == NULL || strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return;
+	sscanf(iso + 19, ".%3d", &ms);
+	if ((t = timegm(&tm)) == (time_t)-1 || localtime_r(&t, &tm) == NULL)
+		return;
+	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, ms);
+}
 
 /* Prints EV (borrowed); -1 when stdout is closed. */
 static int
 cmd_events_print(const struct ctl *ctl, const cJSON *ev)
 {
 	const char *reason;
-	char pid[32] = "-";
+	char pid[32] = "-", when[32];
 	int64_t seq = 0, v;
 
 	if (ctl->json)
@@ -42,7 +65,8 @@ cmd_events_print(const struct ctl *ctl, const cJSON *ev)
 	if (output_int(ev, "pid", &v) == 0 && v > 0)
 		snprintf(pid, sizeof pid, "%lld", (long long)v);
 	reason = output_string(ev, "reason", NULL);
-	printf("%-6lld  %-18s  %-20s  ", (long long)seq,
+	local_time(output_string(ev, "time", NULL), when, sizeof when);
+	printf("%-6lld  %s  %-18s  %-20s  ", (long long)seq, when,
 	    output_string(ev, "event", "?"), output_string(ev, "path", "-"));
 	if (reason != NULL)
 		printf("%-7s  %s\n", pid, reason);

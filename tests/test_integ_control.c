@@ -345,6 +345,39 @@ test_integ_control_no_reply_dropped(void **state)
 		    "%d", lost, LOAD_CLIENTS, lost_round + 1, LOAD_ROUNDS);
 }
 
+/*
+ * herdctl events: each line has the wall-clock time beside the sequence
+ * number, and each JSON event a "time" (ISO 8601, UTC, milliseconds)
+ * beside the monotonic "ts" (issue 12, item 5).
+ */
+static void
+test_integ_control_herdctl_events_times(void **state)
+{
+	struct ht *h = boot(state);
+	const char *out, *err, *line;
+	cJSON *ev;
+	int hh, mm, ss, ms;
+	char iso[64];
+
+	HT_CTL(h, 0, &out, &err, "events", "--since", "0", "--count", "1");
+	assert_int_equal(sscanf(out, "1 %d:%d:%d.%d ", &hh, &mm, &ss, &ms), 4);
+	HT_CONTAINS(out, "child.starting");
+	HT_CTL(h, 0, &out, &err, "--json", "events", "--since", "0",
+	    "--count", "2");
+	line = strchr(out, '\n');
+	assert_non_null(line);
+	ev = cJSON_Parse(out);
+	assert_non_null(ev);
+	assert_true(ht_num(ev, "ts") > 0);
+	assert_true(cJSON_IsString(cJSON_GetObjectItem(ev, "time")));
+	snprintf(iso, sizeof iso, "%s", cJSON_GetObjectItem(ev,
+	    "time")->valuestring);
+	cJSON_Delete(ev);
+	assert_int_equal((int)strlen(iso), 24);
+	assert_true(iso[4] == '-' && iso[10] == 'T' && iso[19] == '.' &&
+	    iso[23] == 'Z');
+}
+
 int
 main(void)
 {
@@ -375,6 +408,9 @@ main(void)
 		    ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_no_reply_dropped, ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_herdctl_events_times, ht_setup,
+		    ht_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,24 @@ events_destroy(struct events *ev)
 	free(ev);
 }
 
+/* "time": the wall clock, ISO 8601 UTC to the millisecond, beside "ts"
+ * (monotonic, for intervals): when it happened, for people and logs. */
+static void
+wall_time(cJSON *obj)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[24], out[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL)
+		return;
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, sizeof out, "%.19s.%03dZ", buf,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
+	cJSON_AddStringToObject(obj, "time", out);
+}
+
 uint64_t
 events_publish(struct events *ev, const char *topic, cJSON *obj)
 {
@@ -112,6 +130,7 @@ events_publish(struct events *ev, const char *topic, cJSON *obj)
 	cJSON_AddNumberToObject(obj, "seq", (double)ev->seq);
 	cJSON_AddStringToObject(obj, "event", topic);
 	cJSON_AddNumberToObject(obj, "ts", (double)mono_us());
+	wall_time(obj);
 	json = ipc_print(obj);
 	cJSON_Delete(obj);
 
