@@ -45,6 +45,8 @@ cmd_call_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	}
 	if (argc - optind != 2)
 		return cmd_usage(self);
+	if (cmd_no_empty(argc, argv, optind) == -1)
+		return IPC_EXIT_USAGE;
 	if ((msg = cmd_json_arg("request", argv[optind + 1])) == NULL)
 		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();

@@ -27,7 +27,8 @@ cmd_cast_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	cJSON *args, *msg;
 	int i, rv;
 
-	if ((i = cmd_args(self, argc, argv, 2, 2)) < 0)
+	if ((i = cmd_args(self, argc, argv, 2, 2)) < 0 ||
+	    cmd_no_empty(argc, argv, i) == -1)
 		return IPC_EXIT_USAGE;
 	if ((msg = cmd_json_arg("message", argv[i + 1])) == NULL)
 		return IPC_EXIT_USAGE;

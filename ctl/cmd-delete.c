@@ -8,8 +8,9 @@ const struct cmd_entry cmd_delete_entry = {
 	.name = "delete",
 	.usage = "delete NAME",
 	.help = "Remove a stopped child from its supervisor.\n"
-	    "Only a child that is not running can be deleted (terminate it\n"
-	    "first). The config file is not changed: a child from the config\n"
+	    "Only a child that is not running can be deleted (stop it first:\n"
+	    "herdctl stop NAME). The config file is not changed: a child from\n"
+	    "the config\n"
 	    "comes back when herdd restarts.\n"
 	    "Prints \"deleted PATH\"; with --json, {\"path\":..}.\n"
 	    "Exit status 3 if there is no such child, 4 if it is running or\n"

@@ -26,7 +26,8 @@ cmd_inspect_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	cJSON *args;
 	int i, rv;
 
-	if ((i = cmd_args(self, argc, argv, 1, 1)) < 0)
+	if ((i = cmd_args(self, argc, argv, 1, 1)) < 0 ||
+	    cmd_no_empty(argc, argv, i) == -1)
 		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);

@@ -373,6 +373,8 @@ cmd_logs_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	}
 	if (optind + 1 != argc)
 		return cmd_usage(self);
+	if (cmd_no_empty(argc, argv, optind) == -1)
+		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[optind]);
 	if ((rv = client_run(ctl, "logs", args, &call, 0)) != IPC_EXIT_OK) {

@@ -44,6 +44,8 @@ cmd_restart_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	}
 	if (optind + 1 != argc)
 		return cmd_usage(self);
+	if (cmd_no_empty(argc, argv, optind) == -1)
+		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[optind]);
 	cJSON_AddBoolToObject(args, "force", force);

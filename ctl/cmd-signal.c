@@ -1,5 +1,6 @@
 /* herdctl signal NAME SIG: sends a signal to one child's process group. */
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +56,19 @@ cmd_signal_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	int64_t pid;
 	int i, rv;
 
-	if ((i = cmd_args(self, argc, argv, 2, 2)) < 0)
+	if ((i = cmd_args(self, argc, argv, 2, 2)) < 0 ||
+	    cmd_no_empty(argc, argv, i) == -1)
 		return IPC_EXIT_USAGE;
 	if ((sig = cmd_signal_arg(argv[i + 1])) == NULL)
 		return cmd_usage(self);
+	if (ipc_signal_parse(argv[i + 1]) == -1) {
+		/* herdctl's word, not the protocol's (exit 2, as usage) */
+		cJSON_Delete(sig);
+		output_warnx("unknown signal \"%s\": expected a name (TERM, "
+		    "SIGHUP, kill) or a number from 1 to %d", argv[i + 1],
+		    NSIG - 1);
+		return IPC_EXIT_USAGE;
+	}
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);
 	cJSON_AddItemToObject(args, "signal", sig);

@@ -44,6 +44,8 @@ cmd_terminate_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	}
 	if ((pid > 0) == (optind + 1 == argc) || optind + 1 < argc)
 		return cmd_usage(self);
+	if (cmd_no_empty(argc, argv, optind) == -1)
+		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	if (pid > 0)
 		cJSON_AddNumberToObject(args, "pid", (double)pid);

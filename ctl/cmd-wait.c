@@ -12,7 +12,8 @@ static int cmd_wait_exec(struct ctl *, const struct cmd_entry *, int,
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
 	.usage = "wait NAME --state STATE [--timeout DUR]",
-	.help = "Wait until a child is in state STATE (e.g. running, stopped).\n"
+	.help = "Wait until a child is in state STATE: one of stopped,\n"
+	    "starting, running, stopping, restarting, exited.\n"
 	    "Checks the child's state once, then again at each of its events;\n"
 	    "it does not poll.\n"
 	    "  --state STATE   the state to wait for\n"
@@ -23,6 +24,20 @@ const struct cmd_entry cmd_wait_entry = {
 	    "child.\n",
 	.exec = cmd_wait_exec,
 };
+
+/* Whether S is a state a child can be in (status's names). */
+static int
+known_state(const char *s)
+{
+	static const char *const states[] = { "stopped", "starting",
+		"running", "stopping", "restarting", "exited" };
+	size_t i;
+
+	for (i = 0; i < sizeof states / sizeof states[0]; i++)
+		if (strcmp(s, states[i]) == 0)
+			return 1;
+	return 0;
+}
 
 /* Finds NAME in a status result: by path, then by name, else the only
  * child listed. */
@@ -109,6 +124,13 @@ cmd_wait_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	}
 	if (state == NULL || optind != argc - 1)
 		return cmd_usage(self);
+	if (cmd_no_empty(argc, argv, optind) == -1)
+		return IPC_EXIT_USAGE;
+	if (!known_state(state)) {
+		output_warnx("unknown state \"%s\": expected one of stopped, "
+		    "starting, running, stopping, restarting, exited", state);
+		return IPC_EXIT_USAGE;
+	}
 	name = argv[optind];
 	if (timeout_ms > 0)
 		deadline = duration_now_ms() + timeout_ms;

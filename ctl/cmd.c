@@ -139,6 +139,20 @@ cmd_print_summaries(void)
  * after printing the usage.
  */
 int
+cmd_no_empty(int argc, char **argv, int from)
+{
+	int i;
+
+	for (i = from; i < argc; i++)
+		if (argv[i][0] == '\0') {
+			output_warnx("an empty argument names nothing (argument "
+			    "%d)", i - from + 1);
+			return -1;
+		}
+	return 0;
+}
+
+int
 cmd_args(const struct cmd_entry *entry, int argc, char **argv, int min,
     int max)
 {
@@ -199,7 +213,8 @@ cmd_child_op(struct ctl *ctl, const struct cmd_entry *entry, int argc,
 	int64_t pid;
 	int i, rv;
 
-	if ((i = cmd_args(entry, argc, argv, 1, 1)) < 0)
+	if ((i = cmd_args(entry, argc, argv, 1, 1)) < 0 ||
+	    cmd_no_empty(argc, argv, i) == -1)
 		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);

@@ -58,6 +58,9 @@ const struct cmd_entry *cmd_find(const char *name);
 int cmd_usage(const struct cmd_entry *);
 void cmd_print_help(const struct cmd_entry *);
 void cmd_print_summaries(void);
+/* -1 (said on stderr) if one of ARGV[FROM..] is empty: herdctl's word
+ * for it, not the protocol's "args.name must be a non-empty string". */
+int cmd_no_empty(int argc, char **argv, int from);
 int cmd_args(const struct cmd_entry *, int argc, char **argv, int min,
     int max);
 int cmd_parse_int(const char *what, const char *s, int64_t min,

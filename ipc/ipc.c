@@ -1,8 +1,11 @@
 /* Encoding and decoding of herd's JSON envelopes (see ipc.h). */
+#include <ctype.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ipc.h"
 #include "jsonbuf.h"
@@ -190,4 +193,26 @@ ipc_exit_code(const char *code)
 		if (strcmp(map[i].code, code) == 0)
 			return map[i].exit;
 	return IPC_EXIT_FAILED;
+}
+
+int
+ipc_signal_parse(const char *s)
+{
+	int i, n;
+
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (isdigit((unsigned char)*s)) {
+		n = atoi(s);
+		for (i = 0; s[i] != '\0'; i++)
+			if (!isdigit((unsigned char)s[i]))
+				return -1;
+		return n >= 1 && n < NSIG ? n : -1;
+	}
+	for (i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+		if (abbrev != NULL && strcasecmp(abbrev, s) == 0)
+			return i;
+	}
+	return -1;
 }

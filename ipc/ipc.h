@@ -100,5 +100,8 @@ char *ipc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Maps an error code to herdctl's exit code. */
 int ipc_exit_code(const char *code);
+/* A signal by name ("TERM", "SIGTERM", any case) or number ("9"); -1 if
+ * S is none of them. herdd's signal op and herdctl take the same. */
+int ipc_signal_parse(const char *s);
 
 #endif

@@ -378,6 +378,26 @@ test_integ_control_herdctl_events_times(void **state)
 	    iso[23] == 'Z');
 }
 
+/* Argument errors are herdctl's, in its words, with exit status 2
+ * (issue 12, item 17): not the protocol's "args.signal must ...". */
+static void
+test_integ_control_herdctl_argument_errors(void **state)
+{
+	struct ht *h = boot(state);
+	const char *out, *err;
+
+	HT_CTL(h, 2, &out, &err, "signal", "a", "BOGUS");
+	HT_CONTAINS(err, "unknown signal \"BOGUS\"");
+	HT_CTL(h, 2, &out, &err, "restart", "--force", "");
+	HT_CONTAINS(err, "an empty argument names nothing");
+	HT_CTL(h, 2, &out, &err, "stop", "");
+	HT_CTL(h, 2, &out, &err, "wait", "a", "--state", "bogus");
+	HT_CONTAINS(err, "unknown state \"bogus\": expected one of stopped, ");
+	assert_null(strstr(err, "args."));
+	/* good ones still go */
+	HT_CTL(h, 0, &out, &err, "signal", "a", "sigcont");
+}
+
 int
 main(void)
 {
@@ -410,6 +430,9 @@ main(void)
 		    test_integ_control_no_reply_dropped, ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_herdctl_events_times, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_herdctl_argument_errors, ht_setup,
 		    ht_teardown),
 	};
 

@@ -343,7 +343,12 @@ test_integ_protocol_signal(void **state)
 	    "signal:USR1");
 	assert_int_equal((int)ht_num(ev, "pid"), (int)b);
 
-	HT_CTL(h, 1, &out, &err, "signal", "grp/b", "NOPE");
+	/* a bad signal is herdctl's usage error now (issue 12, item 17);
+	 * herdd still refuses it on the wire */
+	HT_CTL(h, 2, &out, &err, "signal", "grp/b", "NOPE");
+	HT_CONTAINS(err, "unknown signal \"NOPE\"");
+	assert_string_equal(ht_error_code(ht_request(h, "signal",
+	    "{'name':'grp/b','signal':'NOPE'}")), "bad_request");
 	HT_CTL(h, 3, &out, &err, "signal", "nope", "TERM");
 	HT_CTL(h, 2, &out, &err, "signal", "grp/b");
 }

@@ -362,25 +362,10 @@ op_spawn(struct request *r)
 static int
 parse_signal(const cJSON *v)
 {
-	const char *s;
-	int i;
-
 	if (cJSON_IsNumber(v))
 		return v->valuedouble >= 1 && v->valuedouble < NSIG ?
 		    (int)v->valuedouble : -1;
-	if (!cJSON_IsString(v))
-		return -1;
-	s = v->valuestring;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	if (isdigit((unsigned char)*s))
-		return atoi(s) >= 1 && atoi(s) < NSIG ? atoi(s) : -1;
-	for (i = 1; i < NSIG; i++) {
-		const char *abbrev = sigabbrev_np(i);
-		if (abbrev != NULL && strcasecmp(abbrev, s) == 0)
-			return i;
-	}
-	return -1;
+	return cJSON_IsString(v) ? ipc_signal_parse(v->valuestring) : -1;
 }
 
 static void
