@@ -294,17 +294,24 @@ peer_get(herd_actor *self, uint64_t id)
 	return p;
 }
 
-int
-herdi_peer_redial(herd_actor *self, struct herdi_peer *p)
+/* Closes p's connection: its writable event, then the socket (its id
+ * cleared first, so its gone_cb knows it is not the receiver's end). */
+static void
+peer_hang_up(struct herdi_peer *p)
 {
 	if (p->ev != NULL)
 		event_free(p->ev);
 	p->ev = NULL;
-	/* before the close: its gone_cb then sees another socket's id */
 	atomic_store(&p->sock_id, 0);
 	if (p->open)
 		nng_close(p->sock);
 	p->open = 0;
+}
+
+int
+herdi_peer_redial(herd_actor *self, struct herdi_peer *p)
+{
+	peer_hang_up(p);
 	p->welcomed = 0;
 	if (peer_dial(self, p) == -1) {
 		p->dead = 1;
@@ -325,14 +332,7 @@ herdi_peer_gone(herd_actor *self, struct herdi_peer *p)
 {
 	p->dead = 1;
 	peer_drop(p);
-	if (p->ev != NULL)
-		event_free(p->ev);
-	p->ev = NULL;
-	/* its dialer would try again forever */
-	atomic_store(&p->sock_id, 0);
-	if (p->open)
-		nng_close(p->sock);
-	p->open = 0;
+	peer_hang_up(p); /* its dialer would try again forever */
 }
 
 /* Sends what is queued for p; on a full queue keeps it and waits until
