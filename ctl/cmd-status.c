@@ -28,22 +28,39 @@ const struct cmd_entry cmd_status_entry = {
 	    "and its time): their entries left the tree, herdd remembers 64.\n"
 	    "Prints a table with the columns PATH STATE PID RESTARTS UPTIME\n"
 	    "LAST EXIT; UPTIME reads 5s, 3m12s, 2h04m or 3d02h, \"-\" when not\n"
-	    "running. With --json, herdd's result on one line:\n"
+	    "running. LAST EXIT is the last exit's reason and local time,\n"
+	    "kept while the child runs again (\"exit:3 at 14:02:11\"; a stop\n"
+	    "that had to kill: \"shutdown (killed after 1500 ms)\"); a child\n"
+	    "in its backoff reads \"restarting (next 14:02:13)\".\n"
+	    "With --json, herdd's result on one line:\n"
 	    "{\"children\":[{\"path\",\"name\",\"type\",\"pid\",\"state\","
 	    "\"restarts\",\n"
-	    "\"uptime_ms\",\"reason\"},...],\"ended\":[{\"path\",\"reason\",\n"
+	    "\"uptime_ms\",\"reason\",\"detail\",\"exited_at_ms\",\n"
+	    "\"next_start_at_ms\"},...],\"ended\":[{\"path\",\"reason\",\n"
 	    "\"ended_at_ms\"},...],\"herd\":{\"pid\",\"version\",\"uptime_ms\"}}.\n"
 	    "Exit status 3 if a PATTERN selects nothing (\"no child matches\n"
 	    "PATTERN\").\n",
 	.exec = cmd_status_exec,
 };
 
+/* MS (wall clock, ms since the epoch) as local HH:MM:SS in BUF. */
+static void
+clock_text(int64_t ms, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&sec, &tm) == NULL ||
+	    strftime(buf, len, "%H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
 /* Adds CHILD (borrowed) as a row of T. */
 static void
 cmd_status_row(struct table *t, const cJSON *child)
 {
 	const char *cells[6], *state;
-	char pid[32], restarts[32], uptime[32], last[160];
+	char pid[32], restarts[32], uptime[32], last[160], next[48];
 	int64_t v, up;
 	int has_pid;
 
@@ -68,11 +85,30 @@ cmd_status_row(struct table *t, const cJSON *child)
 		duration_format_short(uptime, sizeof uptime, up);
 		cells[4] = uptime;
 	}
+	/* the last exit, and when: kept while the child runs again */
 	cells[5] = output_string(child, "reason", "-");
-	if (output_string(child, "detail", NULL) != NULL) {
-		snprintf(last, sizeof last, "%s (%s)", cells[5],
-		    output_string(child, "detail", ""));
+	if (output_string(child, "reason", NULL) != NULL) {
+		char at[16] = "";
+		int64_t ms;
+		size_t n;
+		if (output_int(child, "exited_at_ms", &ms) == 0)
+			clock_text(ms, at, sizeof at);
+		n = (size_t)snprintf(last, sizeof last, "%s", cells[5]);
+		if (output_string(child, "detail", NULL) != NULL && n <
+		    sizeof last)
+			n += (size_t)snprintf(last + n, sizeof last - n, " (%s)",
+			    output_string(child, "detail", ""));
+		if (at[0] != '\0' && n < sizeof last)
+			snprintf(last + n, sizeof last - n, " at %s", at);
 		cells[5] = last;
+	}
+	/* in its backoff: when the next start is due */
+	if (strcmp(state, "restarting") == 0 &&
+	    output_int(child, "next_start_at_ms", &v) == 0) {
+		char at[16];
+		clock_text(v, at, sizeof at);
+		snprintf(next, sizeof next, "restarting (next %s)", at);
+		cells[1] = next;
 	}
 	table_add(t, cells);
 }

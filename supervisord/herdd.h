@@ -73,6 +73,7 @@ struct child {
 	                            for not answering; its exit's reason */
 	char reason[48];         /* last exit reason: normal, shutdown, exit:N,
 	                            signal:NAME, or why a start failed */
+	int64_t exited_at;       /* wall clock ms of that exit, 0: none */
 	char detail[48];         /* beside it: "killed after N ms" when a stop
 	                            outlived the shutdown time (OTP's
 	                            shutdown_error, reason killed) */
@@ -412,6 +413,9 @@ void driver_fleet_changed(struct herdd *h);
 void driver_run_dir_access(struct herdd *h);
 /* c's spec changed (reload): forget what was derived from the old one. */
 void driver_respec(struct child *c);
+/* When c's next start is due (wall clock ms), 0 unless it waits in its
+ * backoff. */
+int64_t driver_retry_due(const struct child *c);
 
 /* ---- reload.c ---- */
 

@@ -58,6 +58,15 @@ xprintf(const char *fmt, ...)
 	return s;
 }
 
+int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 uint64_t
 mono_ms(void)
 {

@@ -12,6 +12,8 @@ char *xstrdup(const char *s);
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in milliseconds and microseconds. */
 uint64_t mono_ms(void);
+/* The wall clock in ms since the epoch (for people: when it happened). */
+int64_t wall_ms(void);
 uint64_t mono_us(void);
 /* "TERM" for SIGTERM, or the number as text. */
 const char *signal_name(int sig, char *buf, size_t len);

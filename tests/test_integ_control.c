@@ -398,6 +398,51 @@ test_integ_control_herdctl_argument_errors(void **state)
 	HT_CTL(h, 0, &out, &err, "signal", "a", "sigcont");
 }
 
+/* Whether F is running again (an ht_until cond). */
+static int
+running_again(struct ht *h, void *arg)
+{
+	return strcmp(ht_status(h, "f").state, "running") == 0;
+}
+
+/*
+ * status keeps a child's last exit, and when, after it runs again, and
+ * says when a child in its backoff starts next (issue 12, item 3).
+ */
+static void
+test_integ_control_status_last_exit(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	cJSON *st, *f = NULL;
+	double exited;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'intensity':5,'children':["
+	    "{'name':'f','backoff':{'initial_ms':1500,'jitter':0},'command':"
+	    "['@CHILD@','exit-if-absent','@TMP@/once','3']}]}}");
+	ht_wait_event(h, "child.exited", "f", HT_T);
+	st = ht_result(h, "status", NULL);
+	f = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "children"), 0);
+	/* in its 1.5 s backoff */
+	assert_string_equal(cJSON_GetObjectItem(f, "state")->valuestring,
+	    "restarting");
+	assert_true(ht_num(f, "next_start_at_ms") > ht_num(f, "exited_at_ms"));
+	HT_CTL(h, 0, &out, &err, "status");
+	HT_CONTAINS(out, "restarting (next ");
+	exited = ht_num(f, "exited_at_ms");
+	assert_true(exited > 1.7e12);
+	if (!ht_until(h, running_again, NULL, HT_T))
+		fail_msg("f did not run again");
+	st = ht_result(h, "status", NULL);
+	f = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "children"), 0);
+	assert_string_equal(cJSON_GetObjectItem(f, "reason")->valuestring,
+	    "exit:3");
+	assert_true(ht_num(f, "exited_at_ms") == exited);
+	assert_null(cJSON_GetObjectItem(f, "next_start_at_ms"));
+	HT_CTL(h, 0, &out, &err, "status");
+	HT_CONTAINS(out, "exit:3 at ");
+}
+
 int
 main(void)
 {
@@ -433,6 +478,9 @@ main(void)
 		    ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_herdctl_argument_errors, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_status_last_exit, ht_setup,
 		    ht_teardown),
 	};
 

@@ -88,6 +88,14 @@ status_add(struct child *c, void *arg)
 		jb_key(b, "detail", 0);
 		jb_str(b, c->detail);
 	}
+	if (c->exited_at != 0) {
+		jb_key(b, "exited_at_ms", 0);
+		jb_int(b, (long long)c->exited_at);
+	}
+	if (c->state == CH_RESTARTING && driver_retry_due(c) != 0) {
+		jb_key(b, "next_start_at_ms", 0);
+		jb_int(b, (long long)driver_retry_due(c));
+	}
 	if (c->sup != NULL) {
 		jb_key(b, "strategy", 0);
 		jb_str(b, conf_strategy_name(c->sup->strategy));

@@ -173,8 +173,7 @@ child_start(struct engine *e, struct child *c)
 	c->gen++;
 	c->pending = PEND_NONE;
 	c->stop_why = STOP_NONE;
-	c->reason[0] = '\0';
-	c->detail[0] = '\0';
+	/* the last exit stays shown while it runs again (status) */
 	c->killed_after_ms = 0;
 	c->state = CH_STARTING;
 	engine_emit(e, "child.starting", c, NULL);

@@ -39,6 +39,7 @@ struct drv {
 	int ended;               /* on h->ended */
 	struct drv *next_ended;
 	enum timer_kind timer_kind;
+	int64_t timer_due;       /* wall clock ms when it fires */
 	unsigned retry_gen;
 	struct ready *ready;
 	struct logfile *out, *err;
@@ -74,7 +75,16 @@ timer_arm(struct drv *d, enum timer_kind kind, long ms)
 	if (d->timer == NULL)
 		d->timer = evtimer_new(d->h->base, timer_cb, d);
 	d->timer_kind = kind;
+	d->timer_due = wall_ms() + ms;
 	evtimer_add(d->timer, &tv);
+}
+
+int64_t
+driver_retry_due(const struct child *c)
+{
+	const struct drv *d = c->drv;
+
+	return d != NULL && d->timer_kind == T_RETRY ? d->timer_due : 0;
 }
 
 static void
@@ -575,6 +585,11 @@ op_event(void *ctx, const char *topic, struct child *c, const char *reason)
 	    strcmp(topic, "supervisor.gave_up") == 0)
 		log_info("%s %s%s%s", topic, c->path[0] ? c->path : "(root)",
 		    reason ? ": " : "", reason ? reason : "");
+	/* when its last exit was, for status (the engine keeps no clock) */
+	if (strcmp(topic, "child.exited") == 0 ||
+	    strcmp(topic, "child.stopped") == 0 ||
+	    strcmp(topic, "child.start_failed") == 0)
+		c->exited_at = wall_ms();
 	if (strcmp(topic, "child.stopped") == 0 && c->detail[0] != '\0')
 		log_warnx("%s did not stop within its shutdown time: %s",
 		    c->path, c->detail);
