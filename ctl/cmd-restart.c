@@ -1,5 +1,8 @@
-/* herdctl restart [--force] NAME: starts a stopped child again (OTP's
- * restart_child), or with --force stops a running one first. */
+/* herdctl restart NAME: stops a running child and starts it again, or
+ * starts a stopped one (as systemctl, supervisorctl and pm2 restart): the
+ * protocol's restart with force. OTP's restart_child, which refuses a
+ * running child, is the protocol's restart without it (and herdctl
+ * start). */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -10,12 +13,13 @@ static int cmd_restart_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_restart_entry = {
 	.name = "restart",
-	.usage = "restart [--force] NAME",
-	.help = "Start a stopped child again, or stop and start a running one.\n"
-	    "Without --force, as OTP's restart_child: only a child that is\n"
-	    "not running is started; a running one is refused (\"running\"),\n"
-	    "as is one its supervisor is restarting (\"restarting\").\n"
-	    "  -f, --force  stop the child first if it runs, then start it\n"
+	.usage = "restart NAME",
+	.help = "Stop a running child and start it again, or start a stopped\n"
+	    "one, as systemctl, supervisorctl and pm2 restart do. (OTP's\n"
+	    "restart_child, which refuses a running child, is herdctl start,\n"
+	    "and the protocol's restart without force.) One its supervisor\n"
+	    "is restarting is refused (\"restarting\").\n"
+	    "  -f, --force  the same (kept for scripts that say it)\n"
 	    "Prints \"restarted PATH (pid N)\" once it is started; with\n"
 	    "--json, {\"path\":..,\"pid\":..}.\n"
 	    "Exit status 3 if there is no such child, 4 if herdd refuses.\n",
@@ -34,13 +38,12 @@ cmd_restart_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	const char *path;
 	int64_t pid;
 	cJSON *args;
-	int force = 0, ch, rv;
+	int ch, rv;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
 		if (ch != 'f')
 			return cmd_usage(self);
-		force = 1;
 	}
 	if (optind + 1 != argc)
 		return cmd_usage(self);
@@ -48,7 +51,7 @@ cmd_restart_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[optind]);
-	cJSON_AddBoolToObject(args, "force", force);
+	cJSON_AddTrueToObject(args, "force");
 	if ((rv = client_run(ctl, "restart", args, &call,
 	    CLIENT_LAST)) == IPC_EXIT_OK) {
 		if (ctl->json)

@@ -11,7 +11,7 @@ herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r $D/run status
   $B/herdctl -r $D/run events
   $B/herdctl -r $D/run tree
-  $B/herdctl -r $D/run restart --force api/cache   # rest_for_one: web and jobs keep running
+  $B/herdctl -r $D/run restart api/cache           # rest_for_one: web and jobs keep running
   $B/herdctl -r $D/run signal pipeline/reader KILL   # one_for_all restarts the group
   $B/herdctl -r $D/run call counter '{"op":"incr","by":2}'   # an actor
   $B/herdctl -r $D/run call pair/worker '{"op":"crash"}'     # its link takes pair/buddy along

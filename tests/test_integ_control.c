@@ -258,10 +258,17 @@ test_integ_control_herdctl_stop_start_restart(void **state)
 	assert_true(a2 > 0 && a2 != a);
 	assert_string_equal(ht_status(h, "a").state, "running");
 
-	/* Rule 13: restart by command only for a stopped child. */
-	assert_int_equal(ht_herdctl(h, &out, &err, "restart", "a", NULL), 4);
-	assert_non_null(strstr(err, "running"));
+	/* Rule 13: start (restart_child) only for a stopped child; herdctl
+	 * restart stops a running one first (issue 12, item 11) */
+	assert_int_equal(ht_herdctl(h, &out, &err, "start", "a", NULL), 4);
+	assert_non_null(strstr(err, "already started"));
 	assert_int_equal(ht_pid(h, "a"), a2);
+	assert_string_equal(ht_error_code(ht_request(h, "restart",
+	    "{'name':'a'}")), "running");
+	CTL_OK(h, &out, &err, "restart", "a");
+	assert_false(ht_alive(a2));
+	a2 = ht_pid(h, "a");
+	assert_true(a2 > 0);
 
 	CTL_OK(h, &out, &err, "stop", "a");
 	assert_false(ht_alive(a2));

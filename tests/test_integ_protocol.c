@@ -360,14 +360,18 @@ test_integ_protocol_restart_terminate_delete(void **state)
 	pid_t b = ht_pid(h, "grp/b"), nb;
 	const char *out, *err;
 
-	/* OTP's restart_child: a running child is refused. */
-	HT_CTL(h, 4, &out, &err, "restart", "grp/b");
-	HT_CONTAINS(err, "running");
+	/* OTP's restart_child: a running child is refused by the protocol's
+	 * restart without force, and by herdctl start */
+	assert_string_equal(ht_error_code(ht_request(h, "restart",
+	    "{'name':'grp/b'}")), "running");
+	HT_CTL(h, 4, &out, &err, "start", "grp/b");
+	HT_CONTAINS(err, "already started");
+	HT_CTL(h, 4, &out, &err, "--json", "start", "grp/b");
+	HT_CONTAINS(out, "\"code\":\"already_started\"");
 	assert_int_equal(ht_pid(h, "grp/b"), b);
-	HT_CTL(h, 4, &out, &err, "--json", "restart", "grp/b");
-	HT_CONTAINS(out, "\"code\":\"running\"");
 
-	HT_CTL(h, 0, &out, &err, "restart", "--force", "grp/b");
+	/* herdctl restart stops it first (issue 12, item 11) */
+	HT_CTL(h, 0, &out, &err, "restart", "grp/b");
 	nb = ht_pid(h, "grp/b");
 	assert_true(nb != b && nb > 0);
 	HT_CONTAINS(out, "restarted grp/b (pid ");

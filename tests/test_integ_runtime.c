@@ -109,26 +109,31 @@ test_integ_runtime_add_name_taken(void **state)
 	assert_string_equal(ht_status_order(h), "a grp grp/b");
 }
 
-/* restart without --force of a running child: exit 4 "running"; of a
- * stopped one: started again. */
+/* The protocol's restart without force of a running child (OTP's
+ * restart_child): refused "running"; herdctl restart stops and starts it
+ * (issue 12, item 11: as systemctl, supervisorctl and pm2); of a stopped
+ * one: started again. */
 static void
 test_integ_runtime_restart_running(void **state)
 {
 	struct ht *h = boot(state);
 	const char *out, *err;
-	pid_t a = ht_pid(h, "a");
+	pid_t a = ht_pid(h, "a"), a1;
 
-	HT_CTL(h, 4, &out, &err, "restart", "a");
-	HT_CONTAINS(err, "running");
-	HT_CTL(h, 4, &out, &err, "--json", "restart", "a");
-	HT_CONTAINS(out, "\"code\":\"running\"");
+	assert_string_equal(ht_error_code(ht_request(h, "restart",
+	    "{'name':'a'}")), "running");
 	assert_int_equal(ht_pid(h, "a"), a);
+	HT_CTL(h, 0, &out, &err, "restart", "a");
+	HT_CONTAINS(out, "restarted a (pid ");
+	assert_true(ht_wait_gone(a, HT_T));
+	a1 = ht_pid(h, "a");
+	assert_true(a1 > 0 && a1 != a);
 	assert_string_equal(ht_status(h, "a").state, "running");
 
 	HT_CTL(h, 0, &out, &err, "stop", "a");
 	HT_CTL(h, 0, &out, &err, "restart", "a");
 	HT_CONTAINS(out, "restarted a (pid ");
-	assert_int_not_equal(ht_pid(h, "a"), a);
+	assert_int_not_equal(ht_pid(h, "a"), a1);
 	assert_string_equal(ht_status(h, "a").state, "running");
 	assert_int_equal(ht_status(h, "a").restarts, 0);
 }
