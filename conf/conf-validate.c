@@ -109,13 +109,25 @@ conf_validate_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* Whether NAME is KEY without a unit or part suffix ("period" for
+ * "period_ms", "max_restarts" for "max_restarts_period_ms"): the key's
+ * start, up to one of its '_'. */
+static int
+conf_validate_prefix(const char *name, const char *key)
+{
+	size_t n = strlen(name);
+
+	return n >= 3 && strncasecmp(name, key, n) == 0 && key[n] == '_';
+}
+
 /* The index of the known key of KIND closest to NAME: a case-insensitive
- * match, else the first within edit distance 2; -1 if none. */
+ * match, else the first within edit distance 2, else one NAME is the
+ * start of (a suffix left out: "period" for "period_ms"); -1 if none. */
 static int
 conf_validate_suggest(const char *name, unsigned kind)
 {
 	size_t i, d, bestd = 3;
-	int best = -1;
+	int best = -1, prefix = -1;
 
 	for (i = 0; i < conf_nkeys; i++) {
 		if (!conf_validate_applies(&conf_keys[i], kind))
@@ -127,8 +139,11 @@ conf_validate_suggest(const char *name, unsigned kind)
 			bestd = d;
 			best = (int)i;
 		}
+		if (prefix < 0 && conf_validate_prefix(name,
+		    conf_keys[i].name))
+			prefix = (int)i;
 	}
-	return best;
+	return best >= 0 ? best : prefix;
 }
 
 /* Reports ITEM's key, not one of KIND's: misplaced or unknown. Returns the
