@@ -44,7 +44,8 @@ usage(FILE *f)
 	    "  -c, --config FILE  the config file\n"
 	    "      --run-dir DIR  use DIR as run_dir, whatever the config says\n"
 	    "      --log-dir DIR  use DIR as log_dir, whatever the config says\n"
-	    "      --check        validate FILE, print every error, exit 0 or 1\n"
+	    "      --check        validate FILE, print every error, exit 0 or 1;\n"
+	    "                     warn of commands not found in PATH\n"
 	    "  -v, --verbose      log every lifecycle event\n"
 	    "      --version      print the version\n"
 	    "  -h, --help         this help\n"
@@ -131,6 +132,44 @@ release_all(struct child *c, void *arg)
 	driver_ops.release(arg, c);
 }
 
+/*
+ * --check: a command that PATH (the child's env's, else herdd's) does not
+ * have would fail at boot; said as a warning, since PATH may differ when
+ * herdd runs (under systemd, say). A pool's template is checked as its
+ * instances would run it.
+ */
+static void
+check_commands(const struct conf_sup *s, const char *prefix)
+{
+	char exe[4096], path[4200];
+	const struct conf_child *c;
+	const char *env_path;
+	size_t i, k;
+
+	for (i = 0; i < s->nchildren; i++) {
+		c = s->children[i];
+		snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "/" :
+		    "", c->name);
+		if (c->sup != NULL) {
+			check_commands(c->sup, path);
+			continue;
+		}
+		/* a relative path with a '/' depends on the cwd it runs in */
+		if (c->argv == NULL || c->argv[0] == NULL ||
+		    (strchr(c->argv[0], '/') != NULL && c->argv[0][0] != '/'))
+			continue;
+		env_path = getenv("PATH");
+		for (k = 0; c->env != NULL && c->env[k] != NULL; k++)
+			if (strncmp(c->env[k], "PATH=", 5) == 0)
+				env_path = c->env[k] + 5;
+		if (spawn_resolve(c->argv[0], env_path, exe, sizeof exe) == -1)
+			fprintf(stderr, "herdd: warning: %s: command \"%s\" not "
+			    "found%s; it fails to start unless it is there when "
+			    "herdd runs\n", path, c->argv[0],
+			    c->argv[0][0] == '/' ? "" : " in PATH");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -204,6 +243,7 @@ main(int argc, char **argv)
 	if (!verbose)
 		log_set_level((enum log_level)h.conf->log_level);
 	if (check) {
+		check_commands(&h.conf->root, "");
 		printf("%s: ok\n", path);
 		conf_free(h.conf);
 		return 0;

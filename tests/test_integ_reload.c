@@ -297,6 +297,26 @@ test_integ_reload_ended_temporary(void **state)
 		    ht_read_file(h, ht_path(h, "t.runs")));
 }
 
+/* --check warns of a command PATH does not have (issue 12, item 15): a
+ * warning, exit 0, since PATH may differ when herdd runs; found ones and
+ * shell commands are not mentioned. */
+static void
+test_integ_reload_check_warns_missing_command(void **state)
+{
+	struct ht *h = boot(state, CONF(SLEEPER("a")));
+	char *argv[] = { h->herdd, "-c", h->conf, "--check", NULL };
+	const char *out, *err;
+
+	write_conf(h, CONF(SLEEPER("a") ",{'name':'m','command':"
+	    "['herd-no-such-command']},{'name':'s','command':'echo hi'}"));
+	assert_int_equal(ht_run(h, argv, HT_T, &out, &err), 0);
+	HT_CONTAINS(out, ": ok\n");
+	HT_CONTAINS(err, "herdd: warning: m: command \"herd-no-such-command\" "
+	    "not found in PATH");
+	assert_null(strstr(err, " a: "));
+	assert_null(strstr(err, " s: "));
+}
+
 /* A file with 3 errors: invalid_config, every message as herdd --check
  * prints it, and nothing changes. */
 static void
@@ -586,6 +606,7 @@ main(void)
 		T(test_integ_reload_applies_changes),
 		T(test_integ_reload_said_once),
 		T(test_integ_reload_ended_temporary),
+		T(test_integ_reload_check_warns_missing_command),
 		T(test_integ_reload_invalid_changes_nothing),
 		T(test_integ_reload_sighup),
 		T(test_integ_reload_added_fails),
