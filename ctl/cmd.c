@@ -22,6 +22,7 @@ extern const struct cmd_entry cmd_terminate_entry;
 extern const struct cmd_entry cmd_signal_entry;
 extern const struct cmd_entry cmd_add_child_entry;
 extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_spawn_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_reload_entry;
@@ -43,6 +44,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_signal_entry,
 	&cmd_add_child_entry,
 	&cmd_delete_entry,
+	&cmd_reset_entry,
 	&cmd_spawn_entry,
 	&cmd_logs_entry,
 	&cmd_reload_entry,

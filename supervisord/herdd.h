@@ -272,6 +272,10 @@ int engine_cmd_cycle(struct engine *e, struct child *c, const char **code,
 int engine_cmd_add(struct engine *e, struct child *sup,
     struct conf_child *spec, struct child **out, const char **code,
     char *cause, size_t len);
+/* Clears the restart counters below and at c (each child's restarts and
+ * backoff, each supervisor's intensity window): an operator's reset after
+ * a storm. Returns how many nodes it touched. */
+size_t engine_cmd_reset(struct engine *e, struct child *c);
 /* Deletes a stopped child's entry (rule 13). */
 int engine_cmd_delete(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len);

@@ -147,7 +147,8 @@ test_integ_access_every_op(void **state)
 		{ "restart", "a" }, { "restart", "--force", "a" },
 		{ "signal", "a", "TERM" }, { "delete", "a" },
 		{ "add-child", "", "{\"name\":\"c\",\"command\":\"true\"}" },
-		{ "spawn", "pool", "x" }, { "reload" }, { "shutdown" },
+		{ "spawn", "pool", "x" }, { "reset", "a" }, { "reload" },
+		{ "shutdown" },
 	};
 	const char *out, *err;
 	struct ht *h;

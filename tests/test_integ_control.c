@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -450,6 +451,47 @@ test_integ_control_status_last_exit(void **state)
 	HT_CONTAINS(out, "exit:3 at ");
 }
 
+/* Kills NAME's process and waits until it runs again. */
+static void
+kill_wait(struct ht *h, const char *name)
+{
+	pid_t p = ht_pid(h, name);
+
+	assert_int_equal(kill(p, SIGKILL), 0);
+	ht_wait_event(h, "child.started", name, HT_T);
+	assert_true(ht_pid(h, name) != p);
+}
+
+/*
+ * herdctl reset (issue 12, item 13): restart counters and the intensity
+ * window are cleared, so a crash after it counts from zero: with
+ * intensity 2 in 60 s, a third crash after two would end the tree, and
+ * after a reset it does not.
+ */
+static void
+test_integ_control_reset(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'intensity':2,'period_ms':"
+	    "60000,'children':[{'name':'a','command':['@CHILD@','sleep']}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	kill_wait(h, "a");
+	kill_wait(h, "a");
+	assert_int_equal(ht_status(h, "a").restarts, 2);
+	HT_CTL(h, 0, &out, &err, "reset", "a");
+	HT_CONTAINS(out, "reset a (1 nodes)");
+	assert_int_equal(ht_status(h, "a").restarts, 0);
+	HT_CTL(h, 0, &out, &err, "reset", "all");
+	HT_CONTAINS(out, "reset all (2 nodes)");
+	kill_wait(h, "a");
+	assert_string_equal(ht_status(h, "a").state, "running");
+	assert_int_equal(ht_status(h, "a").restarts, 1);
+	HT_CTL(h, 3, &out, &err, "reset", "nope");
+	HT_CTL(h, 2, &out, &err, "reset");
+}
+
 int
 main(void)
 {
@@ -489,6 +531,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_integ_control_status_last_exit, ht_setup,
 		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_control_reset, ht_setup, ht_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -396,6 +396,26 @@ op_signal(struct request *r)
 	reply_ok(r, o);
 }
 
+/* reset {name} or {"all":true}: restart counters, backoff and intensity
+ * windows cleared (issue 12); the children are not touched otherwise. */
+static void
+op_reset(struct request *r)
+{
+	cJSON *all = cJSON_GetObjectItemCaseSensitive(r->req.args, "all");
+	struct child *c;
+	cJSON *o;
+	size_t n;
+
+	if (cJSON_IsTrue(all))
+		c = r->h->root;
+	else if ((c = arg_child(r)) == NULL)
+		return;
+	n = engine_cmd_reset(&r->h->engine, c);
+	o = path_pid(c->path, -1);
+	cJSON_AddNumberToObject(o, "reset", (double)n);
+	reply_ok(r, o);
+}
+
 const struct op op_child_table[] = {
 	{ "start", 1, op_start },
 	{ "stop", 1, op_stop },
@@ -405,5 +425,6 @@ const struct op op_child_table[] = {
 	{ "delete", 1, op_delete },
 	{ "spawn", 1, op_spawn },
 	{ "signal", 1, op_signal },
+	{ "reset", 1, op_reset },
 };
 const size_t op_child_count = sizeof op_child_table / sizeof op_child_table[0];

@@ -285,3 +285,25 @@ engine_cmd_spawn(struct engine *e, struct child *pool, const char *name,
 	start_new(e, s, c);
 	return 0;
 }
+
+static void
+reset_one(struct child *c, void *arg)
+{
+	size_t *n = arg;
+
+	c->restarts = 0;
+	c->backoff_ms = 0;
+	if (c->sup != NULL)
+		c->sup->r_len = c->sup->r_head = 0; /* intensity: none used */
+	++*n;
+}
+
+size_t
+engine_cmd_reset(struct engine *e, struct child *c)
+{
+	size_t n = 0;
+
+	reset_one(c, &n);
+	tree_walk(c, reset_one, &n); /* those below it */
+	return n;
+}
