@@ -1,6 +1,7 @@
 /* herdd: reads the config, takes the run_dir lock, opens the sockets, boots
  * the supervision tree and runs the event loop until the tree has ended. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -347,6 +348,16 @@ main(int argc, char **argv)
 		event_free(h.reap_ev);
 	event_base_free(h.base);
 	pidmap_free(&pids);
+	/* every child is gone: its notify sockets and mailboxes with it, so
+	 * their directories go too (if empty), while herdd still holds the
+	 * lock: a next herdd makes its own. The lock file stays: unlinking it
+	 * would let two herdds lock two files of one name (docs/semantics.md) */
+	if (unlinkat(h.run_dirfd, "notify", AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		log_debug("run_dir/notify stays: %s", strerror(errno));
+	if (unlinkat(h.run_dirfd, "actors", AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		log_debug("run_dir/actors stays: %s", strerror(errno));
 	lock_release(lockfd, h.conf->run_dir);
 	close(h.notify_dirfd);
 	close(h.actors_dirfd);

@@ -208,6 +208,28 @@ test_integ_stop_subscriber_sees_herd_stopped(void **state)
 	}
 }
 
+/* A clean exit leaves run_dir as it found it, but for the lock file
+ * (issue 12, item 21): no notify/ (a child with a watchdog had its socket
+ * there) and no actors/ (an actor had its mailbox there). */
+static void
+test_integ_stop_clean_exit_tidies_run_dir(void **state)
+{
+	struct ht *h = boot(state, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'w','command':['@CHILD@','sleep'],'watchdog_ms':60000},"
+	    "{'name':'c','type':'actor','command':['@ACTOR@','@TMP@/c.log']}"
+	    "]}}");
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/notify", h->run);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(ht_shutdown(h), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof path, "%s/actors", h->run);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof path, "%s/herdd.lock", h->run);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
 int
 main(void)
 {
@@ -224,6 +246,9 @@ main(void)
 		    test_integ_stop_order_through_events, ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_stop_subscriber_sees_herd_stopped, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_stop_clean_exit_tidies_run_dir, ht_setup,
 		    ht_teardown),
 	};
 
