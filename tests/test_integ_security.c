@@ -1003,6 +1003,15 @@ test_integ_security_out_of_fds_keeps_listener(void **state)
  * never at the old path. (A re-creation that fails is retried:
  * tests/test_guard.c.)
  */
+/* Whether the path ARG is a socket (an ht_until cond). */
+static int
+is_socket(struct ht *h, void *arg)
+{
+	struct stat st;
+
+	return stat(arg, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 static void
 test_integ_security_relisten_stays_in_run_dir(void **state)
 {
@@ -1024,12 +1033,8 @@ test_integ_security_relisten_stays_in_run_dir(void **state)
 	if (i == 10)
 		fail_msg("the listener never wedged:\n%s", ht_herdd_output(h));
 	/* the new listener is where run_dir went, nothing at the old path */
-	for (i = 0; i < ht_ms(5000) / 50; i++) {
-		if (stat(moved, &st) == 0 && S_ISSOCK(st.st_mode))
-			break;
-		struct timespec ts = { 0, 50 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
+	if (!ht_until(h, is_socket, (void *)moved, ht_ms(5000)))
+		fail_msg("no listener at %s", moved);
 	assert_int_equal(stat(moved, &st), 0);
 	assert_int_not_equal(stat(ht_path(h, "run/control.sock"), &st), 0);
 	snprintf(h->run, sizeof h->run, "%s", away);

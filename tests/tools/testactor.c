@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,28 @@ op_of(const cJSON *m)
 	return cJSON_IsString(op) ? op->valuestring : "";
 }
 
+/* Blocks (the actor's loop is stuck) until the file PATH exists, woken
+ * by inotify on its directory; forever when PATH is NULL. */
+static void
+stall_until(const char *path)
+{
+	char dir[4096], buf[4096], *slash;
+	int fd;
+
+	if (path == NULL || (slash = strrchr(path, '/')) == NULL) {
+		for (;;)
+			pause();
+	}
+	snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if ((fd = inotify_init1(IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) == -1)
+		abort();
+	while (access(path, F_OK) != 0)
+		if (read(fd, buf, sizeof buf) == -1)
+			abort();
+	close(fd);
+}
+
 static int
 ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 {
@@ -74,7 +97,8 @@ ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 	}
 	if (strcmp(op_of(m), "nap") == 0 && cJSON_IsNumber(cJSON_GetObjectItem(
 	    m, "ms"))) {
-		/* a cast that takes its time: a backlog behind it */
+		/* a cast that takes its time (work, not a wait for
+		 * anything): a backlog behind it */
 		long ms = (long)cJSON_GetObjectItem(m, "ms")->valuedouble;
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
@@ -83,10 +107,8 @@ ta_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 		/* a callback that does not return (until the file "until"
 		 * names exists): the loop is stuck */
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(m, "until");
-		struct timespec ts = { 0, 10 * 1000000L };
 		note(t, "%s\n", "stall");
-		while (!cJSON_IsString(u) || access(u->valuestring, F_OK) != 0)
-			nanosleep(&ts, NULL);
+		stall_until(cJSON_IsString(u) ? u->valuestring : NULL);
 	}
 	cJSON_Delete(m);
 	return 0;
