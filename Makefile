@@ -137,15 +137,21 @@ LIBHERD := $(LIBHERD_A) $(LIBHERD_SO) $(B)/$(LIBHERD_SONAME) $(B)/libherd.so
 EXAMPLES_BIN := $(patsubst examples/actors/%.c,$(B)/examples/%,\
 	$(wildcard examples/actors/*.c))
 
-build-all: $(HERDD) $(HERDCTL) $(LIBHERD) $(EXAMPLES_BIN)
+# herd-sagad, the saga coordinator (saga/): an actor on libherd's archive,
+# with libherd's internal journal and saga wire (worker/*-int.h, journal.h).
+SAGAD := $(B)/herd-sagad
+SAGAD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard saga/*.c))
+
+build-all: $(HERDD) $(HERDCTL) $(LIBHERD) $(EXAMPLES_BIN) $(SAGAD)
 
 build-tests: build-all $(TOOLS) $(TESTS) build-fuzz
 
 # ---- fuzz targets: clang's libFuzzer with ASan and UBSan, whatever CC is ----
 FUZZ_CC := clang
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -Iworker $(PKG_CFLAGS)
-FUZZ := $(B)/fuzz/fuzz_wire
+FUZZ := $(B)/fuzz/fuzz_wire $(B)/fuzz/fuzz_journal $(B)/fuzz/fuzz_txmsg
+FUZZ_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null)
 
 build-fuzz: $(FUZZ)
 
@@ -153,6 +159,18 @@ $(B)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c worker/actor-wire.c worker/herdi.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_wire.c \
 	    worker/actor-wire.c
+
+$(B)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c worker/journal.c \
+    worker/journal.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_journal.c \
+	    worker/journal.c $(FUZZ_LIBS)
+
+$(B)/fuzz/fuzz_txmsg: tests/fuzz/fuzz_txmsg.c worker/saga-wire.c \
+    worker/saga-int.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_txmsg.c \
+	    worker/saga-wire.c $(FUZZ_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -189,6 +207,15 @@ $(B)/tests/test_libherd.o: ALL_CFLAGS += -Iworker
 $(B)/tests/test_libherd: $(B)/tests/test_libherd.o $(LIBHERD_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBHERD_LIBS)
 
+$(SAGAD_OBJ): ALL_CFLAGS += -Iworker
+$(SAGAD): $(SAGAD_OBJ) $(LIBHERD_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
+
+# the journal's test links the archive: the journal is libherd's
+$(B)/tests/test_journal.o: ALL_CFLAGS += -Iworker
+$(B)/tests/test_journal: $(B)/tests/test_journal.o $(LIBHERD_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBHERD_LIBS)
+
 # Example actors (examples/actors/), each a program on libherd; the tests
 # and the demo run them.
 $(B)/examples/actors/%.o: ALL_CFLAGS += -Iworker
@@ -201,6 +228,11 @@ $(B)/tests/tools/%: $(B)/tests/tools/%.o
 # the test actor is a libherd program
 $(B)/tests/tools/testactor.o: ALL_CFLAGS += -Iworker
 $(B)/tests/tools/testactor: $(B)/tests/tools/testactor.o $(LIBHERD_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
+
+# the saga tests' scriptable saga and worker
+$(B)/tests/tools/testsaga.o: ALL_CFLAGS += -Iworker
+$(B)/tests/tools/testsaga: $(B)/tests/tools/testsaga.o $(LIBHERD_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
 
 # the guard's test fakes one failure: a listener that cannot start
@@ -280,6 +312,7 @@ install-files:
 		$(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 755 $(HERDCTL) $(DESTDIR)$(BINDIR)/herdctl
 	$(INSTALL) -m 755 $(HERDD) $(DESTDIR)$(SBINDIR)/herdd
+	$(INSTALL) -m 755 $(SAGAD) $(DESTDIR)$(SBINDIR)/herd-sagad
 	$(INSTALL) -m 644 $(LIBHERD_A) $(DESTDIR)$(LIBDIR)/libherd.a
 	$(INSTALL) -m 755 $(LIBHERD_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIBHERD_SO)) $(DESTDIR)$(LIBDIR)/$(LIBHERD_SONAME)
@@ -303,6 +336,7 @@ install-files:
 # they are left empty).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/herdctl $(DESTDIR)$(SBINDIR)/herdd \
+		$(DESTDIR)$(SBINDIR)/herd-sagad \
 		$(DESTDIR)$(LIBDIR)/libherd.a $(DESTDIR)$(LIBDIR)/$(notdir $(LIBHERD_SO)) \
 		$(DESTDIR)$(LIBDIR)/$(LIBHERD_SONAME) $(DESTDIR)$(LIBDIR)/libherd.so \
 		$(DESTDIR)$(INCLUDEDIR)/herd.h $(DESTDIR)$(PKGCONFIGDIR)/libherd.pc \

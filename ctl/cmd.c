@@ -32,6 +32,7 @@ extern const struct cmd_entry cmd_actors_entry;
 extern const struct cmd_entry cmd_cast_entry;
 extern const struct cmd_entry cmd_call_entry;
 extern const struct cmd_entry cmd_inspect_entry;
+extern const struct cmd_entry cmd_tx_entry;
 
 /* In the order herdctl --help lists them. */
 const struct cmd_entry *const cmd_table[] = {
@@ -54,6 +55,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_cast_entry,
 	&cmd_call_entry,
 	&cmd_inspect_entry,
+	&cmd_tx_entry,
 	&cmd_shutdown_entry,
 	&cmd_events_entry,
 	&cmd_wait_entry,

@@ -48,6 +48,10 @@
 #define IPC_E_TIMEOUT "timeout"
 #define IPC_E_CALLING_SELF "calling_self"
 #define IPC_E_MAILBOX_FULL "mailbox_full"
+/* the saga coordinator's (herd.tx, docs/sagas.md) */
+#define IPC_E_UNKNOWN_TX "unknown_tx"
+#define IPC_E_NO_SAGA "no_saga"
+#define IPC_E_DECIDED "decided"
 
 /* herdctl exit codes, one per class of failure (documented in herdctl --help). */
 #define IPC_EXIT_OK 0

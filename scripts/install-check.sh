@@ -42,6 +42,7 @@ fi
 cat >"$W/want" <<EOF
 755 .$PREFIX/bin/herdctl
 755 .$PREFIX/sbin/herdd
+755 .$PREFIX/sbin/herd-sagad
 644 .$PREFIX/lib/libherd.a
 755 .$PREFIX/lib/libherd.so.0.1.0
 link .$PREFIX/lib/libherd.so.0 -> libherd.so.0.1.0

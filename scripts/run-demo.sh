@@ -19,6 +19,9 @@ herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r $D/run call kv/store '{"op":"put","k":"a","v":1}'  # answered once on disk
   $B/herdctl -r $D/run call kv/store '{"op":"get","k":"a"}'
   $B/herdctl -r $D/run call ping '{"op":"run","n":10000}' --timeout 60s  # round trips
+  $B/herdctl -r $D/run tx start bank/transfer \
+      '{"from":"bank/alice","to":"bank/bob","amount":10}' --two-phase --wait  # 2PC
+  $B/herdctl -r $D/run call bank/bob '{}'                  # its balance, on disk
   $B/herdctl -r $D/run shutdown
 Logs are in $D/log. Ctrl-C stops everything.
 MSG

@@ -274,6 +274,7 @@ ht_launch(struct ht *h, const char *tmpl)
 		{ "@RUN@", h->run }, { "@LOG@", h->log },
 		{ "@CHILD@", h->child }, { "@TMP@", h->dir },
 		{ "@ACTOR@", h->actor }, { "@EXAMPLES@", h->examples },
+		{ "@BUILD@", h->build },
 	};
 	char *conf = subst(tmpl, pairs, sizeof pairs / sizeof pairs[0]);
 	char *argv[] = { h->herdd, "-c", h->conf, NULL };
@@ -1130,7 +1131,9 @@ ht_setup(void **state)
 	    snprintf(h->actor, sizeof h->actor, "%s/tests/tools/testactor",
 	    build) >= (int)sizeof h->actor ||
 	    snprintf(h->examples, sizeof h->examples, "%s/examples", build) >=
-	    (int)sizeof h->examples)
+	    (int)sizeof h->examples ||
+	    snprintf(h->build, sizeof h->build, "%s", build) >=
+	    (int)sizeof h->build)
 		fail_msg("HERD_BUILD path too long");
 	h->pidfd = -1;
 	h->sub_fd = -1;

@@ -36,6 +36,7 @@ struct ht {
 	char child[4096];  /* @CHILD@: the testchild tool */
 	char actor[4096];  /* @ACTOR@: the testactor tool (libherd) */
 	char examples[4096]; /* @EXAMPLES@: the example actors' dir */
+	char build[4096];  /* @BUILD@: the build dir (herd-sagad) */
 	char herdd[4096];
 	char herdctl[4096];
 

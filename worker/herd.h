@@ -328,6 +328,94 @@ void herd_exit(herd_actor *self, const char *reason);
  * static: never free it. */
 const char *herd_strerror(int err);
 
+/* ---- sagas and two-phase commit (docs/sagas.md, SAGAS.md) ----
+ *
+ * A TX is run by a saga (an actor with herd_saga_ops) and carried out by
+ * workers (actors with herd_worker_ops); herd-sagad, the coordinator
+ * (registered as "herd.tx"), journals every decision before anyone hears
+ * it. Values are JSON. Every callback is optional; each returns 0 to go
+ * on or a HERD_E* code to end the actor, as the actor callbacks do.
+ */
+typedef struct herd_tx herd_tx; /* a TX as this saga or worker sees it */
+
+/* The TX's id (borrowed), whether it commits in two phases, and a
+ * pointer of the actor's own kept with it until it ends. */
+const char *herd_tx_id(const herd_tx *tx);
+int herd_tx_two_phase(const herd_tx *tx);
+void *herd_tx_data(const herd_tx *tx);
+void herd_tx_set_data(herd_tx *tx, void *data);
+
+struct herd_saga_ops {
+	/* A new TX with its start value: start jobs, or finish at once. */
+	int (*tx_new)(herd_actor *self, herd_tx *tx, const struct cJSON *value);
+	/* A job's interim results, in the order sent, then its result (its
+	 * vote, in a two_phase TX); or its failure: the job's worker failed,
+	 * ended before its result, or outlived the job's timeout. Without
+	 * job_failed, a failure cancels the TX with its reason. */
+	int (*job_interim)(herd_actor *self, herd_tx *tx, const char *job,
+	    const struct cJSON *interim);
+	int (*job_result)(herd_actor *self, herd_tx *tx, const char *job,
+	    const struct cJSON *result);
+	int (*job_failed)(herd_actor *self, herd_tx *tx, const char *job,
+	    const char *reason);
+	/* The TX's end: done with its final value (after the commit is
+	 * journaled, in a two_phase TX), or cancelled with a reason (an
+	 * abort). Exactly one of the two, once. */
+	int (*tx_done)(herd_actor *self, herd_tx *tx, const struct cJSON *final);
+	int (*tx_cancel)(herd_actor *self, herd_tx *tx, const char *reason);
+};
+
+/* Runs an actor that is a saga: TXs are started on it by its path or a
+ * registered name (herdctl tx start NAME ...). The actor callbacks of OPS
+ * (may be NULL) get anything that is not a TX's. MAX_TX > 0 refuses a TX
+ * beyond that many at once ("tx_limit"). As herd_actor_run. */
+int herd_saga_run(const struct herd_saga_ops *saga, int max_tx,
+    const struct herd_actor_ops *ops, void *state, int argc, char **argv);
+/* Starts a job of TX on the worker registered as WORKER with VALUE (may
+ * be NULL); its result must come within TIMEOUT_MS (<= 0: the TX's
+ * lifespan). The job's id goes to JOB. HERD_EINVAL once the TX has its
+ * final value or is cancelled. */
+int herd_saga_start_job(herd_actor *self, herd_tx *tx, const char *worker,
+    const struct cJSON *value, int timeout_ms, char job[32]);
+/* TX's final value (may be NULL): the TX ends, committing in a
+ * two_phase TX when every job has given its result, else aborting. */
+int herd_saga_done(herd_actor *self, herd_tx *tx, const struct cJSON *final);
+/* Cancels TX (every job and worker) or one job with REASON. */
+int herd_saga_cancel(herd_actor *self, herd_tx *tx, const char *reason);
+int herd_saga_cancel_job(herd_actor *self, herd_tx *tx, const char *job,
+    const char *reason);
+
+struct herd_worker_ops {
+	/* A job: answer with herd_worker_result (now or later), or fail. */
+	int (*start)(herd_actor *self, herd_tx *tx, const struct cJSON *value);
+	/* The TX aborted (before or after this worker's result). */
+	int (*cancel)(herd_actor *self, herd_tx *tx, const char *reason);
+	/* The TX committed with its final value (two_phase TXs): apply the
+	 * result given; herd_worker_save here makes the new state durable
+	 * with the commit, atomically. Called once per TX, also after a
+	 * restart with the TX in doubt. */
+	int (*commit)(herd_actor *self, herd_tx *tx, const struct cJSON *final);
+};
+
+/* Runs an actor that is a saga worker, its journal at JOURNAL (created
+ * if missing): a result in a two_phase TX is journaled (prepared) before
+ * it is sent, and after a restart the TXs in doubt come back (their
+ * commit or cancel arrives before any new job starts). */
+int herd_worker_run(const char *journal, const struct herd_worker_ops *w,
+    const struct herd_actor_ops *ops, void *state, int argc, char **argv);
+/* Interim results, then one result (the vote), or a failure, for TX. */
+int herd_worker_interim(herd_actor *self, herd_tx *tx,
+    const struct cJSON *interim);
+int herd_worker_result(herd_actor *self, herd_tx *tx,
+    const struct cJSON *result);
+int herd_worker_fail(herd_actor *self, herd_tx *tx, const char *reason);
+/* The result this worker gave TX (borrowed; NULL before it did). */
+const struct cJSON *herd_worker_given(const herd_tx *tx);
+/* Called from commit: STATE (copied) is journaled with the commit and
+ * comes back from herd_worker_saved after a restart (the last one). */
+int herd_worker_save(herd_actor *self, const struct cJSON *state);
+const struct cJSON *herd_worker_saved(herd_actor *self);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,244 @@
+/*
+ * herdctl tx: TXs of the saga coordinator (docs/sagas.md). Each
+ * subcommand is a call to the actor "herd.tx" through herdd, so anything
+ * that can call an actor (nngcat, another language) can do the same.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define TX_COORD "herd.tx"
+
+static int cmd_tx_exec(struct ctl *, const struct cmd_entry *, int, char **);
+
+const struct cmd_entry cmd_tx_entry = {
+	.name = "tx",
+	.usage = "tx start SAGA JSON [--two-phase] [--lifespan D] [--wait] | "
+	    "tx list | tx show ID | tx cancel ID REASON",
+	.help = "Start, list, show and cancel transactions (sagas, 2PC).\n"
+	    "Talks to the saga coordinator, the actor herd.tx (herd-sagad).\n"
+	    "  start SAGA JSON   starts a TX on the saga actor SAGA with the\n"
+	    "                    value JSON and prints its id; --two-phase\n"
+	    "                    commits it in two phases (every worker\n"
+	    "                    prepared, then the journaled decision);\n"
+	    "                    --lifespan D bounds it until its decision\n"
+	    "                    (default 60s); --wait waits for its outcome\n"
+	    "                    and prints it: exit 0 committed, 1 aborted.\n"
+	    "  list              the TXs in flight: id, saga, state, jobs.\n"
+	    "  show ID           one TX: state, each job's worker and state,\n"
+	    "                    its journal record; or how it ended.\n"
+	    "  cancel ID REASON  aborts a running TX: every worker and saga\n"
+	    "                    of it hears REASON. A TX whose commit is\n"
+	    "                    journaled cannot be cancelled (exit 4).\n"
+	    "Exit status 3 for an unknown TX or saga, or no coordinator.\n",
+	.exec = cmd_tx_exec,
+};
+
+/* Calls herd.tx with REQ (taken); the reply in *out (caller frees). */
+static int
+tx_call(struct ctl *ctl, cJSON *req, int timeout_ms, cJSON **out)
+{
+	struct call call;
+	cJSON *args = cJSON_CreateObject();
+	int rv;
+
+	cJSON_AddStringToObject(args, "name", TX_COORD);
+	cJSON_AddItemToObject(args, "msg", req);
+	cJSON_AddNumberToObject(args, "timeout_ms", timeout_ms);
+	if (ctl->timeout_ms < timeout_ms + 1000)
+		ctl->timeout_ms = timeout_ms + 1000;
+	*out = NULL;
+	if ((rv = client_run(ctl, "call", args, &call, CLIENT_LAST)) ==
+	    IPC_EXIT_OK)
+		*out = cJSON_DetachItemFromObjectCaseSensitive(call.result,
+		    "reply");
+	call_clear(&call);
+	return rv;
+}
+
+static void
+print_outcome(const cJSON *r)
+{
+	const char *reason = output_string(r, "reason", NULL);
+
+	printf("%s %s%s%s\n", output_string(r, "tx", "?"),
+	    output_string(r, "outcome", "?"), reason ? ": " : "",
+	    reason ? reason : "");
+}
+
+static int
+tx_start(struct ctl *ctl, const struct cmd_entry *self, int argc,
+    char **argv)
+{
+	static const struct option longopts[] = {
+		{ "two-phase", no_argument, NULL, '2' },
+		{ "lifespan", required_argument, NULL, 'l' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, two = 0, wait = 0, life = 60000, rv;
+	cJSON *req, *value, *r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch == '2')
+			two = 1;
+		else if (ch == 'w')
+			wait = 1;
+		else if (ch != 'l' || duration_parse(optarg, &life) != 0 ||
+		    life < 1)
+			return cmd_usage(self);
+	}
+	if (argc - optind != 2 || cmd_no_empty(argc, argv, optind) == -1)
+		return cmd_usage(self);
+	if ((value = cmd_json_arg("value", argv[optind + 1])) == NULL)
+		return IPC_EXIT_USAGE;
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "start");
+	cJSON_AddStringToObject(req, "saga", argv[optind]);
+	cJSON_AddItemToObject(req, "value", value);
+	cJSON_AddBoolToObject(req, "two_phase", two);
+	cJSON_AddNumberToObject(req, "lifespan_ms", life);
+	cJSON_AddBoolToObject(req, "wait", wait);
+	/* a waited TX answers by its lifespan, and its commit after that */
+	rv = tx_call(ctl, req, wait ? life + 5000 : 5000, &r);
+	if (rv == IPC_EXIT_OK) {
+		if (ctl->json)
+			output_json(r);
+		else if (wait)
+			print_outcome(r);
+		else
+			printf("%s\n", output_string(r, "tx", "?"));
+		if (wait && strcmp(output_string(r, "outcome", ""),
+		    "committed") != 0)
+			rv = IPC_EXIT_FAILED;
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+static void
+print_tx(const cJSON *t)
+{
+	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(t, "jobs");
+	int64_t age = 0;
+
+	output_int(t, "age_ms", &age);
+	printf("%-24s %-20s %-10s %-4s %6.1fs %d\n", output_string(t, "tx", ""),
+	    output_string(t, "saga", ""), output_string(t, "state", ""),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "two_phase")) ?
+	    "2pc" : "-", (double)age / 1000, cJSON_GetArraySize(jobs));
+}
+
+static int
+tx_list(struct ctl *ctl, const struct cmd_entry *self, int argc, char **argv)
+{
+	cJSON *req, *r;
+	const cJSON *t;
+	int rv;
+
+	if (argc != 1)
+		return cmd_usage(self);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "list");
+	if ((rv = tx_call(ctl, req, 5000, &r)) == IPC_EXIT_OK) {
+		if (ctl->json)
+			output_json(r);
+		else {
+			printf("%-24s %-20s %-10s %-4s %7s %s\n", "TX", "SAGA",
+			    "STATE", "2PC", "AGE", "JOBS");
+			cJSON_ArrayForEach(t,
+			    cJSON_GetObjectItemCaseSensitive(r, "txs"))
+				print_tx(t);
+		}
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+static int
+tx_show(struct ctl *ctl, const struct cmd_entry *self, int argc, char **argv)
+{
+	cJSON *req, *r;
+	const cJSON *it, *j;
+	int rv;
+
+	if (argc != 2 || cmd_no_empty(argc, argv, 1) == -1)
+		return cmd_usage(self);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "show");
+	cJSON_AddStringToObject(req, "tx", argv[1]);
+	if ((rv = tx_call(ctl, req, 5000, &r)) == IPC_EXIT_OK) {
+		if (ctl->json)
+			output_json(r);
+		else {
+			cJSON_ArrayForEach(it, r) {
+				char *text;
+				if (strcmp(it->string, "jobs") == 0)
+					continue;
+				text = cJSON_IsString(it) ?
+				    NULL : cJSON_PrintUnformatted(it);
+				printf("%s: %s\n", it->string, text ? text :
+				    it->valuestring);
+				cJSON_free(text);
+			}
+			cJSON_ArrayForEach(j,
+			    cJSON_GetObjectItemCaseSensitive(r, "jobs"))
+				printf("job %s: %s on %s\n",
+				    output_string(j, "job", ""),
+				    output_string(j, "state", ""),
+				    output_string(j, "worker", ""));
+		}
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+static int
+tx_cancel(struct ctl *ctl, const struct cmd_entry *self, int argc,
+    char **argv)
+{
+	cJSON *req, *r;
+	int rv;
+
+	if (argc != 3 || cmd_no_empty(argc, argv, 1) == -1)
+		return cmd_usage(self);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "cancel");
+	cJSON_AddStringToObject(req, "tx", argv[1]);
+	cJSON_AddStringToObject(req, "reason", argv[2]);
+	if ((rv = tx_call(ctl, req, 5000, &r)) == IPC_EXIT_OK) {
+		if (ctl->json)
+			output_json(r);
+		else
+			print_outcome(r);
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *, const struct cmd_entry *, int, char **);
+} subs[] = {
+	{ "start", tx_start },
+	{ "list", tx_list },
+	{ "show", tx_show },
+	{ "cancel", tx_cancel },
+};
+
+static int
+cmd_tx_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
+    char **argv)
+{
+	if (argc < 2)
+		return cmd_usage(self);
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		if (strcmp(subs[i].name, argv[1]) == 0)
+			return subs[i].fn(ctl, self, argc - 1, argv + 1);
+	fprintf(stderr, "herdctl tx: unknown subcommand \"%s\" (start, list, "
+	    "show, cancel)\n", argv[1]);
+	return IPC_EXIT_USAGE;
+}

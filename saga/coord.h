@@ -1,0 +1,149 @@
+/*
+ * herd-sagad, the saga coordinator (docs/sagas.md): one actor per node,
+ * registered as "herd.tx", that runs every TX's protocol between its saga
+ * and its workers and journals each commit decision before anyone hears
+ * it (X2). Internal to saga/.
+ */
+#ifndef HERD_SAGA_COORD_H
+#define HERD_SAGA_COORD_H
+
+#include <stdint.h>
+
+#include "herd.h"
+#include "journal.h"
+#include "saga-int.h"
+
+struct cJSON;
+
+#define COORD_DEFAULT_LIFESPAN_MS 60000
+#define COORD_HISTORY 256 /* ended TXs kept for tx show */
+
+enum job_state {
+	J_STARTED = 0, /* sent to its worker, no result yet */
+	J_RESULT,      /* its result (vote) is in */
+	J_FAILED,      /* failed, timed out or its worker ended */
+	J_CANCELLED,   /* cancelled by the saga: not a participant */
+};
+
+struct job {
+	char id[HERDI_TX_JOB_MAX];
+	char *worker;       /* name the saga gave */
+	herd_id wid;        /* its actor when started */
+	enum job_state state;
+	unsigned interims;
+	int acked;          /* commit acknowledged */
+	herd_ref timer;     /* its timeout, 0 if none */
+};
+
+enum ctx_state {
+	CT_RUNNING = 0, /* jobs going, no decision */
+	CT_DECIDING,    /* commit written, waiting for the group sync */
+	CT_COMMITTED,   /* commit on disk and sent: waiting for acks */
+};
+
+struct ctx {
+	char id[HERDI_TX_ID_MAX];
+	char *saga;
+	herd_id saga_id;
+	int two_phase;
+	enum ctx_state state;
+	int64_t started_ms, deadline_ms;
+	herd_ref life_timer;
+	struct job *jobs;
+	size_t njobs;
+	struct cJSON *value, *final;
+	int waiting;          /* a start --wait call to answer at the end */
+	herd_ref waiter;
+	uint64_t record;      /* the commit's record number in the journal */
+	struct ctx *next;
+};
+
+struct ended {
+	char id[HERDI_TX_ID_MAX];
+	char saga[128];
+	char outcome[16];     /* "committed", "aborted" */
+	char reason[128];
+	int64_t ended_ms;
+};
+
+/* a monitored actor (saga or worker), so its end reaches its TXs */
+struct watch {
+	herd_id id;
+	herd_ref ref;
+	struct watch *next;
+};
+
+struct coord {
+	herd_actor *self;
+	struct herdi_journal j;
+	const char *path;
+	struct ctx *txs;
+	size_t ntxs;
+	struct watch *watches;
+	struct ended history[COORD_HISTORY];
+	unsigned nhistory;    /* written so far (ring) */
+	char idbase[20];
+	uint64_t next_id;
+	herd_ref sync_ref, resend_ref;
+	int journal_errno;    /* the last failed append: new TXs refused */
+	uint64_t ended_since_compact;
+	/* figures for inspect */
+	uint64_t committed, aborted, syncs, decisions_synced;
+};
+
+extern struct coord C;
+
+/* txn.c: the TX's life */
+struct ctx *coord_find(const char *id);
+struct ctx *coord_new_tx(const char *saga, herd_id saga_id);
+void coord_free_tx(struct ctx *t);
+struct job *coord_job(struct ctx *t, const char *id);
+int64_t coord_now_ms(void);
+/* Ends T aborted with REASON: every job's worker and the saga are told
+ * (no journal: presumed abort, X4). */
+void coord_abort(struct ctx *t, const char *reason);
+/* The saga gave T's final value. */
+void coord_final(struct ctx *t, const struct cJSON *final);
+/* After T's commit is on disk, or at once for a TX of one phase: the
+ * saga and every participant hear the final value. */
+void coord_told(struct ctx *t);
+/* Job J of T failed with REASON: its worker stops it (TELL_WORKER), its
+ * saga hears. */
+void coord_job_failed(struct ctx *t, struct job *j, const char *reason,
+    int tell_worker);
+/* Remembers an ended TX for tx show. */
+void coord_remember(const struct ctx *t, const char *outcome,
+    const char *reason);
+const struct ended *coord_ended(const char *id);
+/* Monitors actor ID once (its DOWN reaches coord_down). */
+void coord_watch(herd_id id);
+/* An actor ended: its TXs react (a saga's undecided TXs abort, a job
+ * without its result fails). 1 when REF was a watch. */
+int coord_down(herd_ref ref, herd_id id, const char *reason);
+/* A timer of ours fired (lifespan, job timeout). */
+int coord_timer(herd_ref ref);
+/* Sends M (freed) to the actor named NAME, or to ID when it is set. */
+void coord_send(herd_id id, const char *name, struct cJSON *m);
+
+/* decide.c: the journal */
+int coord_journal_open(const char *path);
+/* Journals T's commit; sent once synced (group commit). 0, or -errno:
+ * then T was aborted. */
+int coord_commit(struct ctx *t);
+/* The group sync's timer fired. */
+void coord_sync(void);
+/* T's participants all acknowledged: the end record, and T goes. */
+void coord_end(struct ctx *t);
+/* Sends commit to each participant that has not acknowledged (X5). */
+void coord_resend(struct ctx *t);
+/* The resend timer: commits still unacknowledged go again. */
+void coord_resend_all(void);
+/* Tries the journal again after a failed append: 0 when it works. */
+int coord_journal_check(void);
+
+/* control.c: the calls herdctl and actors make (start, list, ...). */
+void coord_call(herd_id from, herd_ref ref, const struct cJSON *req);
+/* A TX message from a saga or worker. */
+void coord_message(herd_id from, const char *kind, const struct cJSON *m);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * The TX messages sagas and workers cast to the coordinator, one handler
+ * per kind (a table, as herdd's ops). A message that does not fit the
+ * TX's state is dropped, and a worker's message for a TX the coordinator
+ * does not know is answered abort, so that a late worker stops (X6).
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord.h"
+
+struct msg {
+	herd_id from;
+	const cJSON *m;
+	struct ctx *t;
+	const char *tx;
+};
+
+static cJSON *
+job_msg(const char *kind, const char *tx, const char *job)
+{
+	cJSON *m = herdi_tx_msg(kind, tx);
+
+	cJSON_AddStringToObject(m, "job", job ? job : "");
+	return m;
+}
+
+/* A worker's message for a TX it should not be working on: it stops. */
+static void
+stop_late(const struct msg *x, const char *reason)
+{
+	cJSON *m;
+
+	if (x->from.v == 0)
+		return; /* herdctl's cast: nobody to stop */
+	m = job_msg("abort", x->tx, herdi_tx_str(x->m, "job"));
+
+	cJSON_AddStringToObject(m, "reason", reason);
+	coord_send(x->from, NULL, m);
+}
+
+/* Whether the message is the TX's saga's. */
+static int
+from_saga(const struct msg *x)
+{
+	return x->t != NULL && x->t->saga_id.v == x->from.v;
+}
+
+static void
+m_job(struct msg *x)
+{
+	struct ctx *t = x->t;
+	const char *id = herdi_tx_str(x->m, "job");
+	const char *worker = herdi_tx_str(x->m, "worker");
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
+	struct job *j, *grown;
+	herd_id wid;
+	cJSON *m;
+	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
+
+	if (!from_saga(x) || t->state != CT_RUNNING ||
+	    !herdi_tx_id_ok(id, HERDI_TX_JOB_MAX) || worker == NULL ||
+	    coord_job(t, id) != NULL)
+		return;
+	grown = realloc(t->jobs, (t->njobs + 1) * sizeof *t->jobs);
+	if (grown == NULL)
+		return;
+	t->jobs = grown;
+	j = &t->jobs[t->njobs];
+	memset(j, 0, sizeof *j);
+	snprintf(j->id, sizeof j->id, "%s", id);
+	if ((j->worker = strdup(worker)) == NULL)
+		return;
+	t->njobs++;
+	if (timeout <= 0)
+		timeout = t->deadline_ms - coord_now_ms();
+	else if (coord_now_ms() + timeout > t->deadline_ms) {
+		/* X9: a job that would outlive the TX is refused */
+		coord_job_failed(t, j, "lifespan", 0);
+		return;
+	}
+	if (herd_whereis(C.self, worker, &wid) != 0) {
+		coord_job_failed(t, j, "noproc", 0);
+		return;
+	}
+	j->wid = wid;
+	coord_watch(wid);
+	if (timeout > 0 && herd_send_after(C.self, herd_self(C.self),
+	    "herd.tx.job", 11, (int)timeout, &j->timer) != 0)
+		j->timer = 0;
+	m = job_msg("start", t->id, j->id);
+	cJSON_AddBoolToObject(m, "two_phase", t->two_phase);
+	if (cJSON_GetObjectItemCaseSensitive(x->m, "value") != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(x->m, "value"), 1));
+	coord_send(wid, worker, m);
+}
+
+static void
+m_final(struct msg *x)
+{
+	if (from_saga(x) && x->t->state == CT_RUNNING)
+		coord_final(x->t, cJSON_GetObjectItemCaseSensitive(x->m,
+		    "final"));
+}
+
+/* The saga cancels its TX, or refuses it (tx_limit). */
+static void
+m_cancel(struct msg *x)
+{
+	const char *why = herdi_tx_str(x->m, "reason");
+
+	if (from_saga(x) && x->t->state == CT_RUNNING)
+		coord_abort(x->t, why != NULL ? why : "cancelled");
+}
+
+static void
+m_cancel_job(struct msg *x)
+{
+	struct job *j;
+	const char *why = herdi_tx_str(x->m, "reason");
+	cJSON *m;
+
+	if (!from_saga(x) || x->t->state != CT_RUNNING ||
+	    (j = coord_job(x->t, herdi_tx_str(x->m, "job"))) == NULL ||
+	    (j->state != J_STARTED && j->state != J_RESULT))
+		return;
+	j->state = J_CANCELLED;
+	m = job_msg("abort", x->t->id, j->id);
+	cJSON_AddStringToObject(m, "reason", why ? why : "cancelled");
+	coord_send(j->wid, j->worker, m);
+}
+
+/* The job a worker's message is about, when it may send it now. */
+static struct job *
+worker_job(struct msg *x)
+{
+	struct job *j;
+
+	if (x->t == NULL) {
+		stop_late(x, "unknown_tx");
+		return NULL;
+	}
+	if (x->t->state != CT_RUNNING)
+		return NULL; /* decided: a duplicate */
+	j = coord_job(x->t, herdi_tx_str(x->m, "job"));
+	if (j == NULL || j->wid.v != x->from.v) {
+		stop_late(x, "unknown_job");
+		return NULL;
+	}
+	if (j->state == J_CANCELLED || j->state == J_FAILED) {
+		stop_late(x, "cancelled");
+		return NULL;
+	}
+	return j;
+}
+
+static void
+forward(struct msg *x, struct job *j, const char *kind)
+{
+	cJSON *m = job_msg(kind, x->t->id, j->id);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->m, "value");
+
+	if (v != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
+	coord_send(x->t->saga_id, x->t->saga, m);
+}
+
+static void
+m_interim(struct msg *x)
+{
+	struct job *j = worker_job(x);
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(x->m, "seq");
+
+	/* X11: in order, and never after the result */
+	if (j == NULL || j->state != J_STARTED || !cJSON_IsNumber(seq) ||
+	    seq->valuedouble != j->interims + 1)
+		return;
+	j->interims++;
+	forward(x, j, "job_interim");
+}
+
+static void
+m_result(struct msg *x)
+{
+	struct job *j = worker_job(x);
+
+	if (j == NULL || j->state != J_STARTED)
+		return;
+	j->state = J_RESULT;
+	if (j->timer != 0) {
+		(void)herd_cancel_timer(C.self, j->timer);
+		j->timer = 0;
+	}
+	forward(x, j, "job_result");
+}
+
+static void
+m_failed(struct msg *x)
+{
+	struct job *j = worker_job(x);
+	const char *why = herdi_tx_str(x->m, "reason");
+
+	if (j != NULL && j->state == J_STARTED)
+		coord_job_failed(x->t, j, why != NULL ? why : "failed", 0);
+}
+
+static void
+m_ack(struct msg *x)
+{
+	struct job *j;
+
+	if (x->t == NULL || x->t->state != CT_COMMITTED ||
+	    (j = coord_job(x->t, herdi_tx_str(x->m, "job"))) == NULL)
+		return;
+	herdi_tx_crash_point("coord.acked");
+	j->acked = 1;
+	for (size_t i = 0; i < x->t->njobs; i++)
+		if (x->t->jobs[i].state == J_RESULT && !x->t->jobs[i].acked)
+			return;
+	coord_end(x->t);
+}
+
+/* A saga or worker that lost track asks about a TX (X3, X5). */
+static void
+m_inquire(struct msg *x)
+{
+	const char *role = herdi_tx_str(x->m, "role");
+	const char *job = herdi_tx_str(x->m, "job");
+	int worker = role != NULL && strcmp(role, "worker") == 0;
+	struct ctx *t = x->t;
+	cJSON *m;
+
+	if (x->from.v == 0 || (t != NULL && t->state == CT_DECIDING))
+		return; /* told after the sync; it asks again */
+	if (t != NULL && t->state == CT_RUNNING) {
+		m = herdi_tx_msg("running", t->id);
+		if (worker && job != NULL)
+			cJSON_AddStringToObject(m, "job", job);
+	} else if (t != NULL) {
+		m = worker ? job_msg("commit", t->id, job) :
+		    herdi_tx_msg("done", t->id);
+		if (t->final != NULL)
+			cJSON_AddItemToObject(m, "final",
+			    cJSON_Duplicate(t->final, 1));
+	} else {
+		/* X4: not in the journal, so aborted */
+		m = worker ? job_msg("abort", x->tx, job) :
+		    herdi_tx_msg("cancel", x->tx);
+		cJSON_AddStringToObject(m, "reason", "unknown_tx");
+	}
+	coord_send(x->from, NULL, m);
+}
+
+static const struct {
+	const char *kind;
+	void (*fn)(struct msg *);
+} kinds[] = {
+	{ "job", m_job },
+	{ "final", m_final },
+	{ "cancel", m_cancel },
+	{ "refuse", m_cancel },
+	{ "cancel_job", m_cancel_job },
+	{ "interim", m_interim },
+	{ "result", m_result },
+	{ "failed", m_failed },
+	{ "ack", m_ack },
+	{ "inquire", m_inquire },
+};
+
+void
+coord_message(herd_id from, const char *kind, const cJSON *m)
+{
+	struct msg x = { .from = from, .m = m };
+
+	x.tx = herdi_tx_str(m, "tx");
+	if (!herdi_tx_id_ok(x.tx, HERDI_TX_ID_MAX)) {
+		fprintf(stderr, "herd.tx: \"%s\" without a valid tx id: "
+		    "dropped\n", kind);
+		return;
+	}
+	x.t = coord_find(x.tx);
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].kind, kind) == 0) {
+			kinds[i].fn(&x);
+			return;
+		}
+	fprintf(stderr, "herd.tx: unknown message \"%s\": dropped\n", kind);
+}
