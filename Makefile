@@ -235,6 +235,10 @@ $(B)/tests/tools/testsaga.o: ALL_CFLAGS += -Iworker
 $(B)/tests/tools/testsaga: $(B)/tests/tools/testsaga.o $(LIBHERD_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
 
+# the saga chaos test reads the journals with libherd's own decoder
+$(B)/tests/test_saga_chaos.o: ALL_CFLAGS += -Iworker
+$(B)/tests/test_saga_chaos: $(B)/worker/journal.o
+
 # the guard's test fakes one failure: a listener that cannot start
 $(B)/tests/test_guard: LDFLAGS += -Wl,--wrap=nng_listener_start
 
