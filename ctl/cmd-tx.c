@@ -15,7 +15,8 @@ static int cmd_tx_exec(struct ctl *, const struct cmd_entry *, int, char **);
 
 const struct cmd_entry cmd_tx_entry = {
 	.name = "tx",
-	.usage = "tx start SAGA JSON [--two-phase] [--lifespan D] [--wait] | "
+	.usage = "tx start SAGA JSON [--two-phase] [--lifespan D] "
+	    "[--hop-limit N] [--wait] | "
 	    "tx list | tx show ID | tx cancel ID REASON",
 	.help = "Start, list, show and cancel transactions (sagas, 2PC).\n"
 	    "Talks to the saga coordinator, the actor herd.tx (herd-sagad).\n"
@@ -24,7 +25,9 @@ const struct cmd_entry cmd_tx_entry = {
 	    "                    commits it in two phases (every worker\n"
 	    "                    prepared, then the journaled decision);\n"
 	    "                    --lifespan D bounds it until its decision\n"
-	    "                    (default 60s); --wait waits for its outcome\n"
+	    "                    (default 60s); --hop-limit N bounds the chain\n"
+	    "                    of next hops (default 8); --wait waits for\n"
+	    "                    its outcome\n"
 	    "                    and prints it: exit 0 committed, 1 aborted.\n"
 	    "  list              the TXs in flight: id, saga, state, jobs.\n"
 	    "  show ID           one TX: state, each job's worker and state,\n"
@@ -76,9 +79,11 @@ tx_start(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		{ "two-phase", no_argument, NULL, '2' },
 		{ "lifespan", required_argument, NULL, 'l' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "hop-limit", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, two = 0, wait = 0, life = 60000, rv;
+	int64_t hops = -1;
 	cJSON *req, *value, *r;
 
 	optind = 0;
@@ -87,6 +92,10 @@ tx_start(struct ctl *ctl, const struct cmd_entry *self, int argc,
 			two = 1;
 		else if (ch == 'w')
 			wait = 1;
+		else if (ch == 'h') {
+			if (cmd_parse_int("--hop-limit", optarg, 0, &hops) != 0)
+				return IPC_EXIT_USAGE;
+		}
 		else if (ch != 'l' || duration_parse(optarg, &life) != 0 ||
 		    life < 1)
 			return cmd_usage(self);
@@ -102,6 +111,8 @@ tx_start(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	cJSON_AddBoolToObject(req, "two_phase", two);
 	cJSON_AddNumberToObject(req, "lifespan_ms", life);
 	cJSON_AddBoolToObject(req, "wait", wait);
+	if (hops >= 0)
+		cJSON_AddNumberToObject(req, "hop_limit", (double)hops);
 	/* a waited TX answers by its lifespan, and its commit after that */
 	rv = tx_call(ctl, req, wait ? life + 5000 : 5000, &r);
 	if (rv == IPC_EXIT_OK) {

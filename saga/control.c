@@ -71,7 +71,8 @@ static void
 op_start(const struct call *c)
 {
 	static const char *const keys[] = { "op", "saga", "value",
-	    "two_phase", "lifespan_ms", "wait", NULL };
+	    "two_phase", "lifespan_ms", "hop_limit", "wait", NULL };
+	const cJSON *hl = cJSON_GetObjectItemCaseSensitive(c->req, "hop_limit");
 	const char *saga = herdi_tx_str(c->req, "saga");
 	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(c->req, "two_phase");
 	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(c->req,
@@ -104,6 +105,11 @@ op_start(const struct call *c)
 		}
 		life = (int64_t)ls->valuedouble;
 	}
+	if (hl != NULL && (!cJSON_IsNumber(hl) || hl->valuedouble < 0 ||
+	    hl->valuedouble > 64 || hl->valuedouble != (int)hl->valuedouble)) {
+		fail(c, "bad_request", "%s", "hop_limit must be 0 to 64");
+		return;
+	}
 	if (C.journal_errno != 0 && coord_journal_check() != 0) {
 		snprintf(why, sizeof why, "%s", strerror(C.journal_errno));
 		fail(c, "journal_failed", "the journal takes no records (%s): "
@@ -119,6 +125,8 @@ op_start(const struct call *c)
 		return;
 	}
 	t->two_phase = cJSON_IsTrue(tp);
+	if (hl != NULL)
+		t->hop_limit = hl->valueint;
 	t->value = v != NULL ? cJSON_Duplicate(v, 1) : NULL;
 	t->deadline_ms = t->started_ms + life;
 	coord_watch(sid);
@@ -160,6 +168,22 @@ tx_json(const struct ctx *t)
 		cJSON_AddItemToObject(o, "final", cJSON_Duplicate(t->final, 1));
 	if (t->state != CT_RUNNING)
 		cJSON_AddNumberToObject(o, "journal_record", (double)t->record);
+	if (t->nhops > 1) {
+		cJSON *hops = cJSON_AddArrayToObject(o, "hops");
+		static const char *const hs[] = { "running", "result",
+		    "failed" };
+		for (size_t i = 1; i < t->nhops; i++) {
+			cJSON *ho = cJSON_CreateObject();
+			cJSON_AddStringToObject(ho, "hop", t->hops[i].id);
+			cJSON_AddStringToObject(ho, "saga", t->hops[i].saga);
+			cJSON_AddStringToObject(ho, "from",
+			    t->hops[t->hops[i].parent].saga);
+			cJSON_AddNumberToObject(ho, "depth", t->hops[i].depth);
+			cJSON_AddStringToObject(ho, "state",
+			    hs[t->hops[i].state]);
+			cJSON_AddItemToArray(hops, ho);
+		}
+	}
 	jobs = cJSON_AddArrayToObject(o, "jobs");
 	for (size_t i = 0; i < t->njobs; i++) {
 		const struct job *j = &t->jobs[i];

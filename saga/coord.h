@@ -16,6 +16,7 @@
 struct cJSON;
 
 #define COORD_DEFAULT_LIFESPAN_MS 60000
+#define COORD_DEFAULT_HOP_LIMIT 8
 #define COORD_HISTORY 256 /* ended TXs kept for tx show */
 
 enum job_state {
@@ -25,8 +26,28 @@ enum job_state {
 	J_CANCELLED,   /* cancelled by the saga: not a participant */
 };
 
+/* A saga taking part in a TX: hop 0 is the one the TX was started on,
+ * the others were forwarded to (next hops, a chain or a tree). */
+enum hop_state {
+	H_RUNNING = 0, /* no result yet */
+	H_RESULT,      /* gave its result (the root: the final value) */
+	H_FAILED,      /* ended, timed out or cancelled: abandoned */
+};
+
+struct hop {
+	char id[HERDI_TX_JOB_MAX];  /* "" for the root */
+	char *saga;
+	herd_id sid;
+	int parent;                 /* index of the hop that forwarded */
+	int depth;                  /* the root is 0 */
+	enum hop_state state;
+	herd_ref timer;
+};
+
 struct job {
-	char id[HERDI_TX_JOB_MAX];
+	int hop;            /* the hop (saga) that started it */
+	char id[HERDI_TX_JOB_MAX];    /* in the TX ("j1", ...): workers' */
+	char local[HERDI_TX_JOB_MAX]; /* the id its saga gave it */
 	char *worker;       /* name the saga gave */
 	herd_id wid;        /* its actor when started */
 	enum job_state state;
@@ -43,14 +64,17 @@ enum ctx_state {
 
 struct ctx {
 	char id[HERDI_TX_ID_MAX];
-	char *saga;
-	herd_id saga_id;
+	char *saga;           /* the root saga's name (hops[0].saga) */
+	struct hop *hops;
+	size_t nhops;
+	int hop_limit;
 	int two_phase;
 	enum ctx_state state;
 	int64_t started_ms, deadline_ms;
 	herd_ref life_timer;
 	struct job *jobs;
 	size_t njobs;
+	unsigned next_job;    /* jobs' ids in the TX */
 	struct cJSON *value, *final;
 	int waiting;          /* a start --wait call to answer at the end */
 	herd_ref waiter;
@@ -96,14 +120,27 @@ extern struct coord C;
 /* txn.c: the TX's life */
 struct ctx *coord_find(const char *id);
 struct ctx *coord_new_tx(const char *saga, herd_id saga_id);
+/* Sends M (freed) to hop H's saga. */
+void coord_send_hop(const struct hop *h, struct cJSON *m);
 void coord_free_tx(struct ctx *t);
 struct job *coord_job(struct ctx *t, const char *id);
+/* The job hop H of T knows as LOCAL. */
+struct job *coord_local_job(struct ctx *t, int h, const char *local);
 int64_t coord_now_ms(void);
 /* Ends T aborted with REASON: every job's worker and the saga are told
  * (no journal: presumed abort, X4). */
 void coord_abort(struct ctx *t, const char *reason);
 /* The saga gave T's final value. */
 void coord_final(struct ctx *t, const struct cJSON *final);
+/* The hop of T whose saga is FROM, or NULL. */
+struct hop *coord_hop_of(struct ctx *t, herd_id from);
+/* Adds a hop to T (the root first); NULL when out of memory. */
+struct hop *coord_add_hop(struct ctx *t, const char *hop, const char *saga,
+    herd_id sid, int parent);
+/* Hop H of T is abandoned (its saga ended, it timed out): its part is
+ * cancelled (its jobs, its own hops) and its parent hears it; the root
+ * aborts the TX. */
+void coord_hop_failed(struct ctx *t, struct hop *h, const char *reason);
 /* After T's commit is on disk, or at once for a TX of one phase: the
  * saga and every participant hear the final value. */
 void coord_told(struct ctx *t);

@@ -41,11 +41,25 @@ stop_late(const struct msg *x, const char *reason)
 	coord_send(x->from, NULL, m);
 }
 
-/* Whether the message is the TX's saga's. */
-static int
+/* The hop of the TX whose saga sent the message, if it is running. */
+static struct hop *
 from_saga(const struct msg *x)
 {
-	return x->t != NULL && x->t->saga_id.v == x->from.v;
+	struct hop *h = coord_hop_of(x->t, x->from);
+
+	return h != NULL && h->state == H_RUNNING ? h : NULL;
+}
+
+/* Tells hop H's parent a hop failed before it was started. */
+static void
+refuse_hop(const struct msg *x, struct hop *h, const char *hop,
+    const char *reason)
+{
+	cJSON *m = herdi_tx_msg("next_failed", x->t->id);
+
+	cJSON_AddStringToObject(m, "hop", hop);
+	cJSON_AddStringToObject(m, "reason", reason);
+	coord_send_hop(h, m);
 }
 
 static void
@@ -55,14 +69,16 @@ m_job(struct msg *x)
 	const char *id = herdi_tx_str(x->m, "job");
 	const char *worker = herdi_tx_str(x->m, "worker");
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
+	struct hop *h = from_saga(x);
 	struct job *j, *grown;
 	herd_id wid;
 	cJSON *m;
 	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
+	int hop = h != NULL ? (int)(h - t->hops) : 0;
 
-	if (!from_saga(x) || t->state != CT_RUNNING ||
+	if (h == NULL || t->state != CT_RUNNING ||
 	    !herdi_tx_id_ok(id, HERDI_TX_JOB_MAX) || worker == NULL ||
-	    coord_job(t, id) != NULL)
+	    coord_local_job(t, hop, id) != NULL)
 		return;
 	grown = realloc(t->jobs, (t->njobs + 1) * sizeof *t->jobs);
 	if (grown == NULL)
@@ -70,7 +86,10 @@ m_job(struct msg *x)
 	t->jobs = grown;
 	j = &t->jobs[t->njobs];
 	memset(j, 0, sizeof *j);
-	snprintf(j->id, sizeof j->id, "%s", id);
+	/* sagas' ids are their own: the TX's are unique across its hops */
+	snprintf(j->local, sizeof j->local, "%s", id);
+	snprintf(j->id, sizeof j->id, "j%u", ++t->next_job);
+	j->hop = hop;
 	if ((j->worker = strdup(worker)) == NULL)
 		return;
 	t->njobs++;
@@ -98,22 +117,119 @@ m_job(struct msg *x)
 	coord_send(wid, worker, m);
 }
 
+/* A saga's result: the root's is the TX's final value, a hop's goes to
+ * the saga that forwarded the TX to it. */
 static void
 m_final(struct msg *x)
 {
-	if (from_saga(x) && x->t->state == CT_RUNNING)
-		coord_final(x->t, cJSON_GetObjectItemCaseSensitive(x->m,
-		    "final"));
+	struct hop *h = from_saga(x);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->m, "final");
+	cJSON *m;
+
+	if (h == NULL || x->t->state != CT_RUNNING)
+		return;
+	if (h == x->t->hops) {
+		coord_final(x->t, v);
+		return;
+	}
+	h->state = H_RESULT;
+	if (h->timer != 0) {
+		(void)herd_cancel_timer(C.self, h->timer);
+		h->timer = 0;
+	}
+	m = herdi_tx_msg("next_result", x->t->id);
+	cJSON_AddStringToObject(m, "hop", h->id);
+	if (v != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
+	coord_send_hop(&x->t->hops[h->parent], m);
 }
 
-/* The saga cancels its TX, or refuses it (tx_limit). */
+/* A hop's interim result, to the saga that forwarded the TX to it. */
+static void
+m_hop_interim(struct msg *x)
+{
+	struct hop *h = from_saga(x);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->m, "value");
+	cJSON *m;
+
+	if (h == NULL || h == x->t->hops || x->t->state != CT_RUNNING)
+		return;
+	m = herdi_tx_msg("next_interim", x->t->id);
+	cJSON_AddStringToObject(m, "hop", h->id);
+	if (v != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
+	coord_send_hop(&x->t->hops[h->parent], m);
+}
+
+/* A saga forwards the TX to another (X9, X10). */
+static void
+m_forward(struct msg *x)
+{
+	struct ctx *t = x->t;
+	struct hop *h = from_saga(x), *n;
+	const char *id = herdi_tx_str(x->m, "hop");
+	const char *saga = herdi_tx_str(x->m, "saga");
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->m, "value");
+	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
+	int parent;
+	herd_id sid;
+	cJSON *m;
+
+	if (h == NULL || t->state != CT_RUNNING ||
+	    !herdi_tx_id_ok(id, HERDI_TX_JOB_MAX) || saga == NULL)
+		return;
+	parent = (int)(h - t->hops);
+	if (h->depth + 1 > t->hop_limit) {
+		refuse_hop(x, h, id, "hop_limit");
+		return;
+	}
+	if (timeout > 0 && coord_now_ms() + timeout > t->deadline_ms) {
+		refuse_hop(x, h, id, "lifespan");
+		return;
+	}
+	if (herd_whereis(C.self, saga, &sid) != 0) {
+		refuse_hop(x, h, id, "noproc");
+		return;
+	}
+	/* X10: a TX arriving twice at one saga is a loop */
+	if (coord_hop_of(t, sid) != NULL) {
+		refuse_hop(x, h, id, "loop_detected");
+		return;
+	}
+	if ((n = coord_add_hop(t, id, saga, sid, parent)) == NULL)
+		return;
+	coord_watch(sid);
+	if (timeout <= 0)
+		timeout = t->deadline_ms - coord_now_ms();
+	if (timeout > 0 && herd_send_after(C.self, herd_self(C.self),
+	    "herd.tx.hop", 11, (int)timeout, &n->timer) != 0)
+		n->timer = 0;
+	m = herdi_tx_msg("new", t->id);
+	cJSON_AddBoolToObject(m, "two_phase", t->two_phase);
+	cJSON_AddStringToObject(m, "hop", id);
+	if (v != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
+	coord_send_hop(n, m);
+}
+
+/* Any saga of the TX cancels it: every worker and hop hears (X8); or
+ * its saga refuses it (tx_limit). */
 static void
 m_cancel(struct msg *x)
 {
 	const char *why = herdi_tx_str(x->m, "reason");
+	struct hop *h = coord_hop_of(x->t, x->from);
 
-	if (from_saga(x) && x->t->state == CT_RUNNING)
-		coord_abort(x->t, why != NULL ? why : "cancelled");
+	if (h == NULL || h->state == H_FAILED || x->t->state != CT_RUNNING)
+		return;
+	if (h != x->t->hops && strcmp(herdi_tx_str(x->m, "herd.tx"),
+	    "refuse") == 0) {
+		/* a hop that refuses: the forwarding saga decides */
+		coord_hop_failed(x->t, h, why != NULL ? why : "refused");
+		return;
+	}
+	coord_abort(x->t, why != NULL ? why : "cancelled");
 }
 
 static void
@@ -122,9 +238,11 @@ m_cancel_job(struct msg *x)
 	struct job *j;
 	const char *why = herdi_tx_str(x->m, "reason");
 	cJSON *m;
+	struct hop *h = from_saga(x);
 
-	if (!from_saga(x) || x->t->state != CT_RUNNING ||
-	    (j = coord_job(x->t, herdi_tx_str(x->m, "job"))) == NULL ||
+	if (h == NULL || x->t->state != CT_RUNNING ||
+	    (j = coord_local_job(x->t, (int)(h - x->t->hops),
+	    herdi_tx_str(x->m, "job"))) == NULL ||
 	    (j->state != J_STARTED && j->state != J_RESULT))
 		return;
 	j->state = J_CANCELLED;
@@ -160,12 +278,12 @@ worker_job(struct msg *x)
 static void
 forward(struct msg *x, struct job *j, const char *kind)
 {
-	cJSON *m = job_msg(kind, x->t->id, j->id);
+	cJSON *m = job_msg(kind, x->t->id, j->local);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->m, "value");
 
 	if (v != NULL)
 		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
-	coord_send(x->t->saga_id, x->t->saga, m);
+	coord_send_hop(&x->t->hops[j->hop], m);
 }
 
 static void
@@ -263,6 +381,8 @@ static const struct {
 	{ "cancel", m_cancel },
 	{ "refuse", m_cancel },
 	{ "cancel_job", m_cancel_job },
+	{ "forward", m_forward },
+	{ "hop_interim", m_hop_interim },
 	{ "interim", m_interim },
 	{ "result", m_result },
 	{ "failed", m_failed },

@@ -38,18 +38,62 @@ coord_new_tx(const char *saga, herd_id saga_id)
 {
 	struct ctx *t = calloc(1, sizeof *t);
 
-	if (t == NULL || (t->saga = strdup(saga)) == NULL) {
+	if (t == NULL)
+		return NULL;
+	snprintf(t->id, sizeof t->id, "%s-%llu", C.idbase,
+	    (unsigned long long)++C.next_id);
+	if (coord_add_hop(t, "", saga, saga_id, -1) == NULL) {
+		free(t->hops);
 		free(t);
 		return NULL;
 	}
-	snprintf(t->id, sizeof t->id, "%s-%llu", C.idbase,
-	    (unsigned long long)++C.next_id);
-	t->saga_id = saga_id;
+	t->saga = t->hops[0].saga;
+	t->hop_limit = COORD_DEFAULT_HOP_LIMIT;
 	t->started_ms = coord_now_ms();
 	t->next = C.txs;
 	C.txs = t;
 	C.ntxs++;
 	return t;
+}
+
+struct hop *
+coord_add_hop(struct ctx *t, const char *id, const char *saga, herd_id sid,
+    int parent)
+{
+	struct hop *grown = realloc(t->hops, (t->nhops + 1) * sizeof *t->hops);
+	struct hop *h;
+
+	if (grown == NULL)
+		return NULL;
+	t->hops = grown;
+	h = &t->hops[t->nhops];
+	memset(h, 0, sizeof *h);
+	if ((h->saga = strdup(saga)) == NULL)
+		return NULL;
+	snprintf(h->id, sizeof h->id, "%s", id);
+	h->sid = sid;
+	h->parent = parent;
+	h->depth = parent < 0 ? 0 : t->hops[parent].depth + 1;
+	t->nhops++;
+	t->saga = t->hops[0].saga;
+	return h;
+}
+
+struct hop *
+coord_hop_of(struct ctx *t, herd_id from)
+{
+	if (t == NULL || from.v == 0)
+		return NULL;
+	for (size_t i = 0; i < t->nhops; i++)
+		if (t->hops[i].sid.v == from.v)
+			return &t->hops[i];
+	return NULL;
+}
+
+void
+coord_send_hop(const struct hop *h, cJSON *m)
+{
+	coord_send(h->sid, h->saga, m);
 }
 
 void
@@ -68,8 +112,13 @@ coord_free_tx(struct ctx *t)
 			(void)herd_cancel_timer(C.self, t->jobs[i].timer);
 		free(t->jobs[i].worker);
 	}
+	for (size_t i = 0; i < t->nhops; i++) {
+		if (t->hops[i].timer != 0)
+			(void)herd_cancel_timer(C.self, t->hops[i].timer);
+		free(t->hops[i].saga);
+	}
 	free(t->jobs);
-	free(t->saga);
+	free(t->hops);
 	cJSON_Delete(t->value);
 	cJSON_Delete(t->final);
 	free(t);
@@ -82,6 +131,17 @@ coord_job(struct ctx *t, const char *id)
 		return NULL;
 	for (size_t i = 0; i < t->njobs; i++)
 		if (strcmp(t->jobs[i].id, id) == 0)
+			return &t->jobs[i];
+	return NULL;
+}
+
+struct job *
+coord_local_job(struct ctx *t, int h, const char *local)
+{
+	if (local == NULL)
+		return NULL;
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].hop == h && strcmp(t->jobs[i].local, local) == 0)
 			return &t->jobs[i];
 	return NULL;
 }
@@ -172,9 +232,13 @@ coord_abort(struct ctx *t, const char *reason)
 		cJSON_AddStringToObject(m, "reason", reason);
 		coord_send(j->wid, j->worker, m);
 	}
-	m = herdi_tx_msg("cancel", t->id);
-	cJSON_AddStringToObject(m, "reason", reason);
-	coord_send(t->saga_id, t->saga, m);
+	for (size_t i = 0; i < t->nhops; i++) {
+		if (t->hops[i].state == H_FAILED || t->hops[i].sid.v == 0)
+			continue; /* cancelled already, or dead */
+		m = herdi_tx_msg("cancel", t->id);
+		cJSON_AddStringToObject(m, "reason", reason);
+		coord_send_hop(&t->hops[i], m);
+	}
 	answer_waiter(t, "aborted", reason);
 	coord_remember(t, "aborted", reason);
 	C.aborted++;
@@ -187,10 +251,16 @@ coord_told(struct ctx *t)
 {
 	cJSON *m;
 
-	m = herdi_tx_msg("done", t->id);
-	if (t->final != NULL)
-		cJSON_AddItemToObject(m, "final", cJSON_Duplicate(t->final, 1));
-	coord_send(t->saga_id, t->saga, m);
+	/* I6: the one final value, to every saga of the TX */
+	for (size_t i = 0; i < t->nhops; i++) {
+		if (t->hops[i].state == H_FAILED)
+			continue;
+		m = herdi_tx_msg("done", t->id);
+		if (t->final != NULL)
+			cJSON_AddItemToObject(m, "final",
+			    cJSON_Duplicate(t->final, 1));
+		coord_send_hop(&t->hops[i], m);
+	}
 	answer_waiter(t, "committed", NULL);
 	C.committed++;
 	if (!t->two_phase) {
@@ -219,10 +289,22 @@ coord_final(struct ctx *t, const cJSON *final)
 			coord_send(j->wid, j->worker, m);
 			j->state = J_CANCELLED;
 		}
+		for (size_t i = 1; i < t->nhops; i++)
+			if (t->hops[i].state == H_RUNNING)
+				coord_hop_failed(t, &t->hops[i], "tx_done");
 		coord_told(t);
 		return;
 	}
 	/* X1: commit only if every participant voted */
+	for (size_t i = 1; i < t->nhops; i++) {
+		char why[96];
+		if (t->hops[i].state != H_RUNNING)
+			continue;
+		snprintf(why, sizeof why, "hop %s (%s) gave no result",
+		    t->hops[i].id, t->hops[i].saga);
+		coord_abort(t, why);
+		return;
+	}
 	for (size_t i = 0; i < t->njobs; i++) {
 		char why[96];
 		if (t->jobs[i].state == J_STARTED ||
@@ -264,7 +346,8 @@ coord_watch(herd_id id)
 }
 
 void
-coord_job_failed(struct ctx *t, struct job *j, const char *reason, int tell_worker)
+coord_job_failed(struct ctx *t, struct job *j, const char *reason,
+    int tell_worker)
 {
 	cJSON *m;
 
@@ -278,9 +361,76 @@ coord_job_failed(struct ctx *t, struct job *j, const char *reason, int tell_work
 		cJSON_AddStringToObject(m, "reason", reason);
 		coord_send(j->wid, j->worker, m);
 	}
-	m = job_msg("job_failed", t, j);
+	m = herdi_tx_msg("job_failed", t->id);
+	cJSON_AddStringToObject(m, "job", j->local);
 	cJSON_AddStringToObject(m, "reason", reason);
-	coord_send(t->saga_id, t->saga, m);
+	coord_send_hop(&t->hops[j->hop], m);
+}
+
+/* Cancels what hop H started: its jobs, and its hops, down the tree. */
+static void
+cancel_part(struct ctx *t, int h, const char *reason)
+{
+	cJSON *m;
+
+	for (size_t i = 0; i < t->njobs; i++) {
+		struct job *j = &t->jobs[i];
+		if (j->hop != h || (j->state != J_STARTED &&
+		    j->state != J_RESULT))
+			continue;
+		m = job_msg("abort", t, j);
+		cJSON_AddStringToObject(m, "reason", reason);
+		coord_send(j->wid, j->worker, m);
+		j->state = J_CANCELLED;
+		if (j->timer != 0) {
+			(void)herd_cancel_timer(C.self, j->timer);
+			j->timer = 0;
+		}
+	}
+	for (size_t i = 1; i < t->nhops; i++) {
+		struct hop *c = &t->hops[i];
+		if (c->parent != h || c->state == H_FAILED)
+			continue;
+		c->state = H_FAILED;
+		if (c->timer != 0) {
+			(void)herd_cancel_timer(C.self, c->timer);
+			c->timer = 0;
+		}
+		if (c->sid.v != 0) {
+			m = herdi_tx_msg("cancel", t->id);
+			cJSON_AddStringToObject(m, "reason", reason);
+			coord_send_hop(c, m);
+		}
+		cancel_part(t, (int)i, reason);
+	}
+}
+
+void
+coord_hop_failed(struct ctx *t, struct hop *h, const char *reason)
+{
+	int i = (int)(h - t->hops);
+	cJSON *m;
+
+	if (i == 0) {
+		coord_abort(t, reason);
+		return;
+	}
+	h->state = H_FAILED;
+	if (h->timer != 0) {
+		(void)herd_cancel_timer(C.self, h->timer);
+		h->timer = 0;
+	}
+	if (h->sid.v != 0) {
+		m = herdi_tx_msg("cancel", t->id);
+		cJSON_AddStringToObject(m, "reason", reason);
+		coord_send_hop(h, m);
+	}
+	cancel_part(t, i, reason);
+	/* the forwarding saga decides: route elsewhere, or cancel */
+	m = herdi_tx_msg("next_failed", t->id);
+	cJSON_AddStringToObject(m, "hop", h->id);
+	cJSON_AddStringToObject(m, "reason", reason);
+	coord_send_hop(&t->hops[h->parent], m);
 }
 
 int
@@ -303,12 +453,15 @@ coord_down(herd_ref ref, herd_id id, const char *reason)
 		next = t->next;
 		if (t->state != CT_RUNNING)
 			continue; /* decided: it completes whoever dies */
-		if (t->saga_id.v == id.v) {
-			snprintf(why, sizeof why, "saga %s ended: %s", t->saga,
-			    reason);
-			t->saga_id.v = 0; /* it cannot hear the cancel */
-			coord_abort(t, why);
-			continue;
+		{
+			struct hop *h = coord_hop_of(t, id);
+			if (h != NULL && h->state != H_FAILED) {
+				snprintf(why, sizeof why, "saga %s ended: %s",
+				    h->saga, reason);
+				h->sid.v = 0; /* it cannot hear the cancel */
+				coord_hop_failed(t, h, why);
+				continue;
+			}
 		}
 		for (size_t i = 0; i < t->njobs; i++) {
 			struct job *j = &t->jobs[i];
@@ -334,6 +487,15 @@ coord_timer(herd_ref ref)
 				coord_abort(t, "lifespan");
 			return 1;
 		}
+		for (size_t i = 1; i < t->nhops; i++)
+			if (t->hops[i].timer == ref) {
+				t->hops[i].timer = 0;
+				if (t->hops[i].state == H_RUNNING &&
+				    t->state == CT_RUNNING)
+					coord_hop_failed(t, &t->hops[i],
+					    "timeout");
+				return 1;
+			}
 		for (size_t i = 0; i < t->njobs; i++)
 			if (t->jobs[i].timer == ref) {
 				t->jobs[i].timer = 0;

@@ -28,6 +28,9 @@
 	"'command':['@EXAMPLES@/bank','transfer']}]}"
 #define TSAGA "{'name':'saga','type':'actor','command':['@BUILD@/tests/" \
 	"tools/testsaga','saga','@TMP@/saga.log']}"
+/* a testsaga saga named N (log @TMP@/N.log), with more arguments */
+#define NSAGA(n, more) "{'name':'" n "','type':'actor','command':['@BUILD@/" \
+	"tests/tools/testsaga','saga','@TMP@/" n ".log'" more "]}"
 #define TWORKER(n, env) "{'name':'" n "','type':'actor','command':" \
 	"['@BUILD@/tests/tools/testsaga','worker','@TMP@/" n ".journal'," \
 	"'@TMP@/" n ".log']" env "}"
@@ -397,6 +400,112 @@ test_integ_saga_coordinator_killed_before_decision(void **state)
 	    HT_T));
 }
 
+/* Next hops: s1 forwards to s2, which forwards to s3, each with a job
+ * of its own; the hop's interim and result reach the saga that
+ * forwarded it, every job votes, the TX commits, and every saga of the
+ * chain gets the one final value (I6). */
+static void
+test_integ_saga_next_hops_chain(void **state)
+{
+	struct ht *h = boot(state, SAGAD("") "," NSAGA("s1", "") ","
+	    NSAGA("s2", "") "," NSAGA("s3", "") "," TWORKER("w1", "") ","
+	    TWORKER("w2", "") "," TWORKER("w3", ""));
+	const char *out, *err, *log;
+
+	HT_CTL(h, 0, &out, &err, "tx", "start", "s1", "{\"jobs\":[{\"worker\":"
+	    "\"w1\"}],\"final\":\"all\",\"forward\":[{\"saga\":\"s2\",\"value\":"
+	    "{\"interim\":\"halfway\",\"jobs\":[{\"worker\":\"w2\"}],\"final\":"
+	    "\"from s2\",\"forward\":[{\"saga\":\"s3\",\"value\":{\"jobs\":"
+	    "[{\"worker\":\"w3\"}],\"final\":\"from s3\"}}]}}]}", "--two-phase",
+	    "--wait");
+	HT_CONTAINS(out, " committed\n");
+	log = ht_wait_file(h, ht_path(h, "s1.log"), "done ", HT_T);
+	HT_CONTAINS(log, " h1 \"halfway\"\n");
+	HT_CONTAINS(log, " h1 \"from s2\"\n");
+	assert_true(strstr(log, "next_interim") < strstr(log, "next_result"));
+	HT_CONTAINS(ht_wait_file(h, ht_path(h, "s2.log"), "done ", HT_T),
+	    " h1 \"from s3\"\n");
+	HT_CONTAINS(ht_wait_file(h, ht_path(h, "s3.log"), "done ", HT_T),
+	    " \"all\"\n");
+	for (int i = 1; i <= 3; i++)
+		assert_non_null(ht_wait_file(h, ht_path(h, "w%d.log", i),
+		    "commit ", HT_T));
+}
+
+/* X10: the hop limit is the chain's depth; a TX arriving again at a saga
+ * of its chain is a loop. Without trap_cancel's reroute, either cancels
+ * the TX with its reason. X9: a hop whose timeout would pass the
+ * lifespan is refused. */
+static void
+test_integ_saga_hop_limit_and_loop(void **state)
+{
+	struct ht *h = boot(state, SAGAD("") "," NSAGA("s1", "") ","
+	    NSAGA("s2", "") "," NSAGA("s3", ""));
+	const char *out, *err;
+
+	HT_CTL(h, 1, &out, &err, "tx", "start", "s1", "{\"forward\":[{\"saga\":"
+	    "\"s2\",\"value\":{\"forward\":[{\"saga\":\"s3\"}]}}]}",
+	    "--hop-limit", "1", "--wait");
+	HT_CONTAINS(out, " aborted: hop_limit\n");
+	HT_CTL(h, 0, &out, &err, "tx", "start", "s1", "{\"forward\":[{\"saga\":"
+	    "\"s2\",\"value\":{\"forward\":[{\"saga\":\"s3\"}]}}]}",
+	    "--hop-limit", "2", "--wait");
+	HT_CONTAINS(out, " committed\n");
+	HT_CTL(h, 1, &out, &err, "tx", "start", "s1", "{\"forward\":[{\"saga\":"
+	    "\"s2\",\"value\":{\"forward\":[{\"saga\":\"s1\"}]}}]}", "--wait");
+	HT_CONTAINS(out, " aborted: loop_detected\n");
+	HT_CTL(h, 1, &out, &err, "tx", "start", "s1", "{\"forward\":[{\"saga\":"
+	    "\"s2\",\"timeout_ms\":60000}]}", "--lifespan", "5s", "--wait");
+	HT_CONTAINS(out, " aborted: lifespan\n");
+	HT_CTL(h, 1, &out, &err, "tx", "start", "s1", "{}", "--hop-limit",
+	    "65");
+	HT_CONTAINS(err, "hop_limit must be 0 to 64");
+}
+
+/* trap_cancel: a hop that times out is abandoned (its saga and its
+ * worker hear cancel) and the forwarding saga routes the TX elsewhere;
+ * the TX commits without it. */
+static void
+test_integ_saga_trap_cancel_reroute(void **state)
+{
+	struct ht *h = boot(state, SAGAD("") "," NSAGA("s1", "") ","
+	    NSAGA("slow", "") "," NSAGA("alt", "") "," TWORKER("w", ""));
+	const char *out, *err;
+
+	HT_CTL(h, 0, &out, &err, "tx", "start", "s1", "{\"reroute\":\"alt\","
+	    "\"forward\":[{\"saga\":\"slow\",\"timeout_ms\":300,\"value\":"
+	    "{\"jobs\":[{\"worker\":\"w\",\"value\":{\"act\":\"hold\"}}]}}]}",
+	    "--two-phase", "--wait");
+	HT_CONTAINS(out, " committed\n");
+	HT_CONTAINS(ht_wait_file(h, ht_path(h, "s1.log"), "done ", HT_T),
+	    "next_failed ");
+	assert_non_null(ht_wait_file(h, ht_path(h, "slow.log"),
+	    " timeout\n", HT_T));
+	assert_non_null(ht_wait_file(h, ht_path(h, "w.log"), " timeout\n",
+	    HT_T));
+	assert_non_null(ht_wait_file(h, ht_path(h, "alt.log"), "done ",
+	    HT_T));
+}
+
+/* X10: a saga at its max transactions refuses more (tx_limit); the TX it
+ * runs goes on unaffected. */
+static void
+test_integ_saga_tx_limit(void **state)
+{
+	struct ht *h = boot(state, SAGAD("") "," NSAGA("one", ",'1'") ","
+	    TWORKER("w", ""));
+	const char *out, *err, *id;
+
+	id = start(h, "one", "{\"jobs\":[{\"worker\":\"w\",\"value\":{\"act\":"
+	    "\"hold\"}}]}", "--two-phase");
+	assert_non_null(ht_wait_file(h, ht_path(h, "w.log"), "start ", HT_T));
+	HT_CTL(h, 1, &out, &err, "tx", "start", "one", "{}", "--wait");
+	HT_CONTAINS(out, " aborted: tx_limit\n");
+	HT_CTL(h, 0, &out, &err, "tx", "show", id);
+	HT_CONTAINS(out, "state: running\n");
+	HT_CONTAINS(out, "job j1: started on w\n");
+}
+
 /* Bad input: messages that are not TX messages, or for unknown TXs,
  * malformed requests: the coordinator answers or drops, and runs on. */
 static void
@@ -446,6 +555,10 @@ main(void)
 		T(test_integ_saga_worker_killed_committed),
 		T(test_integ_saga_coordinator_killed_before_decision),
 		T(test_integ_saga_bad_input),
+		T(test_integ_saga_next_hops_chain),
+		T(test_integ_saga_hop_limit_and_loop),
+		T(test_integ_saga_trap_cancel_reroute),
+		T(test_integ_saga_tx_limit),
 	};
 
 	return cmocka_run_group_tests_name("integ_saga", tests, NULL, NULL);

@@ -363,6 +363,18 @@ struct herd_saga_ops {
 	 * abort). Exactly one of the two, once. */
 	int (*tx_done)(herd_actor *self, herd_tx *tx, const struct cJSON *final);
 	int (*tx_cancel)(herd_actor *self, herd_tx *tx, const char *reason);
+	/* Next hops (herd_saga_forward): the hop's interim results and its
+	 * result (what its saga gave herd_saga_done). A hop's failure (its
+	 * saga ended, refused the TX, timed out; or the hop limit, a loop,
+	 * the lifespan) cancels the hop's part of the TX; with next_failed
+	 * (Ergo's TrapCancel) the saga hears it and may forward elsewhere,
+	 * without it the whole TX is cancelled with the hop's reason. */
+	int (*next_interim)(herd_actor *self, herd_tx *tx, const char *hop,
+	    const struct cJSON *interim);
+	int (*next_result)(herd_actor *self, herd_tx *tx, const char *hop,
+	    const struct cJSON *result);
+	int (*next_failed)(herd_actor *self, herd_tx *tx, const char *hop,
+	    const char *reason);
 };
 
 /* Runs an actor that is a saga: TXs are started on it by its path or a
@@ -378,8 +390,23 @@ int herd_saga_run(const struct herd_saga_ops *saga, int max_tx,
 int herd_saga_start_job(herd_actor *self, herd_tx *tx, const char *worker,
     const struct cJSON *value, int timeout_ms, char job[32]);
 /* TX's final value (may be NULL): the TX ends, committing in a
- * two_phase TX when every job has given its result, else aborting. */
+ * two_phase TX when every job and hop has given its result, else
+ * aborting. In a saga the TX was forwarded to (a hop: herd_tx_hop is
+ * not NULL) it is the hop's result, for the saga that forwarded it; the
+ * hop then waits for the TX's end (tx_done or tx_cancel) as any saga. */
 int herd_saga_done(herd_actor *self, herd_tx *tx, const struct cJSON *final);
+/* Forwards TX to the saga registered as SAGA with VALUE (a next hop):
+ * its result must come within TIMEOUT_MS (<= 0: the lifespan). The hop's
+ * id goes to HOP. Refused through next_failed: "hop_limit" past the
+ * TX's hop limit (the chain's depth), "loop_detected" when SAGA already
+ * takes part in the TX, "lifespan", "noproc". */
+int herd_saga_forward(herd_actor *self, herd_tx *tx, const char *saga,
+    const struct cJSON *value, int timeout_ms, char hop[32]);
+/* In a hop: an interim result for the saga that forwarded the TX. */
+int herd_saga_interim(herd_actor *self, herd_tx *tx,
+    const struct cJSON *interim);
+/* The hop id this saga was forwarded the TX as, NULL at the root. */
+const char *herd_tx_hop(const herd_tx *tx);
 /* Cancels TX (every job and worker) or one job with REASON. */
 int herd_saga_cancel(herd_actor *self, herd_tx *tx, const char *reason);
 int herd_saga_cancel_job(herd_actor *self, herd_tx *tx, const char *job,

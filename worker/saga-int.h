@@ -36,7 +36,8 @@ struct herd_tx {
 	enum herdi_tx_state state;
 	int ask;                /* the outcome must be asked for */
 	void *data;
-	unsigned next_job;      /* saga: job ids given */
+	unsigned next_job;      /* saga: job and hop ids given */
+	char hop[HERDI_TX_JOB_MAX]; /* saga: its hop id ("" at the root) */
 	unsigned interims;      /* worker: interims sent */
 	struct cJSON *given;    /* worker: the result given */
 	struct herd_tx *next;

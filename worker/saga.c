@@ -62,6 +62,8 @@ on_new(herd_actor *self, const char *id, const cJSON *m)
 		return HERD_ENOMEM;
 	tx->two_phase = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
 	    "two_phase"));
+	if (herdi_tx_id_ok(herdi_tx_str(m, "hop"), HERDI_TX_JOB_MAX))
+		snprintf(tx->hop, sizeof tx->hop, "%s", herdi_tx_str(m, "hop"));
 	if (S.saga->tx_new != NULL)
 		return S.saga->tx_new(self, tx,
 		    cJSON_GetObjectItemCaseSensitive(m, "value"));
@@ -93,6 +95,31 @@ on_job(herd_actor *self, struct herd_tx *tx, const char *kind,
 	}
 }
 
+static int
+on_next(herd_actor *self, struct herd_tx *tx, const char *kind,
+    const cJSON *m)
+{
+	const char *hop = herdi_tx_str(m, "hop");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
+
+	if (hop == NULL)
+		return 0;
+	if (strcmp(kind, "next_interim") == 0)
+		return S.saga->next_interim != NULL ?
+		    S.saga->next_interim(self, tx, hop, v) : 0;
+	if (strcmp(kind, "next_result") == 0)
+		return S.saga->next_result != NULL ?
+		    S.saga->next_result(self, tx, hop, v) : 0;
+	{
+		const char *why = herdi_tx_str(m, "reason");
+		if (why == NULL)
+			why = "failed";
+		if (S.saga->next_failed != NULL)
+			return S.saga->next_failed(self, tx, hop, why);
+		return herd_saga_cancel(self, tx, why);
+	}
+}
+
 /* A TX message from the coordinator. */
 static int
 on_tx(herd_actor *self, const char *kind, const cJSON *m)
@@ -116,6 +143,8 @@ on_tx(herd_actor *self, const char *kind, const cJSON *m)
 	}
 	if (strncmp(kind, "job_", 4) == 0 && tx->state == TXS_RUNNING)
 		return on_job(self, tx, kind, m);
+	if (strncmp(kind, "next_", 5) == 0 && tx->state == TXS_RUNNING)
+		return on_next(self, tx, kind, m);
 	return 0;
 }
 
@@ -243,4 +272,43 @@ herd_saga_cancel_job(herd_actor *self, herd_tx *tx, const char *job,
 	cJSON_AddStringToObject(m, "job", job);
 	cJSON_AddStringToObject(m, "reason", reason ? reason : "cancelled");
 	return herdi_txlink_send(self, &S.link, m);
+}
+
+int
+herd_saga_forward(herd_actor *self, herd_tx *tx, const char *saga,
+    const cJSON *value, int timeout_ms, char hop[32])
+{
+	cJSON *m;
+
+	if (tx == NULL || saga == NULL || saga[0] == '\0' ||
+	    tx->state != TXS_RUNNING)
+		return HERD_EINVAL;
+	snprintf(hop, HERDI_TX_JOB_MAX, "h%u", ++tx->next_job);
+	m = herdi_tx_msg("forward", tx->id);
+	cJSON_AddStringToObject(m, "hop", hop);
+	cJSON_AddStringToObject(m, "saga", saga);
+	if (value != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(value, 1));
+	if (timeout_ms > 0)
+		cJSON_AddNumberToObject(m, "timeout_ms", timeout_ms);
+	return herdi_txlink_send(self, &S.link, m);
+}
+
+int
+herd_saga_interim(herd_actor *self, herd_tx *tx, const cJSON *interim)
+{
+	cJSON *m;
+
+	if (tx == NULL || tx->hop[0] == '\0' || tx->state != TXS_RUNNING)
+		return HERD_EINVAL;
+	m = herdi_tx_msg("hop_interim", tx->id);
+	if (interim != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(interim, 1));
+	return herdi_txlink_send(self, &S.link, m);
+}
+
+const char *
+herd_tx_hop(const herd_tx *tx)
+{
+	return tx->hop[0] != '\0' ? tx->hop : NULL;
 }

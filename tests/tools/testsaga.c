@@ -2,10 +2,14 @@
  * testsaga: a scriptable saga and worker for the saga tests. Every
  * callback appends a line to LOG ("new TX", "done TX FINAL", "cancel TX
  * REASON", "start TX", "commit TX", "interim TX JOB N", ...).
- *   testsaga saga LOG
+ *   testsaga saga LOG [MAX_TX]
  *     value {"jobs":[{"worker":W,"value":V,"timeout_ms":T}...],
- *            "final":F}: starts the jobs, and once each gave its result
- *     the TX is done with F. A job's failure cancels the TX.
+ *            "forward":[{"saga":S,"value":V,"timeout_ms":T}...],
+ *            "interim":I, "reroute":S2, "final":F}: starts the jobs and
+ *     forwards the TX to the next hops; once each gave its result the TX
+ *     is done with F (a hop first sends I as an interim). A job's
+ *     failure cancels the TX; a hop's failure forwards the TX to S2
+ *     once if "reroute" is there (trap_cancel), else cancels it.
  *   testsaga worker JOURNAL LOG
  *     a job's value {"act":A,...}: "result" (the default) answers with
  *     the value, "fail" fails with "reason", "hold" does not answer,
@@ -64,7 +68,7 @@ text(const cJSON *v)
 
 struct stx {
 	int jobs, results;
-	cJSON *final;
+	cJSON *final, *reroute;
 };
 
 static int
@@ -78,7 +82,25 @@ s_new(herd_actor *self, herd_tx *tx, const cJSON *value)
 	logf_("new %s", herd_tx_id(tx));
 	s->final = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(value,
 	    "final"), 1);
+	s->reroute = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(value,
+	    "reroute"), 1);
 	herd_tx_set_data(tx, s);
+	if (herd_tx_hop(tx) != NULL && cJSON_GetObjectItemCaseSensitive(value,
+	    "interim") != NULL)
+		herd_saga_interim(self, tx, cJSON_GetObjectItemCaseSensitive(
+		    value, "interim"));
+	cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(value,
+	    "forward")) {
+		const cJSON *sg = cJSON_GetObjectItemCaseSensitive(j, "saga");
+		const cJSON *to = cJSON_GetObjectItemCaseSensitive(j,
+		    "timeout_ms");
+		rv = herd_saga_forward(self, tx, cJSON_IsString(sg) ?
+		    sg->valuestring : "", cJSON_GetObjectItemCaseSensitive(j,
+		    "value"), cJSON_IsNumber(to) ? to->valueint : 0, id);
+		if (rv != 0)
+			return rv;
+		s->jobs++;
+	}
 	cJSON_ArrayForEach(j, jobs) {
 		const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "worker");
 		const cJSON *to = cJSON_GetObjectItemCaseSensitive(j,
@@ -113,12 +135,51 @@ s_result(herd_actor *self, herd_tx *tx, const char *job, const cJSON *v)
 	return 0;
 }
 
+static int
+s_next_interim(herd_actor *self, herd_tx *tx, const char *hop,
+    const cJSON *v)
+{
+	logf_("next_interim %s %s %s", herd_tx_id(tx), hop, text(v));
+	return 0;
+}
+
+static int
+s_next_result(herd_actor *self, herd_tx *tx, const char *hop,
+    const cJSON *v)
+{
+	struct stx *s = herd_tx_data(tx);
+
+	logf_("next_result %s %s %s", herd_tx_id(tx), hop, text(v));
+	if (++s->results == s->jobs)
+		return herd_saga_done(self, tx, s->final);
+	return 0;
+}
+
+/* trap_cancel: the first failed hop is forwarded to "reroute" */
+static int
+s_next_failed(herd_actor *self, herd_tx *tx, const char *hop,
+    const char *reason)
+{
+	struct stx *s = herd_tx_data(tx);
+	char id[32];
+	int rv;
+
+	logf_("next_failed %s %s %s", herd_tx_id(tx), hop, reason);
+	if (!cJSON_IsString(s->reroute))
+		return herd_saga_cancel(self, tx, reason);
+	rv = herd_saga_forward(self, tx, s->reroute->valuestring, NULL, 0, id);
+	cJSON_Delete(s->reroute);
+	s->reroute = NULL;
+	return rv;
+}
+
 static void
 s_free(herd_tx *tx)
 {
 	struct stx *s = herd_tx_data(tx);
 
 	if (s != NULL) {
+		cJSON_Delete(s->reroute);
 		cJSON_Delete(s->final);
 		free(s);
 	}
@@ -218,16 +279,20 @@ w_init(herd_actor *self, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "saga") == 0) {
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "saga") == 0) {
 		static const struct herd_saga_ops s = {
 			.tx_new = s_new,
 			.job_interim = s_interim,
 			.job_result = s_result,
 			.tx_done = s_done,
 			.tx_cancel = s_cancel,
+			.next_interim = s_next_interim,
+			.next_result = s_next_result,
+			.next_failed = s_next_failed,
 		};
 		logpath = argv[2];
-		return herd_saga_run(&s, 0, NULL, NULL, argc, argv);
+		return herd_saga_run(&s, argc == 4 ? atoi(argv[3]) : 0, NULL,
+		    NULL, argc, argv);
 	}
 	if (argc == 4 && strcmp(argv[1], "worker") == 0) {
 		static const struct herd_worker_ops w = {
@@ -242,7 +307,7 @@ main(int argc, char **argv)
 		logpath = argv[3];
 		return herd_worker_run(argv[2], &w, &ops, NULL, argc, argv);
 	}
-	fprintf(stderr, "usage: testsaga saga LOG | testsaga worker JOURNAL "
-	    "LOG\n");
+	fprintf(stderr, "usage: testsaga saga LOG [MAX_TX] | testsaga worker "
+	    "JOURNAL LOG\n");
 	return 2;
 }
