@@ -137,6 +137,7 @@ op_start(const struct call *c)
 	cJSON_AddBoolToObject(m, "two_phase", t->two_phase);
 	if (v != NULL)
 		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
+	coord_event(t, "tx.started", NULL);
 	if (cJSON_IsTrue(w)) {
 		t->waiting = 1;
 		t->waiter = c->ref;

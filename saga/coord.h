@@ -148,6 +148,9 @@ void coord_told(struct ctx *t);
  * saga hears. */
 void coord_job_failed(struct ctx *t, struct job *j, const char *reason,
     int tell_worker);
+/* Publishes T's event TOPIC (tx.started, ...) in herdd's stream. */
+void coord_event(const struct ctx *t, const char *topic,
+    const char *reason);
 /* Remembers an ended TX for tx show. */
 void coord_remember(const struct ctx *t, const char *outcome,
     const char *reason);

@@ -220,6 +220,7 @@ coord_end(struct ctx *t)
 	if (herdi_journal_append(&C.j, rec) != 0)
 		C.journal_errno = C.j.failed;
 	cJSON_Delete(rec);
+	coord_event(t, "tx.ended", NULL);
 	coord_remember(t, "committed", NULL);
 	coord_free_tx(t);
 	if (C.ended_since_compact >= COMPACT_AFTER && C.sync_ref == 0)

@@ -210,6 +210,21 @@ answer_waiter(struct ctx *t, const char *outcome, const char *reason)
 	cJSON_Delete(r);
 }
 
+/* The TX's event in herdd's stream: tx.started, tx.committed (the
+ * decision is on disk), tx.aborted, tx.ended (all acknowledged). */
+void
+coord_event(const struct ctx *t, const char *topic, const char *reason)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "tx", t->id);
+	cJSON_AddStringToObject(d, "saga", t->saga);
+	cJSON_AddBoolToObject(d, "two_phase", t->two_phase);
+	if (reason != NULL)
+		cJSON_AddStringToObject(d, "reason", reason);
+	herdi_tx_publish(C.self, topic, d);
+}
+
 static cJSON *
 job_msg(const char *kind, const struct ctx *t, const struct job *j)
 {
@@ -240,6 +255,7 @@ coord_abort(struct ctx *t, const char *reason)
 		coord_send_hop(&t->hops[i], m);
 	}
 	answer_waiter(t, "aborted", reason);
+	coord_event(t, "tx.aborted", reason);
 	coord_remember(t, "aborted", reason);
 	C.aborted++;
 	fprintf(stderr, "herd.tx: %s aborted: %s\n", t->id, reason);
@@ -262,6 +278,7 @@ coord_told(struct ctx *t)
 		coord_send_hop(&t->hops[i], m);
 	}
 	answer_waiter(t, "committed", NULL);
+	coord_event(t, "tx.committed", NULL);
 	C.committed++;
 	if (!t->two_phase) {
 		coord_remember(t, "committed", NULL);

@@ -183,6 +183,19 @@ test_integ_saga_two_phase_commit(void **state)
 	HT_HAS(ht_path(h, "bob.journal"), "\"state\":{\"balance\":120}");
 	HT_CTL(h, 0, &out, &err, "tx", "list");
 	assert_null(strstr(out, id));
+	/* the TX's events, in herdd's stream, in order */
+	{
+		cJSON *st = ht_wait_event(h, "tx.started", "sagad", HT_T);
+		cJSON *co = ht_wait_event(h, "tx.committed", "sagad", HT_T);
+		cJSON *en = ht_wait_event(h, "tx.ended", "sagad", HT_T);
+		assert_true(ht_num(st, "seq") < ht_num(co, "seq"));
+		assert_true(ht_num(co, "seq") < ht_num(en, "seq"));
+		assert_string_equal(cJSON_GetObjectItem(st, "saga")->valuestring,
+		    "bank/transfer");
+	}
+	HT_CTL(h, 0, &out, &err, "events", "--since", "0", "--filter", "tx.",
+	    "--count", "3");
+	HT_CONTAINS(out, "tx.committed");
 }
 
 /* X1: one account votes no (insufficient funds): nobody applies
@@ -197,6 +210,8 @@ test_integ_saga_abort_on_failure(void **state)
 	    "{\"from\":\"bank/alice\",\"to\":\"bank/bob\",\"amount\":500}",
 	    "--two-phase", "--wait");
 	HT_CONTAINS(out, " aborted: insufficient_funds\n");
+	HT_CONTAINS(cJSON_GetObjectItem(ht_wait_event(h, "tx.aborted", "sagad",
+	    HT_T), "reason")->valuestring, "insufficient_funds");
 	assert_int_equal(balance(h, "bank/alice"), 100);
 	assert_int_equal(balance(h, "bank/bob"), 100);
 	HT_CTL(h, 0, &out, &err, "call", "bank/bob", "{}");
@@ -511,7 +526,8 @@ test_integ_saga_tx_limit(void **state)
 static void
 test_integ_saga_bad_input(void **state)
 {
-	struct ht *h = boot(state, SAGAD("") "," TSAGA);
+	struct ht *h = boot(state, SAGAD("") "," TSAGA ",{'name':'probe',"
+	    "'type':'actor','command':['@ACTOR@','@TMP@/probe.log']}");
 	const char *out, *err;
 	pid_t pid = ht_pid(h, "sagad");
 
@@ -533,6 +549,12 @@ test_integ_saga_bad_input(void **state)
 	    "{\"herd.tx\":\"new\",\"tx\":\"forged\"}");
 	HT_CTL(h, 0, &out, &err, "tx", "list");
 	assert_int_equal(ht_pid(h, "sagad"), pid);
+	/* only the coordinator publishes tx.* events through herdd */
+	HT_CTL(h, 0, &out, &err, "call", "probe", "{\"op\":\"node\",\"req\":"
+	    "\"publish\",\"args\":{\"topic\":\"tx.committed\",\"data\":"
+	    "{}}}");
+	HT_CONTAINS(out, "only the saga coordinator");
+	assert_null(ht_find_event(h, 0, "tx.committed", NULL));
 	assert_null(strstr(ht_read_file(h, ht_path(h, "saga.log")) ?
 	    ht_read_file(h, ht_path(h, "saga.log")) : "", "forged"));
 }

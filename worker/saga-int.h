@@ -87,6 +87,10 @@ int herdi_txlink_is_coord(herd_actor *self, struct herdi_txlink *l,
 /* Casts M to the coordinator and frees M: 0 or a HERD_E* code. */
 int herdi_txlink_send(herd_actor *self, struct herdi_txlink *l,
     struct cJSON *m);
+/* The coordinator's tx.* event TOPIC with DATA (freed), through herdd's
+ * event stream; herdd refuses it from any other actor. */
+void herdi_tx_publish(herd_actor *self, const char *topic,
+    struct cJSON *data);
 /* Asks about the TXs marked ask, now and every HERDI_TX_ASK_MS. */
 void herdi_txlink_ask(herd_actor *self, struct herdi_txlink *l);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "herdi.h"
 #include "saga-int.h"
 
 static void
@@ -132,4 +133,15 @@ herdi_txlink_send(herd_actor *self, struct herdi_txlink *l, cJSON *m)
 	if (rv == HERD_ENOTFOUND)
 		arm(self, l); /* it will be asked about once it is back */
 	return rv;
+}
+
+void
+herdi_tx_publish(herd_actor *self, const char *topic, cJSON *data)
+{
+	cJSON *args = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(args, "topic", topic);
+	cJSON_AddItemToObject(args, "data", data);
+	/* no wait: herdd's answer is read and dropped with the others */
+	(void)herdi_node_send(&self->node, "publish", args);
 }

@@ -110,5 +110,7 @@ void live_describe(const struct actor *a, cJSON *o);
 void op_knock(struct request *r);
 void op_welcome(struct request *r);
 void op_readiness(struct request *r);
+/* node-publish.c: the saga coordinator's tx.* events. */
+void op_publish(struct request *r);
 
 #endif

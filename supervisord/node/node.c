@@ -745,6 +745,7 @@ const struct op op_node_table[] = {
 	{ "unlink", 0, op_unlink },
 	{ "exit", 0, op_exit },
 	{ "readiness", 0, op_readiness },
+	{ "publish", 0, op_publish },
 	{ "knock", 0, op_knock },
 	{ "welcome", 0, op_welcome },
 };

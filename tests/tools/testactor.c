@@ -31,6 +31,8 @@
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/push.h>
 
+#include "herdi.h" /* op "node": a raw request to herdd's node socket */
+
 struct ta {
 	const char *file;
 	long casts;
@@ -350,6 +352,15 @@ ta_call(herd_actor *self, herd_id from, herd_ref ref, const void *req,
 		rv = ta_naps(self, ref, m);
 	} else if (strcmp(op, "raw") == 0) {
 		rv = ta_raw(self, ref, m);
+	} else if (strcmp(op, "node") == 0) {
+		/* {"op":"node","req":OP,"args":{...}}: herdd's whole reply */
+		cJSON *rep = herdi_node_call(&self->node,
+		    cJSON_GetObjectItemCaseSensitive(m, "req")->valuestring,
+		    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "args"),
+		    1));
+		rv = rep != NULL ? herd_reply_json(self, ref, rep) :
+		    herd_reply(self, ref, "null", 4);
+		cJSON_Delete(rep);
 	} else if (strcmp(op, "ask") == 0) {
 		ta_ask(self, ref, m);
 	} else if (strcmp(op, "watch") == 0) {
