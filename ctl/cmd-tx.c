@@ -17,7 +17,8 @@ const struct cmd_entry cmd_tx_entry = {
 	.name = "tx",
 	.usage = "tx start SAGA JSON [--two-phase] [--lifespan D] "
 	    "[--hop-limit N] [--wait] | "
-	    "tx list | tx show ID | tx cancel ID REASON",
+	    "tx list | tx show ID | tx cancel ID REASON | tx in-doubt | "
+	    "tx resolve ID commit|abort",
 	.help = "Start, list, show and cancel transactions (sagas, 2PC).\n"
 	    "Talks to the saga coordinator, the actor herd.tx (herd-sagad).\n"
 	    "  start SAGA JSON   starts a TX on the saga actor SAGA with the\n"
@@ -35,6 +36,16 @@ const struct cmd_entry cmd_tx_entry = {
 	    "  cancel ID REASON  aborts a running TX: every worker and saga\n"
 	    "                    of it hears REASON. A TX whose commit is\n"
 	    "                    journaled cannot be cancelled (exit 4).\n"
+	    "  in-doubt          committed TXs whose participants have not\n"
+	    "                    all acknowledged, and whom they wait for.\n"
+	    "  resolve ID commit|abort\n"
+	    "                    an operator's heuristic outcome: commit\n"
+	    "                    declares a committed TX ended though some\n"
+	    "                    participants never acknowledged (gone for\n"
+	    "                    good); abort aborts an undecided one. The\n"
+	    "                    outcome opposite to a decision is refused\n"
+	    "                    (exit 4). Journaled, and the event\n"
+	    "                    tx.heuristic; the warning goes to stderr.\n"
 	    "Exit status 3 for an unknown TX or saga, or no coordinator.\n",
 	.exec = cmd_tx_exec,
 };
@@ -230,6 +241,68 @@ tx_cancel(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	return rv;
 }
 
+static int
+tx_in_doubt(struct ctl *ctl, const struct cmd_entry *self, int argc,
+    char **argv)
+{
+	cJSON *req, *r;
+	const cJSON *t, *w;
+	int rv;
+
+	if (argc != 1)
+		return cmd_usage(self);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "in_doubt");
+	if ((rv = tx_call(ctl, req, 5000, &r)) == IPC_EXIT_OK) {
+		if (ctl->json)
+			output_json(r);
+		else {
+			printf("%-24s %-20s %s\n", "TX", "SAGA", "WAITING FOR");
+			cJSON_ArrayForEach(t,
+			    cJSON_GetObjectItemCaseSensitive(r, "txs")) {
+				printf("%-24s %-20s", output_string(t, "tx", ""),
+				    output_string(t, "saga", ""));
+				cJSON_ArrayForEach(w,
+				    cJSON_GetObjectItemCaseSensitive(t,
+				    "waiting_for"))
+					printf(" %s", cJSON_IsString(w) ?
+					    w->valuestring : "?");
+				printf("\n");
+			}
+		}
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+static int
+tx_resolve(struct ctl *ctl, const struct cmd_entry *self, int argc,
+    char **argv)
+{
+	cJSON *req, *r;
+	int rv;
+
+	if (argc != 3 || cmd_no_empty(argc, argv, 1) == -1 ||
+	    (strcmp(argv[2], "commit") != 0 && strcmp(argv[2], "abort") != 0))
+		return cmd_usage(self);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "resolve");
+	cJSON_AddStringToObject(req, "tx", argv[1]);
+	cJSON_AddStringToObject(req, "outcome", argv[2]);
+	if ((rv = tx_call(ctl, req, 5000, &r)) == IPC_EXIT_OK) {
+		/* loud, whatever the output format */
+		fprintf(stderr, "herdctl: WARNING: %s\n",
+		    output_string(r, "warning", "heuristic outcome"));
+		if (ctl->json)
+			output_json(r);
+		else
+			printf("%s %s (heuristic)\n", output_string(r, "tx",
+			    "?"), output_string(r, "outcome", "?"));
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *, const struct cmd_entry *, int, char **);
@@ -238,6 +311,8 @@ static const struct {
 	{ "list", tx_list },
 	{ "show", tx_show },
 	{ "cancel", tx_cancel },
+	{ "in-doubt", tx_in_doubt },
+	{ "resolve", tx_resolve },
 };
 
 static int
@@ -250,6 +325,6 @@ cmd_tx_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		if (strcmp(subs[i].name, argv[1]) == 0)
 			return subs[i].fn(ctl, self, argc - 1, argv + 1);
 	fprintf(stderr, "herdctl tx: unknown subcommand \"%s\" (start, list, "
-	    "show, cancel)\n", argv[1]);
+	    "show, cancel, in-doubt, resolve)\n", argv[1]);
 	return IPC_EXIT_USAGE;
 }

@@ -283,10 +283,125 @@ op_cancel(const struct call *c)
 	reply(c, r);
 }
 
+/* Decided TXs whose participants have not all acknowledged: what an
+ * operator may have to resolve when a participant is gone for good. */
+static void
+op_in_doubt(const struct call *c)
+{
+	static const char *const keys[] = { "op", NULL };
+	cJSON *r, *a;
+
+	if (!only(c, keys))
+		return;
+	r = cJSON_CreateObject();
+	a = cJSON_AddArrayToObject(r, "txs");
+	for (const struct ctx *t = C.txs; t != NULL; t = t->next) {
+		cJSON *o, *w;
+		if (t->state != CT_COMMITTED)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "tx", t->id);
+		cJSON_AddStringToObject(o, "saga", t->saga);
+		cJSON_AddStringToObject(o, "outcome", "committed");
+		cJSON_AddNumberToObject(o, "age_ms",
+		    (double)(coord_now_ms() - t->started_ms));
+		w = cJSON_AddArrayToObject(o, "waiting_for");
+		for (size_t i = 0; i < t->njobs; i++)
+			if (t->jobs[i].state == J_RESULT && !t->jobs[i].acked)
+				cJSON_AddItemToArray(w,
+				    cJSON_CreateString(t->jobs[i].worker));
+		cJSON_AddItemToArray(a, o);
+	}
+	reply(c, r);
+}
+
+/*
+ * An operator's heuristic outcome: a committed TX whose participants
+ * cannot acknowledge (gone for good) is declared ended, or an undecided
+ * one aborted. Recorded in the journal and as the event tx.heuristic.
+ * Never the outcome opposite to a decision: that would mix (I1).
+ */
+static void
+op_resolve(const struct call *c)
+{
+	static const char *const keys[] = { "op", "tx", "outcome", NULL };
+	const char *id = herdi_tx_str(c->req, "tx");
+	const char *out = herdi_tx_str(c->req, "outcome");
+	struct ctx *t;
+	cJSON *rec, *r, *w;
+	char warn[512];
+	size_t n = 0;
+
+	if (!only(c, keys))
+		return;
+	if (id == NULL || out == NULL || (strcmp(out, "commit") != 0 &&
+	    strcmp(out, "abort") != 0)) {
+		fail(c, "bad_request", "%s", "tx and outcome (commit or abort) "
+		    "are needed");
+		return;
+	}
+	if ((t = coord_find(id)) == NULL) {
+		fail(c, "unknown_tx", "no TX \"%.100s\" in flight (unknown "
+		    "TXs are aborted: presumed abort)", id);
+		return;
+	}
+	if (t->state == CT_DECIDING) {
+		fail(c, "busy", "TX %s is being decided: ask again", t->id);
+		return;
+	}
+	if (t->state == CT_RUNNING && strcmp(out, "commit") == 0) {
+		fail(c, "refused", "TX %s is undecided: a commit needs every "
+		    "vote (X1); resolve it abort, or cancel it", t->id);
+		return;
+	}
+	if (t->state == CT_COMMITTED && strcmp(out, "abort") == 0) {
+		fail(c, "decided", "TX %s is committed: aborting it now would "
+		    "mix outcomes among its participants", t->id);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "tx", t->id);
+	cJSON_AddStringToObject(r, "outcome", out);
+	if (t->state == CT_RUNNING) {
+		cJSON_AddStringToObject(r, "warning", "heuristic abort: its "
+		    "workers and sagas are told as for a cancel");
+		coord_event(t, "tx.heuristic", "abort by an operator");
+		coord_abort(t, "heuristic abort by an operator");
+		reply(c, r);
+		return;
+	}
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "r", "heuristic");
+	cJSON_AddStringToObject(rec, "tx", t->id);
+	cJSON_AddStringToObject(rec, "outcome", "commit");
+	w = cJSON_AddArrayToObject(rec, "unacknowledged");
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].state == J_RESULT && !t->jobs[i].acked) {
+			cJSON_AddItemToArray(w,
+			    cJSON_CreateString(t->jobs[i].worker));
+			n++;
+		}
+	(void)herdi_journal_append(&C.j, rec);
+	(void)herdi_journal_sync(&C.j);
+	cJSON_Delete(rec);
+	snprintf(warn, sizeof warn, "heuristic: TX %s declared ended, %zu "
+	    "participant(s) never acknowledged its commit; if one comes back "
+	    "in doubt it will be told abort", t->id, n);
+	fprintf(stderr, "herd.tx: WARNING: %s\n", warn);
+	cJSON_AddStringToObject(r, "warning", warn);
+	coord_event(t, "tx.heuristic", warn);
+	for (size_t i = 0; i < t->njobs; i++)
+		t->jobs[i].acked = 1;
+	coord_end(t);
+	reply(c, r);
+}
+
 static const struct {
 	const char *op;
 	void (*fn)(const struct call *);
 } ops[] = {
+	{ "in_doubt", op_in_doubt },
+	{ "resolve", op_resolve },
 	{ "start", op_start },
 	{ "list", op_list },
 	{ "show", op_show },
@@ -301,7 +416,7 @@ coord_call(herd_id from, herd_ref ref, const cJSON *req)
 
 	if (!cJSON_IsObject(req) || op == NULL) {
 		fail(&c, "bad_request", "%s", "a JSON object with \"op\" "
-		    "(start, list, show, cancel) is needed");
+		    "(start, list, show, cancel, in_doubt, resolve) is needed");
 		return;
 	}
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -310,5 +425,5 @@ coord_call(herd_id from, herd_ref ref, const cJSON *req)
 			return;
 		}
 	fail(&c, "bad_request", "unknown op \"%.60s\" (start, list, show, "
-	    "cancel)", op);
+	    "cancel, in_doubt, resolve)", op);
 }

@@ -93,6 +93,12 @@ replay(void *arg, const cJSON *rec)
 			coord_free_tx(t);
 		return 0;
 	}
+	if (strcmp(r, "heuristic") == 0) {
+		/* an operator ended it: as an end record */
+		if ((t = coord_find(herdi_tx_str(rec, "tx"))) != NULL)
+			coord_free_tx(t);
+		return 0;
+	}
 	if (strcmp(r, "check") == 0)
 		return 0;
 	fprintf(stderr, "herd.tx: journal record \"%s\" unknown\n", r);

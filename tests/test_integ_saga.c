@@ -521,6 +521,50 @@ test_integ_saga_tx_limit(void **state)
 	HT_CONTAINS(out, "job j1: started on w\n");
 }
 
+/* An operator's heuristic outcomes: a committed TX whose participant is
+ * gone for good stays in doubt (tx in-doubt names whom it waits for)
+ * until tx resolve ID commit ends it, loudly and on the record; the
+ * outcome opposite to a decision is refused; an undecided TX can only be
+ * resolved abort. */
+static void
+test_integ_saga_in_doubt_resolve(void **state)
+{
+	struct ht *h = boot(state, SAGAD("") "," TSAGA "," TWORKER("w",
+	    ",'restart':'temporary'" CRASH("worker.committed")) ","
+	    TWORKER("v", ""));
+	const char *out, *err, *id;
+	char tx[128];
+
+	arm_crash(h);
+	HT_CTL(h, 0, &out, &err, "tx", "start", "saga", "{\"jobs\":[{\"worker\":"
+	    "\"w\"}]}", "--two-phase", "--wait");
+	snprintf(tx, sizeof tx, "%s", out);
+	tx[strcspn(tx, " ")] = '\0';
+	ht_wait_event(h, "child.exited", "w", HT_T);
+	HT_CTL(h, 0, &out, &err, "tx", "in-doubt");
+	HT_CONTAINS(out, tx);
+	HT_CONTAINS(out, " w\n");
+	HT_CTL(h, 4, &out, &err, "tx", "resolve", tx, "abort");
+	HT_CONTAINS(err, "would mix outcomes");
+	HT_CTL(h, 0, &out, &err, "tx", "resolve", tx, "commit");
+	HT_CONTAINS(err, "WARNING: heuristic");
+	HT_CTL(h, 0, &out, &err, "tx", "in-doubt");
+	assert_null(strstr(out, tx));
+	wait_tx(h, tx, "state: committed");
+	ht_wait_event(h, "tx.heuristic", "sagad", HT_T);
+	HT_HAS(ht_path(h, "coord.journal"), "\"r\":\"heuristic\"");
+	/* undecided: commit refused, abort is a cancel */
+	id = start(h, "saga", "{\"jobs\":[{\"worker\":\"v\",\"value\":"
+	    "{\"act\":\"hold\"}}]}", "--two-phase");
+	HT_CTL(h, 4, &out, &err, "tx", "resolve", id, "commit");
+	HT_CONTAINS(err, "undecided");
+	HT_CTL(h, 0, &out, &err, "tx", "resolve", id, "abort");
+	assert_non_null(ht_wait_file(h, ht_path(h, "v.log"),
+	    "heuristic abort by an operator\n", HT_T));
+	HT_CTL(h, 3, &out, &err, "tx", "resolve", "nosuch", "abort");
+	HT_CTL(h, 2, &out, &err, "tx", "resolve", id, "maybe");
+}
+
 /* Bad input: messages that are not TX messages, or for unknown TXs,
  * malformed requests: the coordinator answers or drops, and runs on. */
 static void
@@ -581,6 +625,7 @@ main(void)
 		T(test_integ_saga_hop_limit_and_loop),
 		T(test_integ_saga_trap_cancel_reroute),
 		T(test_integ_saga_tx_limit),
+		T(test_integ_saga_in_doubt_resolve),
 	};
 
 	return cmocka_run_group_tests_name("integ_saga", tests, NULL, NULL);
