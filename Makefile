@@ -208,7 +208,7 @@ $(B)/tests/test_libherd: $(B)/tests/test_libherd.o $(LIBHERD_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBHERD_LIBS)
 
 $(SAGAD_OBJ): ALL_CFLAGS += -Iworker
-$(SAGAD): $(SAGAD_OBJ) $(LIBHERD_A)
+$(SAGAD): $(SAGAD_OBJ) $(CONF_OBJ) $(LIBHERD_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBHERD_LIBS)
 
 # the journal's test links the archive: the journal is libherd's

@@ -433,6 +433,77 @@ conf_diff_run_as_eq(const struct conf_control *a, const struct conf_control *b)
 _Static_assert(sizeof(uid_t) == sizeof(unsigned) &&
     sizeof(gid_t) == sizeof(unsigned), "ids compared as unsigned");
 
+static int
+conf_diff_strv_eq(char *const *a, char *const *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return a[i] == b[i];
+}
+
+static int
+conf_diff_action_eq(const struct conf_action *a, const struct conf_action *b)
+{
+	return a->kind == b->kind && conf_diff_strv_eq(a->argv, b->argv) &&
+	    conf_diff_str_eq(a->actor, b->actor) &&
+	    conf_diff_str_eq(a->value, b->value);
+}
+
+static int
+conf_diff_saga_eq(const struct conf_saga *a, const struct conf_saga *b)
+{
+	if (a->two_phase != b->two_phase || a->lifespan_ms != b->lifespan_ms ||
+	    a->nsteps != b->nsteps)
+		return 0;
+	for (size_t i = 0; i < a->nsteps; i++) {
+		const struct conf_step *x = &a->steps[i], *y = &b->steps[i];
+		if (!conf_diff_str_eq(x->name, y->name) ||
+		    !conf_diff_action_eq(&x->action, &y->action) ||
+		    !conf_diff_action_eq(&x->compensate, &y->compensate) ||
+		    x->timeout_ms != y->timeout_ms ||
+		    x->retries != y->retries ||
+		    x->retry_delay_ms != y->retry_delay_ms)
+			return 0;
+	}
+	return 1;
+}
+
+static const struct conf_saga *
+conf_diff_saga_find(const struct conf_sagas *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].name, name) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Step sagas: herd-sagad reads them when it starts. */
+static void
+conf_diff_sagas(struct conf_diff_ctx *x, const struct conf_sagas *a,
+    const struct conf_sagas *b)
+{
+	static const char when[] = "takes effect when herd-sagad restarts";
+	char what[96];
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct conf_saga *o = conf_diff_saga_find(a, b->v[i].name);
+		if (o != NULL && conf_diff_saga_eq(o, &b->v[i]))
+			continue;
+		snprintf(what, sizeof what, "sagas.%s", b->v[i].name);
+		conf_diff_note(x, what, when);
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (conf_diff_saga_find(b, a->v[i].name) == NULL) {
+			snprintf(what, sizeof what, "sagas.%s", a->v[i].name);
+			conf_diff_note(x, what, when);
+		}
+}
+
 /* Top-level keys: herdd reads them at start. */
 static void
 conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
@@ -479,6 +550,7 @@ conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
 	    !conf_diff_str_eq(ca->tls_ca, cb->tls_ca) ||
 	    !conf_diff_cidrs_eq(ca, cb))
 		conf_diff_note(x, "control.tcp", later);
+	conf_diff_sagas(x, &a->sagas, &b->sagas);
 }
 
 int

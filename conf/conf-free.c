@@ -52,6 +52,7 @@ conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
+	conf_sagas_clear(&c->sagas);
 	free(c->path);
 	free(c->run_dir);
 	free(c->log_dir);

@@ -209,6 +209,12 @@ void conf_validate_child(struct conf_ctx *ctx, const cJSON *obj,
 /* A child with the fields that have no table default preset. */
 struct conf_child *conf_child_new(struct conf_ctx *ctx);
 
+/* ---- conf-sagas.c: step sagas, walked by hand (the key table's masks
+ * have room for few more keys) ---- */
+int conf_set_sagas(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+void conf_sagas_clear(struct conf_sagas *s);
+
 /* ---- conf-names.c: names of enum values and signals ---- */
 
 extern const char *const conf_type_names[];

@@ -35,6 +35,7 @@ const struct conf_key conf_keys[] = {
 	    .required = 1 },
 	{ "control", CONF_K_TOP, TOP(control), conf_set_control,
 	    .dflt = "{}" },
+	{ "sagas", CONF_K_TOP, TOP(sagas), conf_set_sagas, .dflt = NULL },
 
 	/* the "control" object; keys that set several fields get the whole
 	 * struct (offset 0) */

@@ -153,6 +153,43 @@ struct conf_control {
 	size_t ntcp_subjects;
 };
 
+/* Step sagas ("sagas" in herd.json; docs/sagas.md "Step sagas"): run by
+ * herd-sagad, validated here so that herdd --check reports them. */
+enum conf_action_kind {
+	CONF_ACTION_NONE = 0,
+	CONF_ACTION_COMMAND, /* argv: run, exit 0 is success */
+	CONF_ACTION_ACTOR,   /* a job on the saga worker actor */
+};
+
+struct conf_action {
+	enum conf_action_kind kind;
+	char **argv;      /* COMMAND */
+	char *actor;      /* ACTOR: its name */
+	char *value;      /* ACTOR: the job's value as JSON text, NULL: the
+	                     TX's value */
+};
+
+struct conf_step {
+	char *name;
+	struct conf_action action, compensate; /* compensate may be NONE */
+	unsigned timeout_ms;     /* default 30000 */
+	unsigned retries;        /* after the first attempt, default 0 */
+	unsigned retry_delay_ms; /* default 100 */
+};
+
+struct conf_saga {
+	char *name;
+	int two_phase;           /* actor steps prepared, committed at the end */
+	unsigned lifespan_ms;    /* default 0: the TX's own */
+	struct conf_step *steps;
+	size_t nsteps;
+};
+
+struct conf_sagas {
+	struct conf_saga *v;
+	size_t n;
+};
+
 struct conf {
 	char *path;     /* the file it was read from */
 	char *run_dir;  /* default "/run/herd" */
@@ -165,6 +202,7 @@ struct conf {
 	                         2 (info) */
 	struct conf_sup root; /* the "supervisor" object */
 	struct conf_control control;
+	struct conf_sagas sagas; /* the "sagas" object, n 0 if none */
 };
 
 /* Every problem found in one config, in file order. */

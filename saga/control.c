@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "coord.h"
 
 struct call {
@@ -79,6 +80,7 @@ op_start(const struct call *c)
 	    "lifespan_ms");
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(c->req, "wait");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req, "value");
+	const struct conf_saga *def;
 	herd_id sid;
 	struct ctx *t;
 	cJSON *m, *r;
@@ -116,15 +118,23 @@ op_start(const struct call *c)
 		    "no new TX until it does", why);
 		return;
 	}
-	if (herd_whereis(C.self, saga, &sid) != 0) {
-		fail(c, "no_saga", "no actor named \"%.200s\"", saga);
+	if ((def = steps_find(saga)) != NULL) {
+		/* a step saga of the config: run here */
+		sid.v = 0;
+		if (ls == NULL && def->lifespan_ms > 0)
+			life = def->lifespan_ms;
+	} else if (herd_whereis(C.self, saga, &sid) != 0) {
+		fail(c, "no_saga", "no actor and no step saga named "
+		    "\"%.200s\"", saga);
 		return;
 	}
 	if ((t = coord_new_tx(saga, sid)) == NULL) {
 		fail(c, "no_memory", "%s", "out of memory");
 		return;
 	}
-	t->two_phase = cJSON_IsTrue(tp);
+	t->two_phase = cJSON_IsTrue(tp) || (def != NULL && def->two_phase);
+	t->stepdef = def;
+	t->hops[0].internal = def != NULL;
 	if (hl != NULL)
 		t->hop_limit = hl->valueint;
 	t->value = v != NULL ? cJSON_Duplicate(v, 1) : NULL;
@@ -145,6 +155,11 @@ op_start(const struct call *c)
 		r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "tx", t->id);
 		reply(c, r);
+	}
+	if (def != NULL) {
+		cJSON_Delete(m);
+		steps_start(t);
+		return;
 	}
 	coord_send(sid, saga, m);
 }
@@ -169,6 +184,7 @@ tx_json(const struct ctx *t)
 		cJSON_AddItemToObject(o, "final", cJSON_Duplicate(t->final, 1));
 	if (t->state != CT_RUNNING)
 		cJSON_AddNumberToObject(o, "journal_record", (double)t->record);
+	steps_describe(t, o);
 	if (t->nhops > 1) {
 		cJSON *hops = cJSON_AddArrayToObject(o, "hops");
 		static const char *const hs[] = { "running", "result",

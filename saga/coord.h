@@ -14,6 +14,9 @@
 #include "saga-int.h"
 
 struct cJSON;
+struct conf_saga;
+struct conf_sagas;
+struct steps;
 
 #define COORD_DEFAULT_LIFESPAN_MS 60000
 #define COORD_DEFAULT_HOP_LIMIT 8
@@ -42,6 +45,7 @@ struct hop {
 	int depth;                  /* the root is 0 */
 	enum hop_state state;
 	herd_ref timer;
+	int internal;               /* a step saga: run by the coordinator */
 };
 
 struct job {
@@ -79,6 +83,9 @@ struct ctx {
 	int waiting;          /* a start --wait call to answer at the end */
 	herd_ref waiter;
 	uint64_t record;      /* the commit's record number in the journal */
+	/* a step saga (steps.c): its definition and where it is */
+	const struct conf_saga *stepdef;
+	struct steps *run;
 	struct ctx *next;
 };
 
@@ -108,7 +115,7 @@ struct coord {
 	unsigned nhistory;    /* written so far (ring) */
 	char idbase[20];
 	uint64_t next_id;
-	herd_ref sync_ref, resend_ref;
+	herd_ref sync_ref, resend_ref, recover_ref;
 	int journal_errno;    /* the last failed append: new TXs refused */
 	uint64_t ended_since_compact;
 	/* figures for inspect */
@@ -165,6 +172,41 @@ int coord_timer(herd_ref ref);
 /* Sends M (freed) to the actor named NAME, or to ID when it is set. */
 void coord_send(herd_id id, const char *name, struct cJSON *m);
 
+/* messages.c: starts a job of T for hop HOP (LOCAL: the hop's id for
+ * it) on WORKER; NULL when it failed at once (the hop heard it). */
+struct job *coord_start_job(struct ctx *t, int hop, const char *local,
+    const char *worker, const struct cJSON *value, int64_t timeout);
+
+/* steps.c: step sagas declared in herd.json, run here */
+/* The step sagas of the config herd-sagad was given (NULL: none). */
+void steps_config(const struct conf_sagas *s);
+const struct conf_saga *steps_find(const char *name);
+/* Starts step saga T (its stepdef set). */
+void steps_start(struct ctx *t);
+/* A job of step saga T ended: its result, or why it failed. */
+void steps_job_done(struct ctx *t, struct job *j, const struct cJSON *v,
+    const char *failed);
+/* A timer of the runner fired: 1 when REF was one. */
+int steps_timer(herd_ref ref);
+/* The group sync wrote what T's next step waited for. */
+void steps_synced(struct ctx *t);
+/* Frees T's runner (the TX goes), killing a command still running. */
+void steps_free(struct ctx *t);
+/* A journal record of step sagas read back: 0, or -1 if bad. */
+int steps_replay(const struct cJSON *rec);
+/* After the replay: TXs a dead coordinator left between steps are
+ * compensated from the last step started (its outcome is unknown). */
+void steps_recover(void);
+/* A step saga's end record (nothing for other TXs). */
+void steps_end_record(struct ctx *t);
+/* An abort of step saga T from outside (cancel, lifespan): 1 when the
+ * runner compensates first (it aborts T itself once done). */
+int steps_abort(struct ctx *t, const char *reason);
+/* Adds "step", "phase", "attempt" and "why" to tx show's object. */
+void steps_describe(const struct ctx *t, struct cJSON *o);
+/* For compaction: a running step saga's progress record, or NULL. */
+struct cJSON *steps_compact_record(const struct ctx *t);
+
 /* decide.c: the journal */
 int coord_journal_open(const char *path);
 /* Journals T's commit; sent once synced (group commit). 0, or -errno:
@@ -172,6 +214,8 @@ int coord_journal_open(const char *path);
 int coord_commit(struct ctx *t);
 /* The group sync's timer fired. */
 void coord_sync(void);
+/* Arms the group sync (what waits for it: commits, step sagas). */
+void coord_sync_later(void);
 /* T's participants all acknowledged: the end record, and T goes. */
 void coord_end(struct ctx *t);
 /* Sends commit to each participant that has not acknowledged (X5). */

@@ -53,8 +53,11 @@ replay_commit(const cJSON *rec)
 	if (!herdi_tx_id_ok(id, HERDI_TX_ID_MAX) || saga == NULL ||
 	    !cJSON_IsArray(jobs))
 		return -1;
-	if (coord_find(id) != NULL)
-		return 0; /* written twice: the same decision */
+	if ((t = coord_find(id)) != NULL) {
+		if (t->run == NULL)
+			return 0; /* written twice: the same decision */
+		coord_free_tx(t); /* a step saga that was decided */
+	}
 	if ((t = coord_new_tx(saga, none)) == NULL)
 		return -1;
 	snprintf(t->id, sizeof t->id, "%s", id);
@@ -93,6 +96,8 @@ replay(void *arg, const cJSON *rec)
 			coord_free_tx(t);
 		return 0;
 	}
+	if (strcmp(r, "step") == 0)
+		return steps_replay(rec);
 	if (strcmp(r, "heuristic") == 0) {
 		/* an operator ended it: as an end record */
 		if ((t = coord_find(herdi_tx_str(rec, "tx"))) != NULL)
@@ -153,12 +158,18 @@ coord_commit(struct ctx *t)
 	}
 	t->record = C.j.records - 1;
 	t->state = CT_DECIDING;
+	coord_sync_later();
+	return 0;
+}
+
+void
+coord_sync_later(void)
+{
 	if (C.sync_ref == 0 && herd_send_after(C.self, herd_self(C.self),
 	    "herd.tx.sync", 12, 0, &C.sync_ref) != 0) {
 		C.sync_ref = 0;
 		coord_sync();
 	}
-	return 0;
 }
 
 static void
@@ -176,6 +187,8 @@ compact(void)
 	for (struct ctx *t = C.txs; t != NULL; t = t->next)
 		if (t->state == CT_COMMITTED)
 			recs[n++] = commit_record(t);
+		else if ((recs[n] = steps_compact_record(t)) != NULL)
+			n++;
 	rv = herdi_journal_rewrite(&C.j, (const cJSON *const *)recs, n);
 	if (rv != 0)
 		fprintf(stderr, "herd.tx: compacting %s: %s (it stays as it "
@@ -208,7 +221,8 @@ coord_sync(void)
 		if (t->state == CT_DECIDING) {
 			C.decisions_synced++;
 			coord_told(t);
-		}
+		} else if (t->run != NULL)
+			steps_synced(t);
 	}
 	if (C.ended_since_compact >= COMPACT_AFTER)
 		compact();

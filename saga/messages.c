@@ -62,47 +62,37 @@ refuse_hop(const struct msg *x, struct hop *h, const char *hop,
 	coord_send_hop(h, m);
 }
 
-static void
-m_job(struct msg *x)
+struct job *
+coord_start_job(struct ctx *t, int hop, const char *local,
+    const char *worker, const cJSON *value, int64_t timeout)
 {
-	struct ctx *t = x->t;
-	const char *id = herdi_tx_str(x->m, "job");
-	const char *worker = herdi_tx_str(x->m, "worker");
-	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
-	struct hop *h = from_saga(x);
 	struct job *j, *grown;
 	herd_id wid;
 	cJSON *m;
-	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
-	int hop = h != NULL ? (int)(h - t->hops) : 0;
 
-	if (h == NULL || t->state != CT_RUNNING ||
-	    !herdi_tx_id_ok(id, HERDI_TX_JOB_MAX) || worker == NULL ||
-	    coord_local_job(t, hop, id) != NULL)
-		return;
 	grown = realloc(t->jobs, (t->njobs + 1) * sizeof *t->jobs);
 	if (grown == NULL)
-		return;
+		return NULL;
 	t->jobs = grown;
 	j = &t->jobs[t->njobs];
 	memset(j, 0, sizeof *j);
 	/* sagas' ids are their own: the TX's are unique across its hops */
-	snprintf(j->local, sizeof j->local, "%s", id);
+	snprintf(j->local, sizeof j->local, "%s", local);
 	snprintf(j->id, sizeof j->id, "j%u", ++t->next_job);
 	j->hop = hop;
 	if ((j->worker = strdup(worker)) == NULL)
-		return;
+		return NULL;
 	t->njobs++;
 	if (timeout <= 0)
 		timeout = t->deadline_ms - coord_now_ms();
 	else if (coord_now_ms() + timeout > t->deadline_ms) {
 		/* X9: a job that would outlive the TX is refused */
 		coord_job_failed(t, j, "lifespan", 0);
-		return;
+		return NULL;
 	}
 	if (herd_whereis(C.self, worker, &wid) != 0) {
 		coord_job_failed(t, j, "noproc", 0);
-		return;
+		return NULL;
 	}
 	j->wid = wid;
 	coord_watch(wid);
@@ -111,10 +101,29 @@ m_job(struct msg *x)
 		j->timer = 0;
 	m = job_msg("start", t->id, j->id);
 	cJSON_AddBoolToObject(m, "two_phase", t->two_phase);
-	if (cJSON_GetObjectItemCaseSensitive(x->m, "value") != NULL)
-		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(
-		    cJSON_GetObjectItemCaseSensitive(x->m, "value"), 1));
+	if (value != NULL)
+		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(value, 1));
 	coord_send(wid, worker, m);
+	return j;
+}
+
+static void
+m_job(struct msg *x)
+{
+	struct ctx *t = x->t;
+	const char *id = herdi_tx_str(x->m, "job");
+	const char *worker = herdi_tx_str(x->m, "worker");
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
+	struct hop *h = from_saga(x);
+	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
+	int hop = h != NULL ? (int)(h - t->hops) : 0;
+
+	if (h == NULL || t->state != CT_RUNNING ||
+	    !herdi_tx_id_ok(id, HERDI_TX_JOB_MAX) || worker == NULL ||
+	    coord_local_job(t, hop, id) != NULL)
+		return;
+	(void)coord_start_job(t, hop, id, worker,
+	    cJSON_GetObjectItemCaseSensitive(x->m, "value"), timeout);
 }
 
 /* A saga's result: the root's is the TX's final value, a hop's goes to
@@ -283,6 +292,13 @@ forward(struct msg *x, struct job *j, const char *kind)
 
 	if (v != NULL)
 		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(v, 1));
+	if (x->t->stepdef != NULL && j->hop == 0) {
+		/* a step saga's job: its runner is here */
+		cJSON_Delete(m);
+		if (strcmp(kind, "job_result") == 0)
+			steps_job_done(x->t, j, v, NULL);
+		return;
+	}
 	coord_send_hop(&x->t->hops[j->hop], m);
 }
 

@@ -1,6 +1,7 @@
 /*
  * herd-sagad: the saga coordinator as a supervised actor (docs/sagas.md
- * says why it is not part of herdd). Usage: herd-sagad JOURNAL. It
+ * says why it is not part of herdd). Usage: herd-sagad JOURNAL [CONFIG]
+ * (CONFIG: herd.json, whose "sagas" it runs as step sagas). It
  * registers as "herd.tx", replays JOURNAL (commits not yet acknowledged
  * are sent again, X5), then serves TX messages and calls.
  */
@@ -10,9 +11,11 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "conf.h"
 #include "coord.h"
 
 struct coord C;
+static struct conf *config; /* herd.json, when given: its step sagas */
 
 static int
 init(herd_actor *self, int argc, char **argv)
@@ -21,10 +24,22 @@ init(herd_actor *self, int argc, char **argv)
 	int rv;
 
 	C.self = self;
-	if (argc != 2 || argv[1][0] == '\0') {
-		fprintf(stderr, "usage: herd-sagad JOURNAL\n");
+	if (argc < 2 || argc > 3 || argv[1][0] == '\0') {
+		fprintf(stderr, "usage: herd-sagad JOURNAL [CONFIG]\n");
 		herd_exit(self, "usage");
 		return 0;
+	}
+	if (argc == 3) {
+		/* the step sagas of herd.json ("sagas") */
+		struct conf_errors errs = { 0 };
+		if (conf_load(argv[2], &config, &errs) != 0) {
+			for (size_t i = 0; i < errs.n; i++)
+				fprintf(stderr, "%s\n", errs.msgs[i]);
+			conf_errors_clear(&errs);
+			herd_exit(self, "config_refused");
+			return 0;
+		}
+		steps_config(&config->sagas);
 	}
 	/* TX ids: this run's random prefix and a counter, unique across
 	 * restarts without a journaled counter */
@@ -38,10 +53,14 @@ init(herd_actor *self, int argc, char **argv)
 		herd_exit(self, "journal_refused");
 		return 0;
 	}
-	/* the commits read back go again once we are registered */
-	if (C.txs != NULL)
+	/* the commits read back go again once we are registered, and the
+	 * step sagas left in the middle are compensated */
+	if (C.txs != NULL) {
 		(void)herd_send_after(self, herd_self(self), "herd.tx.resend",
 		    14, 0, &C.resend_ref);
+		(void)herd_send_after(self, herd_self(self), "herd.tx.recover",
+		    15, 0, &C.recover_ref);
+	}
 	return 0;
 }
 
@@ -85,7 +104,10 @@ handle_info(herd_actor *self, const struct herd_info *info)
 		coord_sync();
 	else if (info->ref == C.resend_ref)
 		coord_resend_all();
-	else
+	else if (info->ref == C.recover_ref) {
+		C.recover_ref = 0;
+		steps_recover();
+	} else if (!steps_timer(info->ref))
 		(void)coord_timer(info->ref);
 	return 0;
 }
@@ -115,6 +137,8 @@ terminate(herd_actor *self, const char *reason)
 	herdi_journal_close(&C.j);
 	while (C.txs != NULL)
 		coord_free_tx(C.txs);
+	conf_free(config);
+	config = NULL;
 	while (C.watches != NULL) {
 		struct watch *w = C.watches;
 		C.watches = w->next;

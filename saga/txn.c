@@ -93,6 +93,11 @@ coord_hop_of(struct ctx *t, herd_id from)
 void
 coord_send_hop(const struct hop *h, cJSON *m)
 {
+	if (h->internal) {
+		/* a step saga run here: it hears nothing by mail */
+		cJSON_Delete(m);
+		return;
+	}
 	coord_send(h->sid, h->saga, m);
 }
 
@@ -107,6 +112,7 @@ coord_free_tx(struct ctx *t)
 		}
 	if (t->life_timer != 0)
 		(void)herd_cancel_timer(C.self, t->life_timer);
+	steps_free(t);
 	for (size_t i = 0; i < t->njobs; i++) {
 		if (t->jobs[i].timer != 0)
 			(void)herd_cancel_timer(C.self, t->jobs[i].timer);
@@ -239,6 +245,9 @@ coord_abort(struct ctx *t, const char *reason)
 {
 	cJSON *m;
 
+	if (t->run != NULL && steps_abort(t, reason))
+		return; /* compensations first (X7) */
+
 	for (size_t i = 0; i < t->njobs; i++) {
 		struct job *j = &t->jobs[i];
 		if (j->state != J_STARTED && j->state != J_RESULT)
@@ -256,6 +265,7 @@ coord_abort(struct ctx *t, const char *reason)
 	}
 	answer_waiter(t, "aborted", reason);
 	coord_event(t, "tx.aborted", reason);
+	steps_end_record(t);
 	coord_remember(t, "aborted", reason);
 	C.aborted++;
 	fprintf(stderr, "herd.tx: %s aborted: %s\n", t->id, reason);
@@ -281,6 +291,7 @@ coord_told(struct ctx *t)
 	coord_event(t, "tx.committed", NULL);
 	C.committed++;
 	if (!t->two_phase) {
+		steps_end_record(t);
 		coord_remember(t, "committed", NULL);
 		coord_free_tx(t);
 		return;
@@ -377,6 +388,10 @@ coord_job_failed(struct ctx *t, struct job *j, const char *reason,
 		m = job_msg("abort", t, j);
 		cJSON_AddStringToObject(m, "reason", reason);
 		coord_send(j->wid, j->worker, m);
+	}
+	if (t->stepdef != NULL && j->hop == 0) {
+		steps_job_done(t, j, NULL, reason);
+		return;
 	}
 	m = herdi_tx_msg("job_failed", t->id);
 	cJSON_AddStringToObject(m, "job", j->local);

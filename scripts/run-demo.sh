@@ -22,6 +22,8 @@ herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r $D/run tx start bank/transfer \
       '{"from":"bank/alice","to":"bank/bob","amount":10}' --two-phase --wait  # 2PC
   $B/herdctl -r $D/run call bank/bob '{}'                  # its balance, on disk
+  $B/herdctl -r $D/run tx start order '{"item":"book","card":"declined"}' --wait
+  cat $D/orders.log                                       # reserved, then released
   $B/herdctl -r $D/run shutdown
 Logs are in $D/log. Ctrl-C stops everything.
 MSG

@@ -34,7 +34,7 @@ static const char *const bad_fixtures[] = {
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
 	"long-value", "missing-command", "missing-supervisor", "multiple",
 	"name-chars", "name-dots", "nested", "period", "ready", "restart",
-	"root-child-keys", "shutdown", "significant-permanent",
+	"root-child-keys", "sagas", "shutdown", "significant-permanent",
 	"simple-no-children", "simple-two-children", "stop-signal",
 	"strategy", "supervisor-key-on-worker", "syntax", "top-array",
 	"top-values", "trailing", "type", "umask", "unknown-key",
@@ -526,6 +526,45 @@ test_conf_doc_example(void **state)
 	conf_free(c);
 }
 
+/* Step sagas: every field, the defaults, shell strings as sh -c. */
+static void
+test_conf_sagas(void **state)
+{
+	struct conf *c = load_good("sagas");
+	const struct conf_saga *o, *p;
+	const struct conf_step *st;
+
+	assert_int_equal(c->sagas.n, 2);
+	o = &c->sagas.v[0];
+	p = &c->sagas.v[1];
+	assert_string_equal(o->name, "order");
+	assert_int_equal(o->two_phase, 0);
+	assert_int_equal(o->lifespan_ms, 20000);
+	assert_int_equal(o->nsteps, 3);
+	st = &o->steps[0];
+	assert_string_equal(st->name, "reserve");
+	assert_int_equal(st->action.kind, CONF_ACTION_ACTOR);
+	assert_string_equal(st->action.actor, "stock");
+	assert_string_equal(st->action.value, "{\"op\":\"reserve\"}");
+	assert_int_equal(st->compensate.kind, CONF_ACTION_ACTOR);
+	assert_null(st->compensate.value);
+	assert_int_equal(st->timeout_ms, 30000);
+	assert_int_equal(st->retries, 0);
+	assert_int_equal(st->retry_delay_ms, 100);
+	st = &o->steps[1];
+	assert_int_equal(st->action.kind, CONF_ACTION_COMMAND);
+	assert_string_equal(st->action.argv[1], "--card");
+	assert_string_equal(st->compensate.argv[0], "/bin/sh");
+	assert_string_equal(st->compensate.argv[2], "refund");
+	assert_int_equal(st->timeout_ms, 2000);
+	assert_int_equal(st->retries, 2);
+	assert_int_equal(st->retry_delay_ms, 50);
+	assert_int_equal(o->steps[2].compensate.kind, CONF_ACTION_NONE);
+	assert_string_equal(p->name, "pay");
+	assert_int_equal(p->two_phase, 1);
+	conf_free(c);
+}
+
 /* A byte order mark is skipped but counted in columns; CRLF ends lines. */
 static void
 test_conf_bom_crlf(void **state)
@@ -572,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_conf_parse_buffer),
 		cmocka_unit_test(test_conf_child_parse),
 		cmocka_unit_test(test_conf_doc_example),
+		cmocka_unit_test(test_conf_sagas),
 		cmocka_unit_test(test_conf_bom_crlf),
 		cmocka_unit_test(test_conf_names),
 	};

@@ -109,6 +109,17 @@ static const struct diff_case diff_cases[] = {
 	    SUP("'children':[{'name':'p','type':'supervisor','strategy':"
 	    "'rest_for_one'}]"),
 	    "* p (strategy)\n" },
+	{ "sagas-notes",
+	    "{'supervisor':{},'sagas':{'a':{'steps':[{'name':'s','action':"
+	    "{'command':'x'}}]},'b':{'steps':[{'name':'s','action':{'actor':"
+	    "'w'}}]},'c':{'steps':[{'name':'s','action':{'command':'x'}}]}}}",
+	    "{'supervisor':{},'sagas':{'a':{'steps':[{'name':'s','action':"
+	    "{'command':'x'}}]},'b':{'steps':[{'name':'s','action':{'actor':"
+	    "'w','value':1}}]},'d':{'steps':[{'name':'s','action':{'command':"
+	    "'x'}}]}}}",
+	    "note: sagas.b changed: takes effect when herd-sagad restarts\n"
+	    "note: sagas.d changed: takes effect when herd-sagad restarts\n"
+	    "note: sagas.c changed: takes effect when herd-sagad restarts\n" },
 	{ "top-level-notes",
 	    "{'supervisor':{}}",
 	    "{'run_dir':'/tmp/r','log_dir':'/tmp/l','log_max_bytes':1,"

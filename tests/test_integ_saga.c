@@ -319,7 +319,7 @@ test_integ_saga_deaths_before_decision(void **state)
 	assert_non_null(ht_wait_file(h, ht_path(h, "v.log"), "saga saga ended",
 	    HT_T));
 	HT_CTL(h, 3, &out, &err, "tx", "start", "nosaga", "{}");
-	HT_CONTAINS(err, "no actor named \"nosaga\"");
+	HT_CONTAINS(err, "no actor and no step saga named \"nosaga\"");
 }
 
 /* X2, X5, I4: the coordinator is killed once the commit is on disk and
