@@ -7,7 +7,8 @@ CC ?= cc
 PREFIX ?= /usr/local
 SAN ?=
 
-PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors
+PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors \
+	bench-sagas
 
 .PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt
 
@@ -59,6 +60,15 @@ BENCH_ACTORS_B := bench/.cache/build-actors
 bench-actors: deps
 	@$(MAKE) --no-print-directory B=$(BENCH_ACTORS_B) build-all
 	./bench/actors/run.sh $(BENCH_ACTORS_B)
+
+# Two-phase commit over three durable participants beside a plain
+# write+fdatasync loop on the same disk (bench/sagas/, docs/performance.md,
+# "Sagas"), in about a minute.
+BENCH_SAGAS_B := bench/.cache/build-sagas
+
+bench-sagas: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_SAGAS_B) build-all
+	./bench/sagas/run.sh $(BENCH_SAGAS_B)
 
 clean:
 	rm -rf build build-asan

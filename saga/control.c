@@ -123,7 +123,7 @@ op_start(const struct call *c)
 		sid.v = 0;
 		if (ls == NULL && def->lifespan_ms > 0)
 			life = def->lifespan_ms;
-	} else if (herd_whereis(C.self, saga, &sid) != 0) {
+	} else if (coord_lookup(saga, &sid) != 0) {
 		fail(c, "no_saga", "no actor and no step saga named "
 		    "\"%.200s\"", saga);
 		return;

@@ -104,8 +104,16 @@ struct watch {
 	struct watch *next;
 };
 
+/* a name looked up, until its actor ends (its DOWN drops it) */
+struct name {
+	char *name;
+	herd_id id;
+	struct name *next;
+};
+
 struct coord {
 	herd_actor *self;
+	struct name *names;
 	struct herdi_journal j;
 	const char *path;
 	struct ctx *txs;
@@ -162,8 +170,11 @@ void coord_event(const struct ctx *t, const char *topic,
 void coord_remember(const struct ctx *t, const char *outcome,
     const char *reason);
 const struct ended *coord_ended(const char *id);
-/* Monitors actor ID once (its DOWN reaches coord_down). */
-void coord_watch(herd_id id);
+/* The actor registered as NAME (0, or HERD_ENOTFOUND), looked up in
+ * herdd once and then kept, monitored, until it ends. */
+int coord_lookup(const char *name, herd_id *id);
+/* Monitors actor ID once (its DOWN reaches coord_down): 1 if it is. */
+int coord_watch(herd_id id);
 /* An actor ended: its TXs react (a saga's undecided TXs abort, a job
  * without its result fails). 1 when REF was a watch. */
 int coord_down(herd_ref ref, herd_id id, const char *reason);

@@ -90,7 +90,7 @@ coord_start_job(struct ctx *t, int hop, const char *local,
 		coord_job_failed(t, j, "lifespan", 0);
 		return NULL;
 	}
-	if (herd_whereis(C.self, worker, &wid) != 0) {
+	if (coord_lookup(worker, &wid) != 0) {
 		coord_job_failed(t, j, "noproc", 0);
 		return NULL;
 	}
@@ -197,7 +197,7 @@ m_forward(struct msg *x)
 		refuse_hop(x, h, id, "lifespan");
 		return;
 	}
-	if (herd_whereis(C.self, saga, &sid) != 0) {
+	if (coord_lookup(saga, &sid) != 0) {
 		refuse_hop(x, h, id, "noproc");
 		return;
 	}

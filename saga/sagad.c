@@ -139,6 +139,12 @@ terminate(herd_actor *self, const char *reason)
 		coord_free_tx(C.txs);
 	conf_free(config);
 	config = NULL;
+	while (C.names != NULL) {
+		struct name *n = C.names;
+		C.names = n->next;
+		free(n->name);
+		free(n);
+	}
 	while (C.watches != NULL) {
 		struct watch *w = C.watches;
 		C.watches = w->next;

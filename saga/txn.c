@@ -352,25 +352,69 @@ coord_final(struct ctx *t, const cJSON *final)
 	(void)coord_commit(t);
 }
 
-void
+int
+coord_lookup(const char *name, herd_id *id)
+{
+	struct name *n;
+	int rv;
+
+	for (n = C.names; n != NULL; n = n->next)
+		if (strcmp(n->name, name) == 0) {
+			*id = n->id;
+			return 0;
+		}
+	/* a round trip to herdd, once per name and actor: the hot path of
+	 * a TX is casts only. (A name moved with herd_unregister while its
+	 * actor lives is not seen: its old actor gets the message.) */
+	if ((rv = herd_whereis(C.self, name, id)) != 0)
+		return rv;
+	if (!coord_watch(*id))
+		return 0; /* not kept: its end would not be seen */
+	if ((n = calloc(1, sizeof *n)) != NULL &&
+	    (n->name = strdup(name)) != NULL) {
+		n->id = *id;
+		n->next = C.names;
+		C.names = n;
+	} else
+		free(n);
+	return 0;
+}
+
+/* ID ended: the names it had are looked up again next time. */
+static void
+forget_names(herd_id id)
+{
+	for (struct name **pp = &C.names; *pp != NULL;) {
+		struct name *n = *pp;
+		if (n->id.v == id.v) {
+			*pp = n->next;
+			free(n->name);
+			free(n);
+		} else
+			pp = &n->next;
+	}
+}
+
+int
 coord_watch(herd_id id)
 {
 	struct watch *w;
 
 	if (id.v == 0)
-		return;
+		return 0;
 	for (w = C.watches; w != NULL; w = w->next)
 		if (w->id.v == id.v)
-			return;
+			return 1;
 	if ((w = calloc(1, sizeof *w)) == NULL)
-		return;
+		return 0;
 	w->id = id;
 	if (herd_monitor(C.self, id, &w->ref) != 0) {
 		free(w);
-		return;
+		return 0;
 	}
 	w->next = C.watches;
 	C.watches = w;
+	return 1;
 }
 
 void
@@ -481,6 +525,7 @@ coord_down(herd_ref ref, herd_id id, const char *reason)
 		return 0;
 	id = w->id;
 	free(w);
+	forget_names(id);
 	for (struct ctx *t = C.txs, *next; t != NULL; t = next) {
 		next = t->next;
 		if (t->state != CT_RUNNING)
