@@ -565,6 +565,45 @@ test_integ_saga_in_doubt_resolve(void **state)
 	HT_CTL(h, 2, &out, &err, "tx", "resolve", id, "maybe");
 }
 
+/* A full disk (HERD_JOURNAL_FULL): a participant that cannot journal
+ * its vote votes no; under the coordinator's journal, the TX whose
+ * commit cannot be written aborts (nothing decided that is not logged),
+ * new TXs are refused with a clear error, and once there is space again
+ * TXs commit. */
+static void
+test_integ_saga_journal_full(void **state)
+{
+	struct ht *h = boot(state, SAGAD(",'env':{'HERD_JOURNAL_FULL':"
+	    "'@TMP@/full'}") "," BANK("", ",'env':{'HERD_JOURNAL_FULL':"
+	    "'@TMP@/bobfull'}"));
+	const char *out, *err;
+
+	/* a participant that cannot journal its prepared result votes no */
+	assert_int_equal(ht_write_file(h, ht_path(h, "bobfull"), ""), 0);
+	HT_CTL(h, 1, &out, &err, "tx", "start", "bank/transfer", MOVE,
+	    "--two-phase", "--wait");
+	HT_CONTAINS(out, " aborted: journal: No space left on device\n");
+	wait_balances(h, 100, 100);
+	unlink(ht_path(h, "bobfull"));
+
+	assert_int_equal(ht_write_file(h, ht_path(h, "full"), ""), 0);
+	HT_CTL(h, 1, &out, &err, "tx", "start", "bank/transfer", MOVE,
+	    "--two-phase", "--wait");
+	HT_CONTAINS(out, " aborted: journal: No space left on device\n");
+	HT_CTL(h, 1, &out, &err, "tx", "start", "bank/transfer", MOVE,
+	    "--two-phase", "--wait");
+	HT_CONTAINS(err, "the journal takes no records (No space left on "
+	    "device): no new TX until it does");
+	HT_CTL(h, 0, &out, &err, "inspect", "sagad");
+	HT_CONTAINS(out, "journal_error: No space left on device\n");
+	wait_balances(h, 100, 100);
+	unlink(ht_path(h, "full"));
+	HT_CTL(h, 0, &out, &err, "tx", "start", "bank/transfer", MOVE,
+	    "--two-phase", "--wait");
+	HT_CONTAINS(out, " committed\n");
+	wait_balances(h, 90, 110);
+}
+
 /* Bad input: messages that are not TX messages, or for unknown TXs,
  * malformed requests: the coordinator answers or drops, and runs on. */
 static void
@@ -626,6 +665,7 @@ main(void)
 		T(test_integ_saga_trap_cancel_reroute),
 		T(test_integ_saga_tx_limit),
 		T(test_integ_saga_in_doubt_resolve),
+		T(test_integ_saga_journal_full),
 	};
 
 	return cmocka_run_group_tests_name("integ_saga", tests, NULL, NULL);

@@ -299,14 +299,30 @@ herdi_journal_open(struct herdi_journal *j, const char *path,
 	return 0;
 }
 
+/* The tests' full disk (docs/sagas.md "Testing"): with
+ * HERD_JOURNAL_FULL=FILE in the environment, appends fail with ENOSPC
+ * while FILE exists. A syscall failure is the one thing a test cannot
+ * make real without a filesystem of its own. */
+static int
+disk_full(void)
+{
+	const char *f = getenv("HERD_JOURNAL_FULL");
+
+	return f != NULL && access(f, F_OK) == 0;
+}
+
 int
 herdi_journal_append(struct herdi_journal *j, const cJSON *rec)
 {
 	size_t n;
-	unsigned char *buf = frame(rec, &n);
+	unsigned char *buf;
 	int rv;
 
-	if (buf == NULL)
+	if (disk_full()) {
+		j->failed = ENOSPC;
+		return -ENOSPC;
+	}
+	if ((buf = frame(rec, &n)) == NULL)
 		return -ENOMEM;
 	rv = write_all(j->fd, buf, n, j->size);
 	free(buf);
