@@ -26,9 +26,9 @@ const struct cmd_entry cmd_tx_entry = {
 	    "                    commits it in two phases (every worker\n"
 	    "                    prepared, then the journaled decision);\n"
 	    "                    --lifespan D bounds it until its decision\n"
-	    "                    (default 60s); --hop-limit N bounds the chain\n"
-	    "                    of next hops (default 8); --wait waits for\n"
-	    "                    its outcome\n"
+	    "                    (default: a step saga's own, else 60s);\n"
+	    "                    --hop-limit N bounds the chain of next hops\n"
+	    "                    (default 8); --wait waits for its outcome\n"
 	    "                    and prints it: exit 0 committed, 1 aborted.\n"
 	    "  list              the TXs in flight: id, saga, state, jobs.\n"
 	    "  show ID           one TX: state, each job's worker and state,\n"
@@ -93,7 +93,7 @@ tx_start(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		{ "hop-limit", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch, two = 0, wait = 0, life = 60000, rv;
+	int ch, two = 0, wait = 0, life = 0, rv;
 	int64_t hops = -1;
 	cJSON *req, *value, *r;
 
@@ -120,12 +120,15 @@ tx_start(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	cJSON_AddStringToObject(req, "saga", argv[optind]);
 	cJSON_AddItemToObject(req, "value", value);
 	cJSON_AddBoolToObject(req, "two_phase", two);
-	cJSON_AddNumberToObject(req, "lifespan_ms", life);
+	if (life > 0)
+		cJSON_AddNumberToObject(req, "lifespan_ms", life);
 	cJSON_AddBoolToObject(req, "wait", wait);
 	if (hops >= 0)
 		cJSON_AddNumberToObject(req, "hop_limit", (double)hops);
-	/* a waited TX answers by its lifespan, and its commit after that */
-	rv = tx_call(ctl, req, wait ? life + 5000 : 5000, &r);
+	/* a waited TX answers by its lifespan (the saga's own, up to 24 h,
+	 * without --lifespan), and its commit after that */
+	rv = tx_call(ctl, req, !wait ? 5000 : life > 0 && life < 86395000 ?
+	    life + 5000 : 86400000, &r);
 	if (rv == IPC_EXIT_OK) {
 		if (ctl->json)
 			output_json(r);

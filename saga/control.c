@@ -292,6 +292,11 @@ op_cancel(const struct call *c)
 		    "longer be cancelled", t->id);
 		return;
 	}
+	if (steps_compensating(t)) {
+		fail(c, "unknown_tx", "TX %s is aborting already (its "
+		    "compensations run)", t->id);
+		return;
+	}
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "tx", t->id);
 	cJSON_AddStringToObject(r, "outcome", "aborted");
@@ -365,6 +370,11 @@ op_resolve(const struct call *c)
 		fail(c, "busy", "TX %s is being decided: ask again", t->id);
 		return;
 	}
+	if (steps_compensating(t)) {
+		fail(c, "refused", "TX %s is aborting already (its "
+		    "compensations run)", t->id);
+		return;
+	}
 	if (t->state == CT_RUNNING && strcmp(out, "commit") == 0) {
 		fail(c, "refused", "TX %s is undecided: a commit needs every "
 		    "vote (X1); resolve it abort, or cancel it", t->id);
@@ -386,23 +396,23 @@ op_resolve(const struct call *c)
 		reply(c, r);
 		return;
 	}
-	rec = cJSON_CreateObject();
-	cJSON_AddStringToObject(rec, "r", "heuristic");
-	cJSON_AddStringToObject(rec, "tx", t->id);
-	cJSON_AddStringToObject(rec, "outcome", "commit");
-	w = cJSON_AddArrayToObject(rec, "unacknowledged");
+	w = cJSON_CreateArray();
 	for (size_t i = 0; i < t->njobs; i++)
 		if (t->jobs[i].state == J_RESULT && !t->jobs[i].acked) {
 			cJSON_AddItemToArray(w,
-			    cJSON_CreateString(t->jobs[i].worker));
+			    cJSON_CreateString(t->jobs[i].id));
 			n++;
 		}
+	coord_heuristic_add(t->id, t->final, w);
+	cJSON_Delete(w);
+	rec = coord_heuristic_record(coord_heuristic(t->id, NULL));
 	(void)herdi_journal_append(&C.j, rec);
 	(void)herdi_journal_sync(&C.j);
 	cJSON_Delete(rec);
 	snprintf(warn, sizeof warn, "heuristic: TX %s declared ended, %zu "
-	    "participant(s) never acknowledged its commit; if one comes back "
-	    "in doubt it will be told abort", t->id, n);
+	    "participant(s) never acknowledged its commit (one that comes "
+	    "back in doubt is told commit, for the last %d such TXs)", t->id,
+	    n, COORD_HEURISTIC_MAX);
 	fprintf(stderr, "herd.tx: WARNING: %s\n", warn);
 	cJSON_AddStringToObject(r, "warning", warn);
 	coord_event(t, "tx.heuristic", warn);

@@ -104,6 +104,16 @@ struct watch {
 	struct watch *next;
 };
 
+/* A TX an operator declared committed (tx resolve): a participant that
+ * comes back in doubt must hear commit, not presumed abort. */
+#define COORD_HEURISTIC_MAX 1024
+struct heuristic {
+	char id[HERDI_TX_ID_MAX];
+	struct cJSON *final;
+	struct cJSON *jobs;   /* the unacknowledged participants' job ids */
+	struct heuristic *next;
+};
+
 /* a name looked up, until its actor ends (its DOWN drops it) */
 struct name {
 	char *name;
@@ -114,6 +124,7 @@ struct name {
 struct coord {
 	herd_actor *self;
 	struct name *names;
+	struct heuristic *heuristic; /* newest first, at most _MAX */
 	struct herdi_journal j;
 	const char *path;
 	struct ctx *txs;
@@ -166,6 +177,17 @@ void coord_job_failed(struct ctx *t, struct job *j, const char *reason,
 /* Publishes T's event TOPIC (tx.started, ...) in herdd's stream. */
 void coord_event(const struct ctx *t, const char *topic,
     const char *reason);
+/* Remembers TX ID (FINAL and JOBS, the job ids still unacknowledged,
+ * copied) as committed by an operator. */
+void coord_heuristic_add(const char *id, const struct cJSON *final,
+    const struct cJSON *jobs);
+/* The heuristic commit of TX ID for job JOB (NULL: any), or NULL. */
+const struct heuristic *coord_heuristic(const char *id, const char *job);
+/* Its journal record, for compaction. */
+struct cJSON *coord_heuristic_record(const struct heuristic *h);
+/* Tells job J's worker, by name, that T aborted (REASON). */
+void coord_abort_job(const struct ctx *t, const struct job *j,
+    const char *reason);
 /* Remembers an ended TX for tx show. */
 void coord_remember(const struct ctx *t, const char *outcome,
     const char *reason);
@@ -184,9 +206,11 @@ int coord_timer(herd_ref ref);
 void coord_send(herd_id id, const char *name, struct cJSON *m);
 
 /* messages.c: starts a job of T for hop HOP (LOCAL: the hop's id for
- * it) on WORKER; NULL when it failed at once (the hop heard it). */
+ * it) on WORKER; NULL when it failed at once (the hop heard it). A
+ * COMPENSATION runs past the lifespan (the abort is the decision). */
 struct job *coord_start_job(struct ctx *t, int hop, const char *local,
-    const char *worker, const struct cJSON *value, int64_t timeout);
+    const char *worker, const struct cJSON *value, int64_t timeout,
+    int compensation);
 
 /* steps.c: step sagas declared in herd.json, run here */
 /* The step sagas of the config herd-sagad was given (NULL: none). */
@@ -208,6 +232,12 @@ int steps_replay(const struct cJSON *rec);
 /* After the replay: TXs a dead coordinator left between steps are
  * compensated from the last step started (its outcome is unknown). */
 void steps_recover(void);
+/* A committed one-phase step saga's end record, synced before anyone
+ * hears of the commit: 0, or -1 when it could not be written (then its
+ * steps are compensated and it aborts instead). */
+int steps_end_durable(struct ctx *t);
+/* Whether step saga T is on its way down (compensating). */
+int steps_compensating(const struct ctx *t);
 /* A step saga's end record (nothing for other TXs). */
 void steps_end_record(struct ctx *t);
 /* An abort of step saga T from outside (cancel, lifespan): 1 when the

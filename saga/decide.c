@@ -74,7 +74,8 @@ replay_commit(const cJSON *rec)
 		if (!herdi_tx_id_ok(job, HERDI_TX_JOB_MAX) || w == NULL)
 			return -1;
 		snprintf(t->jobs[n].id, sizeof t->jobs[n].id, "%s", job);
-		t->jobs[n].worker = strdup(w);
+		if ((t->jobs[n].worker = strdup(w)) == NULL)
+			return -1;
 		t->jobs[n++].state = J_RESULT;
 	}
 	t->njobs = n;
@@ -99,9 +100,14 @@ replay(void *arg, const cJSON *rec)
 	if (strcmp(r, "step") == 0)
 		return steps_replay(rec);
 	if (strcmp(r, "heuristic") == 0) {
-		/* an operator ended it: as an end record */
-		if ((t = coord_find(herdi_tx_str(rec, "tx"))) != NULL)
+		/* an operator ended it: as an end record, and remembered */
+		const char *id = herdi_tx_str(rec, "tx");
+		if (!herdi_tx_id_ok(id, HERDI_TX_ID_MAX))
+			return -1;
+		if ((t = coord_find(id)) != NULL)
 			coord_free_tx(t);
+		coord_heuristic_add(id, cJSON_GetObjectItemCaseSensitive(rec,
+		    "final"), cJSON_GetObjectItemCaseSensitive(rec, "jobs"));
 		return 0;
 	}
 	if (strcmp(r, "check") == 0)
@@ -182,8 +188,19 @@ compact(void)
 	for (struct ctx *t = C.txs; t != NULL; t = t->next)
 		if (t->state == CT_DECIDING)
 			return; /* after their sync */
-	if ((recs = calloc(C.ntxs + 1, sizeof *recs)) == NULL)
+	if ((recs = calloc(C.ntxs + COORD_HEURISTIC_MAX + 1,
+	    sizeof *recs)) == NULL)
 		return;
+	/* oldest first, so that the replay keeps the same newest ones */
+	{
+		const struct heuristic *hs[COORD_HEURISTIC_MAX];
+		size_t nh = 0;
+		for (const struct heuristic *h = C.heuristic; h != NULL &&
+		    nh < COORD_HEURISTIC_MAX; h = h->next)
+			hs[nh++] = h;
+		while (nh > 0)
+			recs[n++] = coord_heuristic_record(hs[--nh]);
+	}
 	for (struct ctx *t = C.txs; t != NULL; t = t->next)
 		if (t->state == CT_COMMITTED)
 			recs[n++] = commit_record(t);
@@ -191,10 +208,9 @@ compact(void)
 			n++;
 	rv = herdi_journal_rewrite(&C.j, (const cJSON *const *)recs, n);
 	if (rv != 0)
-		fprintf(stderr, "herd.tx: compacting %s: %s (it stays as it "
-		    "is)\n", C.path, strerror(-rv));
-	else
-		C.ended_since_compact = 0;
+		fprintf(stderr, "herd.tx: compacting %s: %s\n", C.path,
+		    strerror(-rv));
+	C.ended_since_compact = 0; /* tried again after as many ends */
 	for (size_t i = 0; i < n; i++)
 		cJSON_Delete(recs[i]);
 	free(recs);

@@ -64,11 +64,21 @@ refuse_hop(const struct msg *x, struct hop *h, const char *hop,
 
 struct job *
 coord_start_job(struct ctx *t, int hop, const char *local,
-    const char *worker, const cJSON *value, int64_t timeout)
+    const char *worker, const cJSON *value, int64_t timeout,
+    int compensation)
 {
 	struct job *j, *grown;
 	herd_id wid;
 	cJSON *m;
+	int busy = 0;
+
+	/* a worker keys its TXs by id: one job of a TX per worker at once */
+	for (size_t i = 0; i < t->njobs; i++)
+		busy |= strcmp(t->jobs[i].worker, worker) == 0 &&
+		    (t->jobs[i].state == J_STARTED || (t->two_phase &&
+		    t->jobs[i].state == J_RESULT));
+	if (timeout > 86400000)
+		timeout = 86400000;
 
 	grown = realloc(t->jobs, (t->njobs + 1) * sizeof *t->jobs);
 	if (grown == NULL)
@@ -83,7 +93,14 @@ coord_start_job(struct ctx *t, int hop, const char *local,
 	if ((j->worker = strdup(worker)) == NULL)
 		return NULL;
 	t->njobs++;
-	if (timeout <= 0)
+	if (busy) {
+		coord_job_failed(t, j, "worker_busy: it has a job of this TX "
+		    "already", 0);
+		return NULL;
+	}
+	if (compensation)
+		; /* the abort was decided: the lifespan no longer applies */
+	else if (timeout <= 0)
 		timeout = t->deadline_ms - coord_now_ms();
 	else if (coord_now_ms() + timeout > t->deadline_ms) {
 		/* X9: a job that would outlive the TX is refused */
@@ -115,7 +132,8 @@ m_job(struct msg *x)
 	const char *worker = herdi_tx_str(x->m, "worker");
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
 	struct hop *h = from_saga(x);
-	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
+	int64_t timeout = cJSON_IsNumber(to) && to->valuedouble > 0 &&
+	    to->valuedouble < 86400000 ? (int64_t)to->valuedouble : 0;
 	int hop = h != NULL ? (int)(h - t->hops) : 0;
 
 	if (h == NULL || t->state != CT_RUNNING ||
@@ -123,7 +141,7 @@ m_job(struct msg *x)
 	    coord_local_job(t, hop, id) != NULL)
 		return;
 	(void)coord_start_job(t, hop, id, worker,
-	    cJSON_GetObjectItemCaseSensitive(x->m, "value"), timeout);
+	    cJSON_GetObjectItemCaseSensitive(x->m, "value"), timeout, 0);
 }
 
 /* A saga's result: the root's is the TX's final value, a hop's goes to
@@ -180,7 +198,8 @@ m_forward(struct msg *x)
 	const char *saga = herdi_tx_str(x->m, "saga");
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(x->m, "timeout_ms");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->m, "value");
-	int64_t timeout = cJSON_IsNumber(to) ? (int64_t)to->valuedouble : 0;
+	int64_t timeout = cJSON_IsNumber(to) && to->valuedouble > 0 &&
+	    to->valuedouble < 86400000 ? (int64_t)to->valuedouble : 0;
 	int parent;
 	herd_id sid;
 	cJSON *m;
@@ -246,7 +265,6 @@ m_cancel_job(struct msg *x)
 {
 	struct job *j;
 	const char *why = herdi_tx_str(x->m, "reason");
-	cJSON *m;
 	struct hop *h = from_saga(x);
 
 	if (h == NULL || x->t->state != CT_RUNNING ||
@@ -255,9 +273,7 @@ m_cancel_job(struct msg *x)
 	    (j->state != J_STARTED && j->state != J_RESULT))
 		return;
 	j->state = J_CANCELLED;
-	m = job_msg("abort", x->t->id, j->id);
-	cJSON_AddStringToObject(m, "reason", why ? why : "cancelled");
-	coord_send(j->wid, j->worker, m);
+	coord_abort_job(x->t, j, why ? why : "cancelled");
 }
 
 /* The job a worker's message is about, when it may send it now. */
@@ -369,6 +385,17 @@ m_inquire(struct msg *x)
 
 	if (x->from.v == 0 || (t != NULL && t->state == CT_DECIDING))
 		return; /* told after the sync; it asks again */
+	if (t != NULL && worker) {
+		/* a worker hears only about its own job: a commit for a job
+		 * that is a participant, else abort (I1) */
+		struct job *j = coord_job(t, job);
+		int live = j != NULL && (j->state == J_RESULT ||
+		    (j->state == J_STARTED && t->state == CT_RUNNING));
+		if (!live)
+			t = NULL;
+		else if (t->state == CT_RUNNING)
+			j->wid = x->from; /* its successor, perhaps */
+	}
 	if (t != NULL && t->state == CT_RUNNING) {
 		m = herdi_tx_msg("running", t->id);
 		if (worker && job != NULL)
@@ -379,6 +406,15 @@ m_inquire(struct msg *x)
 		if (t->final != NULL)
 			cJSON_AddItemToObject(m, "final",
 			    cJSON_Duplicate(t->final, 1));
+	} else if (x->t == NULL && coord_heuristic(x->tx, worker ? (job ? job :
+	    "") : NULL) != NULL) {
+		/* an operator declared it committed, with this job in it */
+		const struct heuristic *hz = coord_heuristic(x->tx, NULL);
+		m = worker ? job_msg("commit", x->tx, job) :
+		    herdi_tx_msg("done", x->tx);
+		if (hz->final != NULL)
+			cJSON_AddItemToObject(m, "final",
+			    cJSON_Duplicate(hz->final, 1));
 	} else {
 		/* X4: not in the journal, so aborted */
 		m = worker ? job_msg("abort", x->tx, job) :

@@ -139,6 +139,13 @@ terminate(herd_actor *self, const char *reason)
 		coord_free_tx(C.txs);
 	conf_free(config);
 	config = NULL;
+	while (C.heuristic != NULL) {
+		struct heuristic *h = C.heuristic;
+		C.heuristic = h->next;
+		cJSON_Delete(h->final);
+		cJSON_Delete(h->jobs);
+		free(h);
+	}
 	while (C.names != NULL) {
 		struct name *n = C.names;
 		C.names = n->next;

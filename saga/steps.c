@@ -106,6 +106,37 @@ steps_compact_record(const struct ctx *t)
 	    NULL;
 }
 
+int
+steps_end_durable(struct ctx *t)
+{
+	cJSON *rec = cJSON_CreateObject();
+	int rv;
+
+	cJSON_AddStringToObject(rec, "r", "end");
+	cJSON_AddStringToObject(rec, "tx", t->id);
+	rv = herdi_journal_append(&C.j, rec);
+	cJSON_Delete(rec);
+	if (rv == 0)
+		rv = herdi_journal_sync(&C.j);
+	if (rv == 0)
+		return 0;
+	/* not on disk: a restart would compensate it, so it is not
+	 * committed; compensate now, from the last step */
+	C.journal_errno = -rv;
+	snprintf(t->run->why, sizeof t->run->why, "journal: %s",
+	    strerror(-rv));
+	t->run->compensating = 1;
+	t->run->step = (int)t->stepdef->nsteps - 1;
+	begin(t);
+	return -1;
+}
+
+int
+steps_compensating(const struct ctx *t)
+{
+	return t->run != NULL && t->run->compensating;
+}
+
 void
 steps_end_record(struct ctx *t)
 {
@@ -219,6 +250,8 @@ command_ended(evutil_socket_t fd, short what, void *arg)
 
 	if (waitpid(r->pid, &st, 0) != r->pid)
 		st = -1;
+	/* what it left in its process group goes with it */
+	kill(-r->pid, SIGKILL);
 	r->pid = 0;
 	stop_command(r);
 	if (r->timer != 0) {
@@ -310,7 +343,7 @@ run_command(struct ctx *t, const struct conf_action *a)
 	char *file = resolve(a->argv[0]);
 	size_t first = 0;
 	char **env = file != NULL ? step_env(t, &first) : NULL;
-	pid_t pid = -1;
+	pid_t pid = -1, me = getpid();
 	int err = ENOENT;
 
 	if (env != NULL) {
@@ -319,6 +352,8 @@ run_command(struct ctx *t, const struct conf_action *a)
 			/* async-signal-safe calls only, up to exec */
 			setpgid(0, 0);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != me)
+				_exit(127); /* the coordinator died first */
 			execve(file, a->argv, env);
 			_exit(127);
 		}
@@ -371,7 +406,7 @@ run_action(struct ctx *t)
 	snprintf(r->job, sizeof r->job, "%s", local);
 	/* its failure comes back through steps_job_done at once, or later */
 	(void)coord_start_job(t, 0, local, a->actor, v,
-	    (int64_t)cur(t)->timeout_ms);
+	    (int64_t)cur(t)->timeout_ms, r->compensating);
 	cJSON_Delete(v);
 }
 
@@ -503,10 +538,7 @@ steps_abort(struct ctx *t, const char *reason)
 	if (r->job[0] != '\0') {
 		struct job *j = coord_local_job(t, 0, r->job);
 		if (j != NULL && j->state == J_STARTED) {
-			cJSON *m = herdi_tx_msg("abort", t->id);
-			cJSON_AddStringToObject(m, "job", j->id);
-			cJSON_AddStringToObject(m, "reason", reason);
-			coord_send(j->wid, j->worker, m);
+			coord_abort_job(t, j, reason);
 			j->state = J_CANCELLED;
 		}
 		r->job[0] = '\0';

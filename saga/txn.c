@@ -231,13 +231,78 @@ coord_event(const struct ctx *t, const char *topic, const char *reason)
 	herdi_tx_publish(C.self, topic, d);
 }
 
-static cJSON *
-job_msg(const char *kind, const struct ctx *t, const struct job *j)
+void
+coord_heuristic_add(const char *id, const cJSON *final, const cJSON *jobs)
 {
-	cJSON *m = herdi_tx_msg(kind, t->id);
+	struct heuristic *h = calloc(1, sizeof *h), **pp;
+	size_t n = 0;
+
+	if (h == NULL)
+		return;
+	snprintf(h->id, sizeof h->id, "%s", id);
+	h->final = final != NULL ? cJSON_Duplicate(final, 1) : NULL;
+	h->jobs = cJSON_IsArray(jobs) ? cJSON_Duplicate(jobs, 1) :
+	    cJSON_CreateArray();
+	h->next = C.heuristic;
+	C.heuristic = h;
+	/* bounded: the oldest goes (and is presumed aborted again) */
+	for (pp = &C.heuristic; *pp != NULL; pp = &(*pp)->next)
+		if (++n > COORD_HEURISTIC_MAX) {
+			struct heuristic *old = *pp;
+			*pp = NULL;
+			while (old != NULL) {
+				struct heuristic *nx = old->next;
+				cJSON_Delete(old->final);
+				cJSON_Delete(old->jobs);
+				free(old);
+				old = nx;
+			}
+			break;
+		}
+}
+
+const struct heuristic *
+coord_heuristic(const char *id, const char *job)
+{
+	const cJSON *j;
+
+	for (const struct heuristic *h = C.heuristic; h != NULL; h = h->next) {
+		if (strcmp(h->id, id) != 0)
+			continue;
+		if (job == NULL)
+			return h;
+		cJSON_ArrayForEach(j, h->jobs)
+			if (cJSON_IsString(j) && strcmp(j->valuestring, job) == 0)
+				return h;
+		return NULL;
+	}
+	return NULL;
+}
+
+cJSON *
+coord_heuristic_record(const struct heuristic *h)
+{
+	cJSON *rec = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(rec, "r", "heuristic");
+	cJSON_AddStringToObject(rec, "tx", h->id);
+	cJSON_AddStringToObject(rec, "outcome", "commit");
+	if (h->final != NULL)
+		cJSON_AddItemToObject(rec, "final", cJSON_Duplicate(h->final, 1));
+	cJSON_AddItemToObject(rec, "jobs", cJSON_Duplicate(h->jobs, 1));
+	return rec;
+}
+
+void
+coord_abort_job(const struct ctx *t, const struct job *j, const char *reason)
+{
+	cJSON *m = herdi_tx_msg("abort", t->id);
 
 	cJSON_AddStringToObject(m, "job", j->id);
-	return m;
+	cJSON_AddStringToObject(m, "reason", reason);
+	/* by name: the worker that prepared may have been restarted (its
+	 * successor holds the TX in doubt) */
+	coord_send((herd_id){ 0 }, j->worker, m);
 }
 
 void
@@ -250,11 +315,12 @@ coord_abort(struct ctx *t, const char *reason)
 
 	for (size_t i = 0; i < t->njobs; i++) {
 		struct job *j = &t->jobs[i];
-		if (j->state != J_STARTED && j->state != J_RESULT)
+		/* a failed job's worker may be prepared too (it died after
+		 * its prepared record, before its vote left) */
+		if (j->state != J_STARTED && j->state != J_RESULT &&
+		    j->state != J_FAILED)
 			continue;
-		m = job_msg("abort", t, j);
-		cJSON_AddStringToObject(m, "reason", reason);
-		coord_send(j->wid, j->worker, m);
+		coord_abort_job(t, j, reason);
 	}
 	for (size_t i = 0; i < t->nhops; i++) {
 		if (t->hops[i].state == H_FAILED || t->hops[i].sid.v == 0)
@@ -277,6 +343,9 @@ coord_told(struct ctx *t)
 {
 	cJSON *m;
 
+	if (t->run != NULL && !t->two_phase && steps_end_durable(t) != 0)
+		return; /* not durable: compensated instead */
+
 	/* I6: the one final value, to every saga of the TX */
 	for (size_t i = 0; i < t->nhops; i++) {
 		if (t->hops[i].state == H_FAILED)
@@ -291,7 +360,6 @@ coord_told(struct ctx *t)
 	coord_event(t, "tx.committed", NULL);
 	C.committed++;
 	if (!t->two_phase) {
-		steps_end_record(t);
 		coord_remember(t, "committed", NULL);
 		coord_free_tx(t);
 		return;
@@ -309,12 +377,9 @@ coord_final(struct ctx *t, const cJSON *final)
 		 * are stopped */
 		for (size_t i = 0; i < t->njobs; i++) {
 			struct job *j = &t->jobs[i];
-			cJSON *m;
 			if (j->state != J_STARTED)
 				continue;
-			m = job_msg("abort", t, j);
-			cJSON_AddStringToObject(m, "reason", "tx_done");
-			coord_send(j->wid, j->worker, m);
+			coord_abort_job(t, j, "tx_done");
 			j->state = J_CANCELLED;
 		}
 		for (size_t i = 1; i < t->nhops; i++)
@@ -428,11 +493,8 @@ coord_job_failed(struct ctx *t, struct job *j, const char *reason,
 		(void)herd_cancel_timer(C.self, j->timer);
 		j->timer = 0;
 	}
-	if (tell_worker) {
-		m = job_msg("abort", t, j);
-		cJSON_AddStringToObject(m, "reason", reason);
-		coord_send(j->wid, j->worker, m);
-	}
+	if (tell_worker)
+		coord_abort_job(t, j, reason);
 	if (t->stepdef != NULL && j->hop == 0) {
 		steps_job_done(t, j, NULL, reason);
 		return;
@@ -452,11 +514,9 @@ cancel_part(struct ctx *t, int h, const char *reason)
 	for (size_t i = 0; i < t->njobs; i++) {
 		struct job *j = &t->jobs[i];
 		if (j->hop != h || (j->state != J_STARTED &&
-		    j->state != J_RESULT))
+		    j->state != J_RESULT && j->state != J_FAILED))
 			continue;
-		m = job_msg("abort", t, j);
-		cJSON_AddStringToObject(m, "reason", reason);
-		coord_send(j->wid, j->worker, m);
+		coord_abort_job(t, j, reason);
 		j->state = J_CANCELLED;
 		if (j->timer != 0) {
 			(void)herd_cancel_timer(C.self, j->timer);
@@ -542,13 +602,18 @@ coord_down(herd_ref ref, herd_id id, const char *reason)
 		}
 		for (size_t i = 0; i < t->njobs; i++) {
 			struct job *j = &t->jobs[i];
+			char tx[HERDI_TX_ID_MAX];
 			/* a worker that voted in a two_phase TX is prepared:
 			 * its successor asks for the outcome (X3) */
 			if (j->wid.v != id.v || j->state != J_STARTED)
 				continue;
 			snprintf(why, sizeof why, "worker %s ended: %s",
 			    j->worker, reason);
+			snprintf(tx, sizeof tx, "%s", t->id);
 			coord_job_failed(t, j, why, 0);
+			/* a step saga may have ended (and freed) its TX */
+			if (coord_find(tx) != t)
+				break;
 		}
 	}
 	return 1;

@@ -304,6 +304,11 @@ test_integ_saga_deaths_before_decision(void **state)
 	    TWORKER("v", ""));
 	const char *out, *err;
 
+	/* one job of a TX per worker at once (a worker keys TXs by id) */
+	HT_CTL(h, 1, &out, &err, "tx", "start", "saga", "{\"jobs\":["
+	    "{\"worker\":\"v\"},{\"worker\":\"v\"}]}", "--two-phase",
+	    "--wait");
+	HT_CONTAINS(out, " aborted: worker_busy");
 	HT_CTL(h, 1, &out, &err, "tx", "start", "saga", "{\"jobs\":["
 	    "{\"worker\":\"v\",\"value\":{\"act\":\"hold\"}},"
 	    "{\"worker\":\"w\",\"value\":{\"act\":\"exit\"}}]}", "--two-phase",
@@ -530,7 +535,7 @@ static void
 test_integ_saga_in_doubt_resolve(void **state)
 {
 	struct ht *h = boot(state, SAGAD("") "," TSAGA "," TWORKER("w",
-	    ",'restart':'temporary'" CRASH("worker.committed")) ","
+	    ",'restart':'temporary'" CRASH("worker.committing")) ","
 	    TWORKER("v", ""));
 	const char *out, *err, *id;
 	char tx[128];
@@ -553,6 +558,19 @@ test_integ_saga_in_doubt_resolve(void **state)
 	wait_tx(h, tx, "state: committed");
 	ht_wait_event(h, "tx.heuristic", "sagad", HT_T);
 	HT_HAS(ht_path(h, "coord.journal"), "\"r\":\"heuristic\"");
+	/* the participant comes back after all, in doubt: it hears commit
+	 * (not presumed abort), from a coordinator restarted meanwhile */
+	kill(ht_pid(h, "sagad"), SIGKILL);
+	ht_wait_event(h, "actor.up", "sagad", HT_T);
+	{
+		char spec[8192];
+		snprintf(spec, sizeof spec, "{\"name\":\"w\",\"type\":"
+		    "\"actor\",\"command\":[\"%s/tests/tools/testsaga\","
+		    "\"worker\",\"%s\",\"%s\"]}", h->build,
+		    ht_path(h, "w.journal"), ht_path(h, "w.log"));
+		HT_CTL(h, 0, &out, &err, "add-child", "", spec);
+	}
+	assert_non_null(ht_wait_file(h, ht_path(h, "w.log"), "commit ", HT_T));
 	/* undecided: commit refused, abort is a cancel */
 	id = start(h, "saga", "{\"jobs\":[{\"worker\":\"v\",\"value\":"
 	    "{\"act\":\"hold\"}}]}", "--two-phase");

@@ -197,7 +197,9 @@ test_integ_steps_actor_steps(void **state)
 static void
 test_integ_steps_coordinator_killed(void **state)
 {
-	struct ht *h = boot(state, "", "'long':{'steps':[" STEP("s1", "") ","
+	struct ht *h = boot(state, "", "'long':{'steps':[{'name':'s1',"
+	    "'action':{'command':['sh','-c'," LOGS("a") "]},'compensate':"
+	    "{'command':['sh','-c','sleep 1; echo c s1 >> @TMP@/steps.log']}},"
 	    "{'name':'s2','action':{'command':['sh','-c','echo a s2 >> "
 	    "@TMP@/steps.log; exec sleep 30']},'compensate':{'command':['sh',"
 	    "'-c'," LOGS("c") "]}}]}");
@@ -220,9 +222,30 @@ test_integ_steps_coordinator_killed(void **state)
 	id = tx;
 	wait_log(h, "a s1\na s2\n");
 	HT_CTL(h, 0, &out, &err, "tx", "cancel", id, "enough");
+	/* X8: while it compensates, a second cancel is unknown_tx */
+	HT_CTL(h, 3, &out, &err, "tx", "cancel", id, "again");
+	HT_CONTAINS(err, "aborting already");
 	wait_log(h, "a s1\na s2\nc s1\n");
 	HT_CTL(h, 0, &out, &err, "tx", "show", id);
 	HT_CONTAINS(out, "reason: enough\n");
+}
+
+/* X9: once the lifespan has aborted a step saga, its compensations
+ * still run, actor ones too: the abort is the decision. */
+static void
+test_integ_steps_compensation_past_lifespan(void **state)
+{
+	struct ht *h = boot(state, "," TWORKER("stock"), "'late':{'lifespan_ms':"
+	    "800,'steps':[{'name':'reserve','timeout_ms':500,'action':"
+	    "{'actor':'stock'},"
+	    "'compensate':{'actor':'stock','value':{'undo':1}}},{'name':'wait',"
+	    "'action':{'command':['sleep','30']}}]}");
+	const char *out, *err, *log;
+
+	HT_CTL(h, 1, &out, &err, "tx", "start", "late", "{}", "--wait");
+	HT_CONTAINS(out, " aborted: lifespan\n");
+	log = ht_wait_file(h, ht_path(h, "stock.log"), "start ", HT_T);
+	assert_non_null(strstr(strstr(log, "start "), "\nstart "));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
@@ -237,6 +260,7 @@ main(void)
 		T(test_integ_steps_timeout),
 		T(test_integ_steps_actor_steps),
 		T(test_integ_steps_coordinator_killed),
+		T(test_integ_steps_compensation_past_lifespan),
 	};
 
 	return cmocka_run_group_tests_name("integ_steps", tests, NULL, NULL);

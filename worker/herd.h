@@ -426,8 +426,10 @@ struct herd_worker_ops {
 
 /* Runs an actor that is a saga worker, its journal at JOURNAL (created
  * if missing): a result in a two_phase TX is journaled (prepared) before
- * it is sent, and after a restart the TXs in doubt come back (their
- * commit or cancel arrives before any new job starts). */
+ * it is sent, and after a restart the TXs in doubt come back: no new job
+ * starts before the coordinator has answered about each (its commit,
+ * its cancel, or that it is still undecided), and each is asked about
+ * until its commit or cancel arrives. */
 int herd_worker_run(const char *journal, const struct herd_worker_ops *w,
     const struct herd_actor_ops *ops, void *state, int argc, char **argv);
 /* Interim results, then one result (the vote), or a failure, for TX. */

@@ -6,8 +6,9 @@
  * The points are the moments between a durable write and telling
  * someone (X2-X5): "coord.synced" (commits on disk, nobody told),
  * "coord.acked" (a first participant acknowledged), "worker.synced"
- * (prepared on disk, the vote not sent), "worker.committed" (the commit
- * journaled, not acknowledged). Without the variable this is one getenv.
+ * (prepared on disk, the vote not sent), "worker.committing" (a commit
+ * received, not applied), "worker.committed" (the commit journaled, not
+ * acknowledged). Without the variable this is one getenv.
  */
 #include <signal.h>
 #include <stdlib.h>

@@ -35,6 +35,7 @@ struct herd_tx {
 	int two_phase;
 	enum herdi_tx_state state;
 	int ask;                /* the outcome must be asked for */
+	int answered;           /* worker: the coordinator answered once */
 	void *data;
 	unsigned next_job;      /* saga: job and hop ids given */
 	char hop[HERDI_TX_JOB_MAX]; /* saga: its hop id ("" at the root) */

@@ -7,7 +7,8 @@
  * prepared here is committed, and its commit record (with the state
  * herd_worker_save gave) replaces the prepared one atomically; the ack
  * waits for that record to be on disk. After a restart the journal's
- * prepared TXs are in doubt and asked about before any new job starts.
+ * prepared TXs are in doubt: new jobs wait until the coordinator has
+ * answered about each, and each is asked about until its outcome comes.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -103,8 +104,8 @@ compact(void)
 	}
 	rv = herdi_journal_rewrite(&W.j, (const cJSON *const *)recs, n);
 	if (rv != 0)
-		fprintf(stderr, "%s: compacting: %s (the journal stays as it "
-		    "is)\n", W.path, strerror(-rv));
+		fprintf(stderr, "%s: compacting: %s\n", W.path,
+		    strerror(-rv));
 	for (size_t i = 0; i < n; i++)
 		cJSON_Delete(recs[i]);
 	free(recs);
@@ -194,6 +195,7 @@ commit(herd_actor *self, struct herd_tx *tx, const cJSON *m)
 	cJSON *rec, *ack;
 	int rv = 0;
 
+	herdi_tx_crash_point("worker.committing");
 	if (W.w->commit != NULL)
 		rv = W.w->commit(self, tx,
 		    cJSON_GetObjectItemCaseSensitive(m, "final"));
@@ -243,12 +245,12 @@ cancel(herd_actor *self, struct herd_tx *tx, const cJSON *m)
 	return rv;
 }
 
-/* Whether TXs recovered from the journal are still in doubt. */
+/* Whether TXs recovered from the journal have had no answer yet. */
 static int
 in_doubt(void)
 {
 	for (struct herd_tx *tx = W.txs; tx != NULL; tx = tx->next)
-		if (tx->ask && tx->state == TXS_PREPARED)
+		if (tx->ask && !tx->answered && tx->state == TXS_PREPARED)
 			return 1;
 	return 0;
 }
@@ -302,8 +304,13 @@ on_tx(herd_actor *self, const char *kind, cJSON *m)
 		if (tx != NULL)
 			rv = cancel(self, tx, m);
 	} else if (strcmp(kind, "running") == 0) {
-		if (tx != NULL)
-			tx->ask = 0;
+		/* still undecided: a prepared TX goes on asking until it
+		 * learns its outcome (X3), whatever else is lost */
+		if (tx != NULL) {
+			tx->answered = 1;
+			if (tx->state != TXS_PREPARED)
+				tx->ask = 0;
+		}
 	}
 	if (rv == 0)
 		rv = release_held(self);
