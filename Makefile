@@ -8,9 +8,10 @@ PREFIX ?= /usr/local
 SAN ?=
 
 PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors \
-	bench-sagas
+	bench-sagas bench-chaos
 
-.PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt
+.PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt \
+	build-chaos
 
 all: deps
 	@$(MAKE) --no-print-directory build-all
@@ -69,6 +70,22 @@ BENCH_SAGAS_B := bench/.cache/build-sagas
 bench-sagas: deps
 	@$(MAKE) --no-print-directory B=$(BENCH_SAGAS_B) build-all
 	./bench/sagas/run.sh $(BENCH_SAGAS_B)
+
+# The saga chaos test, long (tests/test_saga_chaos.c): 10,000 two-phase
+# transfers while the coordinator, the saga and the accounts are killed
+# at random (>= 100 kills), every journal replayed and checked after.
+BENCH_CHAOS_B := bench/.cache/build-chaos
+CHAOS_TXS ?= 10000
+CHAOS_MS ?= 240000
+
+bench-chaos: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_CHAOS_B) build-chaos
+	@mkdir -p bench/results
+	HERD_BUILD=$(abspath $(BENCH_CHAOS_B)) HERD_CHAOS_TXS=$(CHAOS_TXS) \
+	    HERD_CHAOS_MS=$(CHAOS_MS) HERD_CHAOS_MIN_KILLS=100 \
+	    $(BENCH_CHAOS_B)/tests/test_saga_chaos | tee bench/results/chaos.txt
+
+build-chaos: build-all $(TOOLS) $(B)/tests/test_saga_chaos
 
 clean:
 	rm -rf build build-asan

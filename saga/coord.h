@@ -58,6 +58,10 @@ struct job {
 	unsigned interims;
 	int acked;          /* commit acknowledged */
 	herd_ref timer;     /* its timeout, 0 if none */
+	int spawned;        /* a worker process started for this job (or
+	                       to be, when its pool was busy) */
+	herd_ref spawn_timer; /* the next try at its spawn */
+	struct cJSON *value; /* spawned: its value, sent at its job_ready */
 };
 
 enum ctx_state {
@@ -205,6 +209,9 @@ int coord_timer(herd_ref ref);
 /* Sends M (freed) to the actor named NAME, or to ID when it is set. */
 void coord_send(herd_id id, const char *name, struct cJSON *m);
 
+/* messages.c: the spawn of job J's worker is due again (its pool was
+ * busy starting another instance). */
+void coord_spawn_retry(struct ctx *t, struct job *j);
 /* messages.c: starts a job of T for hop HOP (LOCAL: the hop's id for
  * it) on WORKER; NULL when it failed at once (the hop heard it). A
  * COMPENSATION runs past the lifespan (the abort is the decision). */

@@ -185,6 +185,8 @@ compact(void)
 	cJSON **recs;
 	int rv;
 
+	if (herdi_tx_keep_history())
+		return;
 	for (struct ctx *t = C.txs; t != NULL; t = t->next)
 		if (t->state == CT_DECIDING)
 			return; /* after their sync */

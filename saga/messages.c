@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "coord.h"
+#include "herdi.h"
 
 struct msg {
 	herd_id from;
@@ -62,6 +63,71 @@ refuse_hop(const struct msg *x, struct hop *h, const char *hop,
 	coord_send_hop(h, m);
 }
 
+/*
+ * A worker process for job J of T: WORKER named no actor, so it may be
+ * a simple_one_for_one pool of saga workers, and herdd spawns an
+ * instance with "--herd-job=TX:JOB" (libherd takes it off its argv); the
+ * instance says job_ready and gets its start then. 0, or -1 when WORKER
+ * is no pool either.
+ */
+#define SPAWN_RETRY_MS 20
+
+static int
+spawn_worker(struct ctx *t, struct job *j)
+{
+	cJSON *args = cJSON_CreateObject(), *a, *r;
+	const char *path;
+	char arg[128];
+	int rv = -1;
+
+	snprintf(arg, sizeof arg, "--herd-job=%s:%s", t->id, j->id);
+	cJSON_AddStringToObject(args, "pool", j->worker);
+	a = cJSON_AddArrayToObject(args, "args");
+	cJSON_AddItemToArray(a, cJSON_CreateString(arg));
+	if ((r = herdi_node_call(&C.self->node, "spawn", args)) == NULL)
+		return -1;
+	path = herdi_tx_str(cJSON_GetObjectItemCaseSensitive(r, "result"),
+	    "path");
+	if (path == NULL) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+		const char *msg = herdi_tx_str(e, "message");
+		const char *code = herdi_tx_str(e, "code");
+		if (code != NULL && strcmp(code, "busy") == 0) {
+			/* herdd starts a pool's instances one at a time */
+			j->spawned = 1;
+			if (herd_send_after(C.self, herd_self(C.self),
+			    "herd.tx.spawn", 13, SPAWN_RETRY_MS,
+			    &j->spawn_timer) == 0)
+				rv = 0;
+		} else if (msg != NULL && strncmp(msg, "no simple_one_for_one",
+		    21))
+			/* not a pool either: only worth a word when it is */
+			fprintf(stderr, "herd.tx: %s: spawning a worker of %s: "
+			    "%s\n", t->id, j->worker, msg);
+	} else {
+		char *p = strdup(path);
+		if (p != NULL) {
+			/* from now on the job's worker is the instance */
+			free(j->worker);
+			j->worker = p;
+			j->spawned = 1;
+			rv = 0;
+		}
+	}
+	cJSON_Delete(r);
+	return rv;
+}
+
+void
+coord_spawn_retry(struct ctx *t, struct job *j)
+{
+	j->spawn_timer = 0;
+	if (j->state != J_STARTED || t->state != CT_RUNNING)
+		return;
+	if (spawn_worker(t, j) != 0)
+		coord_job_failed(t, j, "noproc", 0);
+}
+
 struct job *
 coord_start_job(struct ctx *t, int hop, const char *local,
     const char *worker, const cJSON *value, int64_t timeout,
@@ -74,7 +140,8 @@ coord_start_job(struct ctx *t, int hop, const char *local,
 
 	/* a worker keys its TXs by id: one job of a TX per worker at once */
 	for (size_t i = 0; i < t->njobs; i++)
-		busy |= strcmp(t->jobs[i].worker, worker) == 0 &&
+		busy |= !t->jobs[i].spawned &&
+		    strcmp(t->jobs[i].worker, worker) == 0 &&
 		    (t->jobs[i].state == J_STARTED || (t->two_phase &&
 		    t->jobs[i].state == J_RESULT));
 	if (timeout > 86400000)
@@ -108,8 +175,16 @@ coord_start_job(struct ctx *t, int hop, const char *local,
 		return NULL;
 	}
 	if (coord_lookup(worker, &wid) != 0) {
-		coord_job_failed(t, j, "noproc", 0);
-		return NULL;
+		if (spawn_worker(t, j) != 0) {
+			coord_job_failed(t, j, "noproc", 0);
+			return NULL;
+		}
+		/* started once the instance is ready (m_job_ready) */
+		j->value = value != NULL ? cJSON_Duplicate(value, 1) : NULL;
+		if (timeout > 0 && herd_send_after(C.self, herd_self(C.self),
+		    "herd.tx.job", 11, (int)timeout, &j->timer) != 0)
+			j->timer = 0;
+		return j;
 	}
 	j->wid = wid;
 	coord_watch(wid);
@@ -373,6 +448,31 @@ m_ack(struct msg *x)
 	coord_end(x->t);
 }
 
+/* A worker process started for a job is up: its job starts. Any other
+ * job_ready (a restarted instance of a job that failed, a TX gone) is
+ * told abort, and the instance ends. */
+static void
+m_job_ready(struct msg *x)
+{
+	struct job *j = x->t != NULL ? coord_job(x->t, herdi_tx_str(x->m,
+	    "job")) : NULL;
+	cJSON *m;
+
+	if (j == NULL || !j->spawned || j->wid.v != 0 ||
+	    j->state != J_STARTED || x->t->state != CT_RUNNING) {
+		stop_late(x, "job_over");
+		return;
+	}
+	j->wid = x->from;
+	coord_watch(x->from);
+	m = job_msg("start", x->t->id, j->id);
+	cJSON_AddBoolToObject(m, "two_phase", x->t->two_phase);
+	if (j->value != NULL)
+		cJSON_AddItemToObject(m, "value", j->value);
+	j->value = NULL;
+	coord_send(j->wid, j->worker, m);
+}
+
 /* A saga or worker that lost track asks about a TX (X3, X5). */
 static void
 m_inquire(struct msg *x)
@@ -440,6 +540,7 @@ static const struct {
 	{ "failed", m_failed },
 	{ "ack", m_ack },
 	{ "inquire", m_inquire },
+	{ "job_ready", m_job_ready },
 };
 
 void

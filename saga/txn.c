@@ -116,7 +116,10 @@ coord_free_tx(struct ctx *t)
 	for (size_t i = 0; i < t->njobs; i++) {
 		if (t->jobs[i].timer != 0)
 			(void)herd_cancel_timer(C.self, t->jobs[i].timer);
+		if (t->jobs[i].spawn_timer != 0)
+			(void)herd_cancel_timer(C.self, t->jobs[i].spawn_timer);
 		free(t->jobs[i].worker);
+		cJSON_Delete(t->jobs[i].value);
 	}
 	for (size_t i = 0; i < t->nhops; i++) {
 		if (t->hops[i].timer != 0)
@@ -639,7 +642,10 @@ coord_timer(herd_ref ref)
 				return 1;
 			}
 		for (size_t i = 0; i < t->njobs; i++)
-			if (t->jobs[i].timer == ref) {
+			if (t->jobs[i].spawn_timer == ref) {
+				coord_spawn_retry(t, &t->jobs[i]);
+				return 1;
+			} else if (t->jobs[i].timer == ref) {
 				t->jobs[i].timer = 0;
 				if (t->jobs[i].state == J_STARTED &&
 				    t->state == CT_RUNNING)

@@ -4,6 +4,7 @@
  * scriptable tests/tools/testsaga, with kill -9 at the moments between a
  * durable write and telling someone (HERD_TX_CRASH, worker/saga-fault.c).
  */
+#include <glob.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -314,8 +315,8 @@ test_integ_saga_deaths_before_decision(void **state)
 	    "{\"worker\":\"w\",\"value\":{\"act\":\"exit\"}}]}", "--two-phase",
 	    "--wait");
 	HT_CONTAINS(out, " aborted: worker w ended: boom\n");
-	HT_CONTAINS(ht_read_file(h, ht_path(h, "saga.log")), "worker w ended: "
-	    "boom");
+	assert_non_null(ht_wait_file(h, ht_path(h, "saga.log"),
+	    "worker w ended: boom", HT_T));
 	assert_non_null(ht_wait_file(h, ht_path(h, "v.log"), "cancel ", HT_T));
 	start(h, "saga", "{\"jobs\":[{\"worker\":\"v\",\"value\":{\"act\":"
 	    "\"hold\"}}]}", "--two-phase");
@@ -622,6 +623,77 @@ test_integ_saga_journal_full(void **state)
 	wait_balances(h, 90, 110);
 }
 
+/* A worker process started per job (SAGAS.md's first kind of worker): a
+ * job on a simple_one_for_one pool of saga workers spawns an instance
+ * for it, with a journal of its own; it ends once its job is over
+ * (committed, or its result given in one phase), its journal goes, and
+ * nothing of the TX is left running (I7). One killed once prepared is
+ * restarted (transient), finds the TX in doubt, hears abort, and ends. */
+/* Whether jobs.log holds "commit " twice (an ht_until cond). */
+static int
+two_commits(struct ht *h, void *arg)
+{
+	const char *log = ht_read_file(h, ht_path(h, "jobs.log")), *c;
+
+	return log != NULL && (c = strstr(log, "commit ")) != NULL &&
+	    strstr(c + 1, "commit ") != NULL;
+}
+
+static int
+no_instances(struct ht *h, void *arg)
+{
+	cJSON *r = ht_result(h, "status", NULL), *c;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "children"))
+		if (strncmp(cJSON_GetObjectItem(c, "path")->valuestring,
+		    "jobs/", 5) == 0)
+			return 0;
+	return 1;
+}
+
+static void
+test_integ_saga_worker_per_job(void **state)
+{
+	struct ht *h = boot(state, SAGAD("") "," TSAGA ",{'name':'jobs','type':"
+	    "'supervisor','strategy':'simple_one_for_one','intensity':10,"
+	    "'children':[{'name':'w','type':'actor','restart':'transient',"
+	    "'command':['@BUILD@/tests/tools/testsaga','worker',"
+	    "'@TMP@/job.journal','@TMP@/jobs.log']" CRASH("worker.synced")
+	    "}]}");
+	const char *out, *err;
+
+	HT_CTL(h, 0, &out, &err, "tx", "start", "saga", "{\"jobs\":[{\"worker\":"
+	    "\"jobs\"},{\"worker\":\"jobs\"}]}", "--two-phase", "--wait");
+	HT_CONTAINS(out, " committed\n");
+	if (!ht_until(h, two_commits, NULL, HT_T))
+		fail_msg("jobs.log: %s", ht_read_file(h, ht_path(h, "jobs.log")));
+	if (!ht_until(h, no_instances, NULL, HT_T))
+		fail_msg("instances left: %s", ht_status_order(h));
+	HT_CTL(h, 0, &out, &err, "tx", "start", "saga", "{\"jobs\":[{\"worker\":"
+	    "\"jobs\"}],\"final\":1}", "--wait");
+	HT_CONTAINS(out, " committed\n");
+	if (!ht_until(h, no_instances, NULL, HT_T))
+		fail_msg("instances left: %s", ht_status_order(h));
+	/* killed once prepared: aborted, the restarted one ends too */
+	unlink(ht_path(h, "jobs.log"));
+	arm_crash(h);
+	HT_CTL(h, 1, &out, &err, "tx", "start", "saga", "{\"jobs\":[{\"worker\":"
+	    "\"jobs\"}]}", "--two-phase", "--wait");
+	HT_CONTAINS(out, " aborted: worker jobs/");
+	assert_non_null(ht_wait_file(h, ht_path(h, "jobs.log"), "cancel ",
+	    HT_T));
+	if (!ht_until(h, no_instances, NULL, HT_T))
+		fail_msg("instances left: %s", ht_status_order(h));
+	/* each instance's journal (job.journal.TX.JOB) went with it */
+	{
+		glob_t g;
+		int rv = glob(ht_path(h, "job.journal.*"), 0, NULL, &g);
+		if (rv == 0)
+			fail_msg("left: %s", g.gl_pathv[0]);
+		assert_int_equal(rv, GLOB_NOMATCH);
+	}
+}
+
 /* Bad input: messages that are not TX messages, or for unknown TXs,
  * malformed requests: the coordinator answers or drops, and runs on. */
 static void
@@ -684,6 +756,7 @@ main(void)
 		T(test_integ_saga_tx_limit),
 		T(test_integ_saga_in_doubt_resolve),
 		T(test_integ_saga_journal_full),
+		T(test_integ_saga_worker_per_job),
 	};
 
 	return cmocka_run_group_tests_name("integ_saga", tests, NULL, NULL);

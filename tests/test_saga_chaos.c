@@ -11,7 +11,9 @@
  *       balance plus the deltas of the TXs it committed;
  *   I8  the coordinator and the saga hold no TX;
  * and the bank's total never changed. The seed is printed (HERD_SEED
- * repeats a run).
+ * repeats a run). make bench-chaos runs it long: HERD_CHAOS_TXS TXs
+ * over HERD_CHAOS_MS with at least HERD_CHAOS_MIN_KILLS kills, with
+ * HERD_TX_NO_COMPACT so that the journals keep every record.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -31,8 +33,8 @@
 
 #define ACCOUNTS 3
 #define INITIAL 1000
-#define RUN_MS 20000
-#define MAX_TXS 600 /* below both journals' compaction thresholds */
+/* the defaults stay below both journals' compaction thresholds */
+static int RUN_MS = 20000, MAX_TXS = 600, MIN_KILLS = 20;
 
 static const char *const names[ACCOUNTS] = { "a", "b", "c" };
 
@@ -172,6 +174,14 @@ test_saga_chaos(void **state)
 	struct book acct[ACCOUNTS] = { 0 }, coord = { 0 };
 	long long total = 0;
 
+	if (getenv("HERD_CHAOS_TXS") != NULL) {
+		MAX_TXS = atoi(getenv("HERD_CHAOS_TXS"));
+		RUN_MS = getenv("HERD_CHAOS_MS") ? atoi(getenv("HERD_CHAOS_MS")) :
+		    RUN_MS;
+		MIN_KILLS = getenv("HERD_CHAOS_MIN_KILLS") ?
+		    atoi(getenv("HERD_CHAOS_MIN_KILLS")) : MIN_KILLS;
+		setenv("HERD_TX_NO_COMPACT", "1", 1); /* herdd's children too */
+	}
 	printf("chaos: seed %u (HERD_SEED=%u repeats it)\n", seed, seed);
 	srand(seed);
 	ht_boot(h, "{" HT_DIRS ",'supervisor':{'intensity':1000,'period_ms':"
@@ -224,8 +234,8 @@ test_saga_chaos(void **state)
 		}
 	}
 	printf("chaos: %d TXs started (%d refused: coordinator or saga "
-	    "down), %d kills\n", txs, refused, kills);
-	assert_true(kills >= 20);
+	    "down), %d kills in %d ms\n", txs, refused, kills, RUN_MS);
+	assert_true(kills >= MIN_KILLS);
 	/* everyone back and nothing in flight (lifespans are 5 s) */
 	if (!ht_until(h, quiet, NULL, ht_ms(30000)))
 		fail_msg("not quiet 30 s after the chaos");
@@ -284,7 +294,9 @@ test_saga_chaos(void **state)
 			for (size_t k = 0; k < acct[i].n; k++)
 				aborted += acct[i].r[k].aborts;
 		printf("chaos: %d TXs committed in the coordinator's journal, "
-		    "%d aborts of prepared jobs\n", committed, aborted);
+		    "%d aborts of prepared jobs; checked: 0 mixed outcomes, 0 "
+		    "in doubt, 0 commits applied twice, 0 lost, total %d\n",
+		    committed, aborted, ACCOUNTS * INITIAL);
 		assert_true(committed > 0);
 	}
 	assert_int_equal(total, ACCOUNTS * INITIAL);

@@ -385,8 +385,10 @@ int herd_saga_run(const struct herd_saga_ops *saga, int max_tx,
     const struct herd_actor_ops *ops, void *state, int argc, char **argv);
 /* Starts a job of TX on the worker registered as WORKER with VALUE (may
  * be NULL); its result must come within TIMEOUT_MS (<= 0: the TX's
- * lifespan). The job's id goes to JOB. HERD_EINVAL once the TX has its
- * final value or is cancelled. */
+ * lifespan). When WORKER is a simple_one_for_one pool of saga workers,
+ * herdd starts an instance for the job (a worker process per job), which
+ * ends once its job is over. The job's id goes to JOB. HERD_EINVAL once
+ * the TX has its final value or is cancelled. */
 int herd_saga_start_job(herd_actor *self, herd_tx *tx, const char *worker,
     const struct cJSON *value, int timeout_ms, char job[32]);
 /* TX's final value (may be NULL): the TX ends, committing in a
@@ -429,7 +431,12 @@ struct herd_worker_ops {
  * it is sent, and after a restart the TXs in doubt come back: no new job
  * starts before the coordinator has answered about each (its commit,
  * its cancel, or that it is still undecided), and each is asked about
- * until its commit or cancel arrives. */
+ * until its commit or cancel arrives. Started for one job (an instance
+ * of a pool, herd_saga_start_job), its last argument is libherd's
+ * ("--herd-job=TX:JOB": taken off ARGV before init sees it), its journal
+ * is JOURNAL.TX.JOB, and it ends, its journal removed, once its job is
+ * over; give its template "restart": "transient", so that one killed
+ * once prepared comes back for its outcome. */
 int herd_worker_run(const char *journal, const struct herd_worker_ops *w,
     const struct herd_actor_ops *ops, void *state, int argc, char **argv);
 /* Interim results, then one result (the vote), or a failure, for TX. */

@@ -29,3 +29,11 @@ herdi_tx_crash_point(const char *point)
 	if (unlink(colon + 1) == 0)
 		raise(SIGKILL);
 }
+
+int
+herdi_tx_keep_history(void)
+{
+	/* HERD_TX_NO_COMPACT: journals keep every record, so that a checker
+	 * can replay a whole run (the long chaos run, make bench-chaos) */
+	return getenv("HERD_TX_NO_COMPACT") != NULL;
+}

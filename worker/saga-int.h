@@ -63,6 +63,8 @@ size_t herdi_tx_count(const struct herd_tx *list);
 
 /* saga-fault.c: the tests' kill -9 at POINT (HERD_TX_CRASH=POINT:FILE). */
 void herdi_tx_crash_point(const char *point);
+/* Whether journals are never compacted (HERD_TX_NO_COMPACT). */
+int herdi_tx_keep_history(void);
 
 /* ---- saga-link.c: a saga's or worker's tie to the coordinator ----
  * It monitors "herd.tx"; when the coordinator goes, every open TX is

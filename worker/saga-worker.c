@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "journal.h"
 #include "saga-int.h"
@@ -33,7 +34,26 @@ static struct {
 	cJSON *after_sync;  /* messages that wait for the journal's sync */
 	cJSON *held;        /* starts held while recovered TXs are in doubt */
 	int recovering;     /* in-doubt TXs from the journal remain */
+	/* a worker process started for one job ("--herd-job=TX:JOB"): it
+	 * has a journal of its own and ends once its job is over */
+	char job_tx[HERDI_TX_ID_MAX], job_id[HERDI_TX_JOB_MAX];
+	char job_path[4096];
+	int job_over;
+	int job_started;    /* its start came */
 } W;
+
+/* Per job: once its job has no TX here any more (its result given in
+ * one phase, its commit acknowledged, its abort), the process ends. */
+static void
+job_check(herd_actor *self)
+{
+	if (W.job_tx[0] == '\0' || W.job_over || !W.job_started ||
+	    herdi_tx_find(W.txs, W.job_tx) != NULL ||
+	    cJSON_GetArraySize(W.after_sync) > 0 || W.sync_ref != 0)
+		return;
+	W.job_over = 1;
+	herd_exit(self, "normal");
+}
 
 /* Replays one worker journal record. */
 static int
@@ -155,8 +175,9 @@ do_sync(herd_actor *self)
 			tx->state = TXS_PREPARED;
 		(void)herdi_txlink_send(self, &W.link, m);
 	}
-	if (W.j.records > COMPACT_RECORDS)
+	if (W.j.records > COMPACT_RECORDS && !herdi_tx_keep_history())
 		compact();
+	job_check(self);
 }
 
 static cJSON *
@@ -182,6 +203,8 @@ start_job(herd_actor *self, const cJSON *m)
 	if ((tx = herdi_tx_add(&W.txs, id)) == NULL)
 		return HERD_ENOMEM;
 	snprintf(tx->job, sizeof tx->job, "%s", job);
+	if (W.job_tx[0] != '\0' && strcmp(id, W.job_tx) == 0)
+		W.job_started = 1;
 	tx->two_phase = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
 	    "two_phase"));
 	if (W.w->start != NULL)
@@ -327,9 +350,15 @@ on_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 	if (kind == NULL)
 		return W.user->handle_cast != NULL ?
 		    W.user->handle_cast(self, from, msg, len) : 0;
-	if (herdi_txlink_is_coord(self, &W.link, from))
+	if (herdi_txlink_is_coord(self, &W.link, from)) {
 		rv = on_tx(self, kind, m);
-	else
+		if (W.job_tx[0] != '\0' && (strcmp(kind, "abort") == 0 ||
+		    strcmp(kind, "commit") == 0)) {
+			/* our job is over, whether we held it or not */
+			W.job_started = 1;
+		}
+		job_check(self);
+	} else
 		fprintf(stderr, "%s: a TX message \"%s\" not from the "
 		    "coordinator: dropped\n", herd_self_name(self), kind);
 	cJSON_Delete(m);
@@ -373,6 +402,12 @@ on_init(herd_actor *self, int argc, char **argv)
 			return rv;
 	}
 	herdi_txlink_ask(self, &W.link);
+	if (W.job_tx[0] != '\0') {
+		/* started for a job: say so; its start follows */
+		cJSON *m = herdi_tx_msg("job_ready", W.job_tx);
+		cJSON_AddStringToObject(m, "job", W.job_id);
+		(void)herdi_txlink_send(self, &W.link, m);
+	}
 	return 0;
 }
 
@@ -395,6 +430,8 @@ on_terminate(herd_actor *self, const char *reason)
 		W.user->terminate(self, reason);
 	(void)herdi_journal_sync(&W.j);
 	herdi_journal_close(&W.j);
+	if (W.job_over)
+		unlink(W.path); /* its job is over: nothing in doubt */
 	while (W.txs != NULL)
 		herdi_tx_free(&W.txs, W.txs);
 	cJSON_Delete(W.saved);
@@ -417,6 +454,21 @@ herd_worker_run(const char *journal, const struct herd_worker_ops *w,
 	W.user = ops != NULL ? ops : &none;
 	W.path = journal;
 	W.j.fd = -1;
+	/* "--herd-job=TX:JOB", the coordinator's, last: off the argv the
+	 * program sees; its journal is JOURNAL.TX.JOB */
+	if (argc > 1 && strncmp(argv[argc - 1], "--herd-job=", 11) == 0) {
+		const char *v = argv[argc - 1] + 11, *colon = strchr(v, ':');
+		if (colon != NULL && (size_t)(colon - v) < sizeof W.job_tx &&
+		    herdi_tx_id_ok(colon + 1, HERDI_TX_JOB_MAX)) {
+			snprintf(W.job_tx, sizeof W.job_tx, "%.*s",
+			    (int)(colon - v), v);
+			snprintf(W.job_id, sizeof W.job_id, "%s", colon + 1);
+			snprintf(W.job_path, sizeof W.job_path, "%s.%s.%s",
+			    journal, W.job_tx, W.job_id);
+			W.path = W.job_path;
+			argv[--argc] = NULL;
+		}
+	}
 	wrap = *W.user;
 	wrap.init = on_init;
 	wrap.handle_cast = on_cast;
@@ -455,7 +507,9 @@ herd_worker_result(herd_actor *self, herd_tx *tx, const cJSON *result)
 	if (!tx->two_phase) {
 		/* one phase: the result ends the job here */
 		herdi_tx_free(&W.txs, tx);
-		return herdi_txlink_send(self, &W.link, m);
+		rv = herdi_txlink_send(self, &W.link, m);
+		job_check(self);
+		return rv;
 	}
 	/* X3: prepared on disk before the vote leaves */
 	rec = cJSON_CreateObject();
@@ -485,10 +539,14 @@ herd_worker_fail(herd_actor *self, herd_tx *tx, const char *reason)
 
 	if (tx == NULL || tx->state != TXS_RUNNING)
 		return HERD_EINVAL; /* prepared: only the outcome ends it */
+	int rv;
+
 	m = to_coord("failed", tx);
 	cJSON_AddStringToObject(m, "reason", reason ? reason : "failed");
 	herdi_tx_free(&W.txs, tx);
-	return herdi_txlink_send(self, &W.link, m);
+	rv = herdi_txlink_send(self, &W.link, m);
+	job_check(self);
+	return rv;
 }
 
 const cJSON *

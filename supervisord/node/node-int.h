@@ -110,7 +110,9 @@ void live_describe(const struct actor *a, cJSON *o);
 void op_knock(struct request *r);
 void op_welcome(struct request *r);
 void op_readiness(struct request *r);
-/* node-publish.c: the saga coordinator's tx.* events. */
+/* node-publish.c: the saga coordinator's tx.* events, and its spawns
+ * of a worker per job. */
 void op_publish(struct request *r);
+void op_node_spawn(struct request *r);
 
 #endif

@@ -1,14 +1,17 @@
 /*
- * Events from actors: the saga coordinator (the actor that holds the
- * name "herd.tx") publishes its tx.* events through herdd, so that they
- * have the stream's sequence numbers and replay like every other event
- * (docs/sagas.md "Events"). No other actor may publish, and only tx.*
- * topics: the stream stays herdd's word about the fleet.
+ * What the saga coordinator (the actor holding the name "herd.tx") may
+ * ask of herdd beyond any actor (docs/sagas.md): publish its tx.* events
+ * through herdd, so that they have the stream's sequence numbers and
+ * replay like every other event, and spawn an instance of a pool for a
+ * job (a worker process started per job). No other actor may do either:
+ * the stream stays herdd's word about the fleet.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "node-int.h"
 #include "events.h"
+#include "util.h"
 
 #define TX_COORD "herd.tx"
 #define MAX_EVENT_BYTES 4096
@@ -87,4 +90,64 @@ op_publish(struct request *r)
 	else
 		cJSON_Delete(o);
 	reply_ok(r, NULL);
+}
+
+/* spawn {pool, args}: an instance of simple_one_for_one pool POOL with
+ * ARGS after its template's command; answered at once with its path (it
+ * says hello to the coordinator itself once it runs). */
+void
+op_node_spawn(struct request *r)
+{
+	struct actor *a = node_actor_of(r);
+	const cJSON *pj = cJSON_GetObjectItemCaseSensitive(r->req.args, "pool");
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(r->req.args,
+	    "args"), *it;
+	struct run_as as = { 0, 0, 0 };
+	struct child *pool, *c;
+	const char *code;
+	char cause[512], **argv;
+	size_t n = 0;
+	cJSON *o;
+
+	if (a == NULL)
+		return;
+	if (!is_coordinator(a)) {
+		reply_err(r, IPC_E_REFUSED, "only the saga coordinator (%s) "
+		    "spawns through the node socket", TX_COORD);
+		return;
+	}
+	if (!cJSON_IsString(pj) || (pool = tree_find(r->h->root,
+	    pj->valuestring)) == NULL || pool->sup == NULL ||
+	    pool->sup->strategy != CONF_SIMPLE_ONE_FOR_ONE) {
+		reply_err(r, IPC_E_NOT_FOUND, "no simple_one_for_one pool "
+		    "named \"%.300s\"", cJSON_IsString(pj) ? pj->valuestring :
+		    "");
+		return;
+	}
+	cJSON_ArrayForEach(it, args) {
+		if (!cJSON_IsString(it) || n >= 64) {
+			reply_err(r, IPC_E_BAD_REQUEST, "args.args must be up to "
+			    "64 strings");
+			return;
+		}
+		n++;
+	}
+	argv = xcalloc(n + 1, sizeof *argv);
+	n = 0;
+	cJSON_ArrayForEach(it, args)
+		argv[n++] = xstrdup(it->valuestring);
+	if (engine_cmd_spawn(&r->h->engine, pool, NULL, n > 0 ? argv : NULL,
+	    &as, &c, &code, cause, sizeof cause) == -1) {
+		for (size_t i = 0; i < n; i++)
+			free(argv[i]);
+		free(argv);
+		reply_err(r, code, "%s", cause);
+		return;
+	}
+	if (n == 0)
+		free(argv);
+	driver_fleet_changed(r->h);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "path", c->path);
+	reply_ok(r, o);
 }

@@ -746,6 +746,7 @@ const struct op op_node_table[] = {
 	{ "exit", 0, op_exit },
 	{ "readiness", 0, op_readiness },
 	{ "publish", 0, op_publish },
+	{ "spawn", 0, op_node_spawn },
 	{ "knock", 0, op_knock },
 	{ "welcome", 0, op_welcome },
 };

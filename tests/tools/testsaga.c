@@ -294,7 +294,8 @@ main(int argc, char **argv)
 		return herd_saga_run(&s, argc == 4 ? atoi(argv[3]) : 0, NULL,
 		    NULL, argc, argv);
 	}
-	if (argc == 4 && strcmp(argv[1], "worker") == 0) {
+	/* a worker started for a job has one more argument, libherd's */
+	if (argc >= 4 && strcmp(argv[1], "worker") == 0) {
 		static const struct herd_worker_ops w = {
 			.start = w_start,
 			.cancel = w_cancel,
