@@ -728,6 +728,9 @@ test_integ_saga_bad_input(void **state)
 	    "{}}}");
 	HT_CONTAINS(out, "only the saga coordinator");
 	assert_null(ht_find_event(h, 0, "tx.committed", NULL));
+	HT_CTL(h, 0, &out, &err, "call", "probe", "{\"op\":\"node\",\"req\":"
+	    "\"spawn\",\"args\":{\"pool\":\"x\"}}");
+	HT_CONTAINS(out, "only the saga coordinator (herd.tx) spawns");
 	assert_null(strstr(ht_read_file(h, ht_path(h, "saga.log")) ?
 	    ht_read_file(h, ht_path(h, "saga.log")) : "", "forged"));
 }

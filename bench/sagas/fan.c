@@ -78,7 +78,8 @@ main(int argc, char **argv)
 		};
 		return herd_saga_run(&s, 0, NULL, NULL, argc, argv);
 	}
-	if (argc == 3 && strcmp(argv[1], "part") == 0) {
+	/* started per job, a part has libherd's argument too */
+	if (argc >= 3 && strcmp(argv[1], "part") == 0) {
 		static const struct herd_worker_ops w = {
 			.start = p_start,
 			.commit = p_commit,

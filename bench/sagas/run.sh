@@ -3,7 +3,8 @@
 # commit over three durable long-lived participants beside a plain
 # write+fdatasync loop on the same disk, in one run, so the figures are
 # side by side: one client (one decision per sync), 64 concurrent
-# clients (group commit), and one phase for comparison.
+# clients (group commit), one phase for comparison, and a worker process
+# started per job (bounded by fork+exec).
 # usage: bench/sagas/run.sh [BUILD_DIR] [SECONDS]  (default
 # bench/.cache/build-sagas, 10). Writes bench/results/sagas.jsonl and
 # prints it. Its dir is under bench/.cache (the disk, not a tmpfs); every
@@ -52,7 +53,11 @@ cat >"$T/herd.json" <<JSON
   "supervisor": { "intensity": 10, "period_ms": 10000, "children": [
     { "name": "sagad", "type": "actor", "command": ["$B/herd-sagad", "$T/coord.journal"] },
     { "name": "fan", "type": "actor", "command": ["$X/fan", "saga"] },
-    $(part p1), $(part p2), $(part p3) ] } }
+    $(part p1), $(part p2), $(part p3),
+    { "name": "jobs", "type": "supervisor", "strategy": "simple_one_for_one",
+      "intensity": 1000, "period_ms": 1000, "children": [
+        { "name": "part", "type": "actor", "restart": "transient",
+          "command": ["$X/fan", "part", "$T/job.journal"] } ] } ] } }
 JSON
 "$B/herdd" -c "$T/herd.json" >"$T/herdd.log" 2>&1 &
 HERDD=$!
@@ -69,6 +74,9 @@ for c in "1 1" "64 1" "64 0"; do
 	say "tx: $1 clients, two_phase $2, ${S}s"
 	"$X/tx-load" "$T/run" fan "$1" "$S" "$2" "$V" | tee -a "$RAW"
 done
+say "tx: a worker process per job (3 per TX), 4 clients, two_phase, ${S}s"
+"$X/tx-load" "$T/run" fan 4 "$S" 1 '{"workers":["jobs","jobs","jobs"]}' |
+    sed 's/"case":"tx"/"case":"tx-per-job"/' | tee -a "$RAW"
 say "coordinator after the run"
 "$B/herdctl" -r "$T/run" inspect sagad | sed 's/^/  /' >&2
 "$B/herdctl" -r "$T/run" inspect p1 | sed 's/^/  /' >&2
