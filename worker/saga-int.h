@@ -94,6 +94,13 @@ int herdi_txlink_send(herd_actor *self, struct herdi_txlink *l,
  * event stream; herdd refuses it from any other actor. */
 void herdi_tx_publish(herd_actor *self, const char *topic,
     struct cJSON *data);
+/* A cast to a saga or worker: a TX message from the coordinator goes to
+ * ON_TX (M parsed, freed after), one from anyone else is dropped (and
+ * said), anything else goes to the actor's own USER callback. */
+int herdi_tx_cast(herd_actor *self, struct herdi_txlink *l, herd_id from,
+    const void *msg, size_t len, int (*user)(herd_actor *, herd_id,
+    const void *, size_t), int (*on_tx)(herd_actor *, const char *,
+    struct cJSON *));
 /* Asks about the TXs marked ask, now and every HERDI_TX_ASK_MS. */
 void herdi_txlink_ask(herd_actor *self, struct herdi_txlink *l);
 

@@ -145,3 +145,24 @@ herdi_tx_publish(herd_actor *self, const char *topic, cJSON *data)
 	/* no wait: herdd's answer is read and dropped with the others */
 	(void)herdi_node_send(&self->node, "publish", args);
 }
+
+int
+herdi_tx_cast(herd_actor *self, struct herdi_txlink *l, herd_id from,
+    const void *msg, size_t len, int (*user)(herd_actor *, herd_id,
+    const void *, size_t), int (*on_tx)(herd_actor *, const char *,
+    cJSON *))
+{
+	cJSON *m;
+	const char *kind = herdi_tx_parse(msg, len, &m);
+	int rv = 0;
+
+	if (kind == NULL)
+		return user != NULL ? user(self, from, msg, len) : 0;
+	if (herdi_txlink_is_coord(self, l, from))
+		rv = on_tx(self, kind, m);
+	else
+		fprintf(stderr, "%s: a TX message \"%s\" not from the "
+		    "coordinator: dropped\n", herd_self_name(self), kind);
+	cJSON_Delete(m);
+	return rv;
+}

@@ -341,28 +341,24 @@ on_tx(herd_actor *self, const char *kind, cJSON *m)
 }
 
 static int
+on_worker_tx(herd_actor *self, const char *kind, cJSON *m)
+{
+	int rv = on_tx(self, kind, m);
+
+	/* its job is over once its outcome came, whether it held it or
+	 * not */
+	if (W.job_tx[0] != '\0' && (strcmp(kind, "abort") == 0 ||
+	    strcmp(kind, "commit") == 0))
+		W.job_started = 1;
+	job_check(self);
+	return rv;
+}
+
+static int
 on_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 {
-	cJSON *m;
-	const char *kind = herdi_tx_parse(msg, len, &m);
-	int rv = 0;
-
-	if (kind == NULL)
-		return W.user->handle_cast != NULL ?
-		    W.user->handle_cast(self, from, msg, len) : 0;
-	if (herdi_txlink_is_coord(self, &W.link, from)) {
-		rv = on_tx(self, kind, m);
-		if (W.job_tx[0] != '\0' && (strcmp(kind, "abort") == 0 ||
-		    strcmp(kind, "commit") == 0)) {
-			/* our job is over, whether we held it or not */
-			W.job_started = 1;
-		}
-		job_check(self);
-	} else
-		fprintf(stderr, "%s: a TX message \"%s\" not from the "
-		    "coordinator: dropped\n", herd_self_name(self), kind);
-	cJSON_Delete(m);
-	return rv;
+	return herdi_tx_cast(self, &W.link, from, msg, len,
+	    W.user->handle_cast, on_worker_tx);
 }
 
 static int

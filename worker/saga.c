@@ -70,59 +70,37 @@ on_new(herd_actor *self, const char *id, const cJSON *m)
 	return herd_saga_done(self, tx, NULL);
 }
 
+typedef int (*part_value_fn)(herd_actor *, herd_tx *, const char *,
+    const cJSON *);
+typedef int (*part_failed_fn)(herd_actor *, herd_tx *, const char *,
+    const char *);
+
+/* A part of the TX (a job, KEY "job", or a next hop, "hop") gave an
+ * interim, its result, or failed (WHAT): its callback, if the saga has
+ * one; a failure without one cancels the TX with its reason. */
 static int
-on_job(herd_actor *self, struct herd_tx *tx, const char *kind,
-    const cJSON *m)
+on_part(herd_actor *self, struct herd_tx *tx, const char *what,
+    const cJSON *m, const char *key, part_value_fn interim,
+    part_value_fn result, part_failed_fn failed)
 {
-	const char *job = herdi_tx_str(m, "job");
+	const char *id = herdi_tx_str(m, key), *why;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
 
-	if (job == NULL)
+	if (id == NULL)
 		return 0;
-	if (strcmp(kind, "job_interim") == 0)
-		return S.saga->job_interim != NULL ?
-		    S.saga->job_interim(self, tx, job, v) : 0;
-	if (strcmp(kind, "job_result") == 0)
-		return S.saga->job_result != NULL ?
-		    S.saga->job_result(self, tx, job, v) : 0;
-	{
-		const char *why = herdi_tx_str(m, "reason");
-		if (why == NULL)
-			why = "failed";
-		if (S.saga->job_failed != NULL)
-			return S.saga->job_failed(self, tx, job, why);
-		return herd_saga_cancel(self, tx, why);
-	}
-}
-
-static int
-on_next(herd_actor *self, struct herd_tx *tx, const char *kind,
-    const cJSON *m)
-{
-	const char *hop = herdi_tx_str(m, "hop");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
-
-	if (hop == NULL)
-		return 0;
-	if (strcmp(kind, "next_interim") == 0)
-		return S.saga->next_interim != NULL ?
-		    S.saga->next_interim(self, tx, hop, v) : 0;
-	if (strcmp(kind, "next_result") == 0)
-		return S.saga->next_result != NULL ?
-		    S.saga->next_result(self, tx, hop, v) : 0;
-	{
-		const char *why = herdi_tx_str(m, "reason");
-		if (why == NULL)
-			why = "failed";
-		if (S.saga->next_failed != NULL)
-			return S.saga->next_failed(self, tx, hop, why);
-		return herd_saga_cancel(self, tx, why);
-	}
+	if (strcmp(what, "interim") == 0)
+		return interim != NULL ? interim(self, tx, id, v) : 0;
+	if (strcmp(what, "result") == 0)
+		return result != NULL ? result(self, tx, id, v) : 0;
+	if ((why = herdi_tx_str(m, "reason")) == NULL)
+		why = "failed";
+	return failed != NULL ? failed(self, tx, id, why) :
+	    herd_saga_cancel(self, tx, why);
 }
 
 /* A TX message from the coordinator. */
 static int
-on_tx(herd_actor *self, const char *kind, const cJSON *m)
+on_tx(herd_actor *self, const char *kind, cJSON *m)
 {
 	const char *id = herdi_tx_str(m, "tx");
 	struct herd_tx *tx;
@@ -142,29 +120,20 @@ on_tx(herd_actor *self, const char *kind, const cJSON *m)
 		return 0;
 	}
 	if (strncmp(kind, "job_", 4) == 0 && tx->state == TXS_RUNNING)
-		return on_job(self, tx, kind, m);
+		return on_part(self, tx, kind + 4, m, "job", S.saga->job_interim,
+		    S.saga->job_result, S.saga->job_failed);
 	if (strncmp(kind, "next_", 5) == 0 && tx->state == TXS_RUNNING)
-		return on_next(self, tx, kind, m);
+		return on_part(self, tx, kind + 5, m, "hop",
+		    S.saga->next_interim, S.saga->next_result,
+		    S.saga->next_failed);
 	return 0;
 }
 
 static int
 on_cast(herd_actor *self, herd_id from, const void *msg, size_t len)
 {
-	cJSON *m;
-	const char *kind = herdi_tx_parse(msg, len, &m);
-	int rv = 0;
-
-	if (kind == NULL)
-		return S.user->handle_cast != NULL ?
-		    S.user->handle_cast(self, from, msg, len) : 0;
-	if (herdi_txlink_is_coord(self, &S.link, from))
-		rv = on_tx(self, kind, m);
-	else
-		fprintf(stderr, "%s: a TX message \"%s\" not from the "
-		    "coordinator: dropped\n", herd_self_name(self), kind);
-	cJSON_Delete(m);
-	return rv;
+	return herdi_tx_cast(self, &S.link, from, msg, len,
+	    S.user->handle_cast, on_tx);
 }
 
 static int
