@@ -213,8 +213,9 @@ test_saga_chaos(void **state)
 				txs++;
 				refused += ht_error_code(r) != NULL;
 			}
-			/* pace: MAX_TXS over the run */
-			next_tx = t + 4 * RUN_MS / MAX_TXS;
+			/* pace: MAX_TXS over 90% of the run, the rest kills
+			 * only */
+			next_tx = t + 4 * (RUN_MS * 9 / 10) / MAX_TXS;
 		}
 		if (t >= next_kill) {
 			const char *v = victims[rand() % 5];
