@@ -15,7 +15,7 @@ static int cmd_status_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "status [--all] [PATTERN...]",
+	.usage = "status [--all] [--resources] [PATTERN...]",
 	.help = "Show the children: state, pid, restarts, uptime, last exit.\n"
 	    "With PATTERNs, only the children they select. A PATTERN is a\n"
 	    "path (api/web) or a shell glob on paths (fnmatch(3) with\n"
@@ -32,6 +32,10 @@ const struct cmd_entry cmd_status_entry = {
 	    "kept while the child runs again (\"exit:3 at 14:02:11\"; a stop\n"
 	    "that had to kill: \"shutdown (killed after 1500 ms)\"); a child\n"
 	    "in its backoff reads \"restarting (next 14:02:13)\".\n"
+	    "With --resources, also CPU% (over 250 ms) and RSS of each\n"
+	    "child's process group, read from /proc by herdctl (the child\n"
+	    "and everything it started in its group); in --json, each\n"
+	    "child's \"cpu_percent\" and \"rss_bytes\".\n"
 	    "With --json, herdd's result on one line:\n"
 	    "{\"children\":[{\"path\",\"name\",\"type\",\"pid\",\"state\","
 	    "\"restarts\",\n"
@@ -56,11 +60,24 @@ clock_text(int64_t ms, char *buf, size_t len)
 }
 
 /* Adds CHILD (borrowed) as a row of T. */
+/* RSS as 1.5M, 230M, 2.1G. */
 static void
-cmd_status_row(struct table *t, const cJSON *child)
+bytes_text(double b, char *buf, size_t len)
 {
-	const char *cells[6], *state;
+	if (b >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1fG", b / (1024.0 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024)
+		snprintf(buf, len, "%.1fM", b / (1024.0 * 1024));
+	else
+		snprintf(buf, len, "%.0fK", b / 1024.0);
+}
+
+static void
+cmd_status_row(struct table *t, const cJSON *child, int resources)
+{
+	const char *cells[8], *state;
 	char pid[32], restarts[32], uptime[32], last[160], next[48];
+	char cpu[16], rss[16];
 	int64_t v, up;
 	int has_pid;
 
@@ -110,14 +127,29 @@ cmd_status_row(struct table *t, const cJSON *child)
 		snprintf(next, sizeof next, "restarting (next %s)", at);
 		cells[1] = next;
 	}
+	if (resources) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(child,
+		    "cpu_percent");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(child,
+		    "rss_bytes");
+		/* PATH STATE PID RESTARTS UPTIME CPU% RSS LAST EXIT */
+		cells[7] = cells[5];
+		cells[5] = cells[6] = "-";
+		if (cJSON_IsNumber(c) && cJSON_IsNumber(r)) {
+			snprintf(cpu, sizeof cpu, "%.1f", c->valuedouble);
+			bytes_text(r->valuedouble, rss, sizeof rss);
+			cells[5] = cpu;
+			cells[6] = rss;
+		}
+	}
 	table_add(t, cells);
 }
 
 /* Adds an ended temporary child (borrowed) as a row of T. */
 static void
-cmd_status_ended_row(struct table *t, const cJSON *e)
+cmd_status_ended_row(struct table *t, const cJSON *e, int resources)
 {
-	const char *cells[6];
+	const char *cells[8];
 	char last[128], when[32] = "?";
 	int64_t at;
 	time_t sec;
@@ -134,6 +166,10 @@ cmd_status_ended_row(struct table *t, const cJSON *e)
 	cells[1] = "ended";
 	cells[2] = cells[3] = cells[4] = "-";
 	cells[5] = last;
+	if (resources) {
+		cells[5] = cells[6] = "-";
+		cells[7] = last;
+	}
 	table_add(t, cells);
 }
 
@@ -216,25 +252,32 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 {
 	static const char *const header[] = { "PATH", "STATE", "PID",
 		"RESTARTS", "UPTIME", "LAST EXIT" };
+	static const char *const rheader[] = { "PATH", "STATE", "PID",
+		"RESTARTS", "UPTIME", "CPU%", "RSS", "LAST EXIT" };
 	const cJSON *children, *child;
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "resources", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct call call;
 	struct table *t;
-	int i, rv, all = 0;
+	int i, rv, all = 0, res = 0;
 
 	optind = 0;
 	while ((i = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (i != 'a')
+		if (i == 'a')
+			all = 1;
+		else if (i == 'R')
+			res = 1;
+		else
 			return cmd_usage(self);
-		all = 1;
 	}
 	i = optind;
 	/* --json of everything: herdd's text as it came, unparsed */
 	if ((rv = client_run(ctl, "status", NULL, &call, CLIENT_LAST |
-	    (ctl->json && i == argc ? CLIENT_RAW : 0))) != IPC_EXIT_OK) {
+	    (ctl->json && i == argc && !res ? CLIENT_RAW : 0))) !=
+	    IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
 	}
@@ -243,6 +286,9 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		call_clear(&call);
 		return IPC_EXIT_NOT_FOUND;
 	}
+	if (res)
+		proc_usage_add(cJSON_GetObjectItemCaseSensitive(call.result,
+		    "children"));
 	if (ctl->json) {
 		if (call.raw != NULL) {
 			fputs(call.raw, stdout);
@@ -254,16 +300,16 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		call_clear(&call);
 		return rv == 0 ? IPC_EXIT_OK : IPC_EXIT_FAILED;
 	}
-	t = table_create(6);
-	table_add(t, header);
+	t = table_create(res ? 8 : 6);
+	table_add(t, res ? rheader : header);
 	children = cJSON_GetObjectItemCaseSensitive(call.result, "children");
 	cJSON_ArrayForEach(child, children)
 		if (cJSON_IsObject(child))
-			cmd_status_row(t, child);
+			cmd_status_row(t, child, res);
 	if (all)
 		cJSON_ArrayForEach(child, cJSON_GetObjectItemCaseSensitive(
 		    call.result, "ended"))
-			cmd_status_ended_row(t, child);
+			cmd_status_ended_row(t, child, res);
 	table_print(t);
 	table_destroy(t);
 	call_clear(&call);

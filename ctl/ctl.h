@@ -74,6 +74,12 @@ int cmd_child_op(struct ctl *, const struct cmd_entry *, int, char **,
 int cmd_reload_run(const struct ctl *, const char *op);
 int cmd_reload_print(const struct ctl *, const cJSON *result);
 
+/* proc-usage.c: status --resources. Adds "cpu_percent" (over
+ * PROC_SAMPLE_MS) and "rss_bytes" of each child's process group, from
+ * /proc, to the objects of CHILDREN that have a pid. */
+#define PROC_SAMPLE_MS 250
+void proc_usage_add(cJSON *children);
+
 /* cmd-help.c */
 void cmd_help_all(void);
 

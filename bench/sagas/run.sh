@@ -3,8 +3,9 @@
 # commit over three durable long-lived participants beside a plain
 # write+fdatasync loop on the same disk, in one run, so the figures are
 # side by side: one client (one decision per sync), 64 concurrent
-# clients (group commit), one phase for comparison, and a worker process
-# started per job (bounded by fork+exec).
+# clients (group commit), one phase for comparison, a worker process
+# started per job (bounded by fork+exec), and a step saga of three
+# commands beside the same three commands run from a shell.
 # usage: bench/sagas/run.sh [BUILD_DIR] [SECONDS]  (default
 # bench/.cache/build-sagas, 10). Writes bench/results/sagas.jsonl and
 # prints it. Its dir is under bench/.cache (the disk, not a tmpfs); every
@@ -50,8 +51,12 @@ part() {
 }
 cat >"$T/herd.json" <<JSON
 { "run_dir": "$T/run", "log_dir": "$T/log",
+  "sagas": { "steps3": { "steps": [
+    { "name": "a", "action": { "command": ["/bin/true"] } },
+    { "name": "b", "action": { "command": ["/bin/true"] } },
+    { "name": "c", "action": { "command": ["/bin/true"] } } ] } },
   "supervisor": { "intensity": 10, "period_ms": 10000, "children": [
-    { "name": "sagad", "type": "actor", "command": ["$B/herd-sagad", "$T/coord.journal"] },
+    { "name": "sagad", "type": "actor", "command": ["$B/herd-sagad", "$T/coord.journal", "$T/herd.json"] },
     { "name": "fan", "type": "actor", "command": ["$X/fan", "saga"] },
     $(part p1), $(part p2), $(part p3),
     { "name": "jobs", "type": "supervisor", "strategy": "simple_one_for_one",
@@ -77,6 +82,15 @@ done
 say "tx: a worker process per job (3 per TX), 4 clients, two_phase, ${S}s"
 "$X/tx-load" "$T/run" fan 4 "$S" 1 '{"workers":["jobs","jobs","jobs"]}' |
     sed 's/"case":"tx"/"case":"tx-per-job"/' | tee -a "$RAW"
+say "step saga: 3 steps of /bin/true, 1 client, ${S}s; then the same from a shell"
+"$X/tx-load" "$T/run" steps3 1 "$S" 0 '{}' |
+    sed 's/"case":"tx"/"case":"step-saga"/' | tee -a "$RAW"
+n=2000
+t0=$(date +%s%N)
+for _ in $(seq "$n"); do /bin/true; /bin/true; /bin/true; done
+t1=$(date +%s%N)
+printf '{"case":"shell-3-commands","n":%d,"per_s":%d,"mean_us":%d}\n' "$n" \
+    $((n * 1000000000 / (t1 - t0))) $(((t1 - t0) / n / 1000)) | tee -a "$RAW"
 say "coordinator after the run"
 "$B/herdctl" -r "$T/run" inspect sagad | sed 's/^/  /' >&2
 "$B/herdctl" -r "$T/run" inspect p1 | sed 's/^/  /' >&2
