@@ -244,6 +244,14 @@ ran(struct ht *h, void *n)
 	return lines == *(int *)n;
 }
 
+/* Whether t's exit is among the events (an ht_until cond). */
+static int
+t_exited(struct ht *h, void *arg)
+{
+	ht_sync_events(h);
+	return ht_find_event(h, 0, "child.exited", "t") != NULL;
+}
+
 /*
  * A temporary child that ended is done (issue 12, bug 1): a reload does
  * not take it for a new child and run it again, and says so as diff
@@ -262,6 +270,10 @@ test_integ_reload_ended_temporary(void **state)
 	if (!ht_until(h, ran, &one, HT_T))
 		fail_msg("t did not run once");
 	ht_wait_state(h, "a", "running", HT_T);
+	/* it wrote its line before it exited: its end is an event later
+	 * (perhaps before herd.started: looked for from seq 0) */
+	if (!ht_until(h, t_exited, NULL, HT_T))
+		fail_msg("t did not exit");
 	st = ht_result(h, "status", NULL);
 	e = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "ended"), 0);
 	assert_non_null(e);
