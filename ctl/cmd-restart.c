@@ -13,7 +13,7 @@ static int cmd_restart_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_restart_entry = {
 	.name = "restart",
-	.usage = "restart NAME",
+	.usage = "restart NAME...",
 	.help = "Stop a running child and start it again, or start a stopped\n"
 	    "one, as systemctl, supervisorctl and pm2 restart do. (OTP's\n"
 	    "restart_child, which refuses a running child, is herdctl start,\n"
@@ -22,6 +22,9 @@ const struct cmd_entry cmd_restart_entry = {
 	    "  -f, --force  the same (kept for scripts that say it)\n"
 	    "Prints \"restarted PATH (pid N)\" once it is started; with\n"
 	    "--json, {\"path\":..,\"pid\":..}.\n"
+	    "Several: paths, globs (quoted, 'api/*') or all, in start order;\n"
+	    "a selected supervisor covers its subtree.\n"
+	    CTL_HELP_SEVERAL
 	    "Exit status 3 if there is no such child, 4 if herdd refuses.\n",
 	.exec = cmd_restart_exec,
 };
@@ -45,10 +48,18 @@ cmd_restart_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		if (ch != 'f')
 			return cmd_usage(self);
 	}
-	if (optind + 1 != argc)
+	if (optind >= argc)
 		return cmd_usage(self);
 	if (cmd_no_empty(argc, argv, optind) == -1)
 		return IPC_EXIT_USAGE;
+	if (targets_many(argc - optind, argv + optind)) {
+		cJSON *force = cJSON_CreateObject();
+		cJSON_AddTrueToObject(force, "force");
+		rv = targets_apply(ctl, argc - optind, argv + optind,
+		    TARGETS_ORDER, "restart", force, "restarted");
+		cJSON_Delete(force);
+		return rv;
+	}
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[optind]);
 	cJSON_AddTrueToObject(args, "force");

@@ -12,13 +12,16 @@ static int cmd_signal_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_signal_entry = {
 	.name = "signal",
-	.usage = "signal NAME SIG",
+	.usage = "signal NAME... SIG",
 	.help = "Send a signal to a child's whole process group.\n"
 	    "SIG is a name (TERM, SIGTERM, hup) or a number (15). herdd does\n"
 	    "not treat it as a stop: the child's supervisor handles its exit\n"
 	    "as any other (SIGTERM counts as reason shutdown).\n"
 	    "Prints \"signalled PATH (pid N) with SIGNAME\"; with --json,\n"
 	    "{\"path\":..,\"pid\":..,\"signal\":..}.\n"
+	    "Several: paths, globs (quoted, 'api/*') or all, then SIG: the\n"
+	    "workers they select, in start order.\n"
+	    CTL_HELP_SEVERAL
 	    "Exit status 3 if there is no such child, 4 if it is not running.\n",
 	.exec = cmd_signal_exec,
 };
@@ -56,18 +59,26 @@ cmd_signal_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	int64_t pid;
 	int i, rv;
 
-	if ((i = cmd_args(self, argc, argv, 2, 2)) < 0 ||
+	if ((i = cmd_args(self, argc, argv, 2, -1)) < 0 ||
 	    cmd_no_empty(argc, argv, i) == -1)
 		return IPC_EXIT_USAGE;
-	if ((sig = cmd_signal_arg(argv[i + 1])) == NULL)
+	if ((sig = cmd_signal_arg(argv[argc - 1])) == NULL)
 		return cmd_usage(self);
-	if (ipc_signal_parse(argv[i + 1]) == -1) {
+	if (ipc_signal_parse(argv[argc - 1]) == -1) {
 		/* herdctl's word, not the protocol's (exit 2, as usage) */
 		cJSON_Delete(sig);
 		output_warnx("unknown signal \"%s\": expected a name (TERM, "
-		    "SIGHUP, kill) or a number from 1 to %d", argv[i + 1],
+		    "SIGHUP, kill) or a number from 1 to %d", argv[argc - 1],
 		    NSIG - 1);
 		return IPC_EXIT_USAGE;
+	}
+	if (targets_many(argc - 1 - i, argv + i)) {
+		cJSON *extra = cJSON_CreateObject();
+		cJSON_AddItemToObject(extra, "signal", sig);
+		rv = targets_apply(ctl, argc - 1 - i, argv + i, TARGETS_WORKERS,
+		    "signal", extra, "signalled");
+		cJSON_Delete(extra);
+		return rv;
 	}
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);

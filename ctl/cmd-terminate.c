@@ -10,7 +10,7 @@ static int cmd_terminate_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_terminate_entry = {
 	.name = "terminate",
-	.usage = "terminate NAME | terminate --pid PID",
+	.usage = "terminate NAME... | terminate --pid PID",
 	.help = "Stop a child per its shutdown setting; it is not restarted.\n"
 	    "As OTP's terminate_child: no restart, no restart intensity; the\n"
 	    "entry stays (a temporary child or a pool instance is removed).\n"
@@ -18,6 +18,9 @@ const struct cmd_entry cmd_terminate_entry = {
 	    "  --pid PID  the child running as PID (e.g. a pool instance)\n"
 	    "Prints \"terminated PATH\" once it is dead; with --json,\n"
 	    "{\"path\":..}.\n"
+	    "Several: paths, globs (quoted, 'api/*') or all, in reverse start\n"
+	    "order; a selected supervisor covers its subtree.\n"
+	    CTL_HELP_SEVERAL
 	    "Exit status 3 if there is no such child or PID.\n",
 	.exec = cmd_terminate_exec,
 };
@@ -42,10 +45,14 @@ cmd_terminate_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		if (cmd_parse_int("pid", optarg, 1, &pid) != 0)
 			return cmd_usage(self);
 	}
-	if ((pid > 0) == (optind + 1 == argc) || optind + 1 < argc)
+	if ((pid > 0) == (optind < argc))
 		return cmd_usage(self);
 	if (cmd_no_empty(argc, argv, optind) == -1)
 		return IPC_EXIT_USAGE;
+	if (pid <= 0 && targets_many(argc - optind, argv + optind))
+		/* in reverse start order, as stops */
+		return targets_apply(ctl, argc - optind, argv + optind,
+		    TARGETS_STOP, "terminate", NULL, "terminated");
 	args = cJSON_CreateObject();
 	if (pid > 0)
 		cJSON_AddNumberToObject(args, "pid", (double)pid);

@@ -217,9 +217,16 @@ cmd_child_op(struct ctl *ctl, const struct cmd_entry *entry, int argc,
 	int64_t pid;
 	int i, rv;
 
-	if ((i = cmd_args(entry, argc, argv, 1, 1)) < 0 ||
+	int many = strcmp(op, "delete") != 0; /* start, stop */
+
+	if ((i = cmd_args(entry, argc, argv, 1, many ? -1 : 1)) < 0 ||
 	    cmd_no_empty(argc, argv, i) == -1)
 		return IPC_EXIT_USAGE;
+	if (many && targets_many(argc - i, argv + i))
+		/* stops in reverse start order, starts in order */
+		return targets_apply(ctl, argc - i, argv + i,
+		    strcmp(op, "stop") == 0 ? TARGETS_STOP : TARGETS_START, op,
+		    NULL, verb);
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[i]);
 	if ((rv = client_run(ctl, op, args, &call, CLIENT_LAST)) !=

@@ -74,6 +74,38 @@ int cmd_child_op(struct ctl *, const struct cmd_entry *, int, char **,
 int cmd_reload_run(const struct ctl *, const char *op);
 int cmd_reload_print(const struct ctl *, const cJSON *result);
 
+/* targets.c: several children at once (paths, globs, "all"). Whether
+ * ARGV (the NAME arguments) asks for several; their expansion in start
+ * order (by MODE) into *out (targets_free); OP on each, with
+ * ARGS_OF's arguments, one line per child (VERB): the first failure's
+ * exit status. */
+int targets_many(int argc, char **argv);
+/* their help's common part */
+#define CTL_HELP_SEVERAL \
+	"With several, one line per child, errors on stderr with the\n" \
+	"child's path, the others done; the exit status is the first\n" \
+	"failure's; --json prints [{\"path\",\"ok\",\"result\"|\"error\"}].\n"
+/* MODE: how the selection is made and ordered */
+enum {
+	TARGETS_STOP = 1,  /* reverse start order; a supervisor covers its
+	                      subtree (stop, terminate) */
+	TARGETS_START,     /* start order; running ones skipped (said) */
+	TARGETS_ORDER,     /* start order; a supervisor covers its subtree
+	                      (restart) */
+	TARGETS_WORKERS,   /* start order; workers only (signal) */
+};
+int targets_expand(struct ctl *ctl, int argc, char **argv, int mode,
+    char ***out, size_t *nout);
+int targets_run(struct ctl *ctl, char **paths, size_t n, const char *op,
+    cJSON *(*args_of)(const char *path, void *arg), void *arg,
+    const char *verb);
+void targets_free(char **paths, size_t n);
+cJSON *targets_name_args(const char *path, void *arg);
+/* All of it: the NAME arguments expanded, OP on each with {"name"} and
+ * the members of EXTRA (may be NULL). */
+int targets_apply(struct ctl *ctl, int argc, char **argv, int mode,
+    const char *op, const cJSON *extra, const char *verb);
+
 /* proc-usage.c: status --resources. Adds "cpu_percent" (over
  * PROC_SAMPLE_MS) and "rss_bytes" of each child's process group, from
  * /proc, to the objects of CHILDREN that have a pid. */
