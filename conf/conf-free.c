@@ -54,6 +54,7 @@ conf_free(struct conf *c)
 		return;
 	conf_sagas_clear(&c->sagas);
 	free(c->path);
+	free(c->text);
 	free(c->run_dir);
 	free(c->log_dir);
 	conf_sup_clear(&c->root);

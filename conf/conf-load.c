@@ -171,6 +171,7 @@ conf_parse(const char *path, const char *text, size_t len,
 	if ((c = conf_calloc(&ctx, 1, sizeof *c)) != NULL &&
 	    (root = conf_load_json(&ctx)) != NULL) {
 		c->path = conf_strdup(&ctx, path);
+		c->text = conf_strdup(&ctx, text);
 		conf_validate_top(&ctx, root, c);
 		cJSON_Delete(root);
 	}
@@ -213,4 +214,50 @@ conf_child_parse(const char *what, const char *text, size_t len,
 	errs->n = 0;
 	*out = c;
 	return 0;
+}
+
+/* The object at PATH in ROOT: the root supervisor, then children by
+ * name. */
+static const cJSON *
+conf_object_at(const cJSON *root, const char *path)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "supervisor");
+	const char *p = path;
+
+	while (o != NULL && *p != '\0') {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		const cJSON *c, *found = NULL;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(o,
+		    "children")) {
+			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c,
+			    "name");
+			if (cJSON_IsString(nm) && strlen(nm->valuestring) == n &&
+			    strncmp(nm->valuestring, p, n) == 0)
+				found = c;
+		}
+		o = found;
+		p += n + (slash != NULL);
+	}
+	return o;
+}
+
+static char *
+conf_member_text(const char *text, const char *path, const char *field)
+{
+	cJSON *root = text != NULL ? cJSON_Parse(text) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    conf_object_at(root, path), field);
+	char *s = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
+
+	cJSON_Delete(root);
+	return s;
+}
+
+void
+conf_field_values(const struct conf *old, const struct conf *new,
+    const char *path, const char *field, char **was, char **now)
+{
+	*was = conf_member_text(old->text, path, field);
+	*now = conf_member_text(new->text, path, field);
 }

@@ -192,6 +192,7 @@ struct conf_sagas {
 
 struct conf {
 	char *path;     /* the file it was read from */
+	char *text;     /* its text, for diff's old and new values */
 	char *run_dir;  /* default "/run/herd" */
 	char *log_dir;  /* default "/var/log/herd" */
 	size_t log_max_bytes; /* default 10 MiB; 0 = never rotate */
@@ -219,6 +220,11 @@ struct conf_errors {
  * appended to. Resolves "user" and "group" with getpwnam/getgrnam.
  */
 int conf_load(const char *path, struct conf **out, struct conf_errors *errs);
+/* The members FIELD of the objects at PATH ("" the root supervisor, else
+ * "api/web") of the files OLD and NEW were read from, as JSON text as
+ * written (caller frees; NULL: not given, its default): for diff. */
+void conf_field_values(const struct conf *old, const struct conf *new,
+    const char *path, const char *field, char **was, char **now);
 
 /* As conf_load, from TEXT of LEN bytes; PATH names it in messages. */
 int conf_parse(const char *path, const char *text, size_t len,

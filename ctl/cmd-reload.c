@@ -1,6 +1,7 @@
 /* herdctl reload: herdd re-reads its config file and applies what changed;
  * also the printing of changes shared with diff and config --apply. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -22,8 +23,12 @@ const struct cmd_entry cmd_reload_entry = {
 	    "  + PATH                    added\n"
 	    "  - PATH                    removed\n"
 	    "  * PATH settings (FIELDS)  a supervisor's settings\n"
+	    "each change followed by its fields' values, as the files spell\n"
+	    "them: \"    shutdown: 5000 -> 2000\" (\"(default)\": not given;\n"
+	    "long ones on \"was:\" and \"now:\" lines of their own).\n"
 	    "PATH (root) is the root supervisor. With --json, herdd's result:\n"
-	    "{\"config\",\"changes\":[{\"path\",\"change\",\"fields\"},...],"
+	    "{\"config\",\"changes\":[{\"path\",\"change\",\"fields\",\"values\"},"
+	    "...],"
 	    "\"notes\",\n"
 	    "\"applied\":[{\"path\",\"change\",\"ok\",\"error\"},...]}.\n"
 	    "Exit status 1 if the file is invalid or a change failed.\n",
@@ -38,7 +43,38 @@ cmd_reload_path(const cJSON *o)
 	return *p != '\0' ? p : "(root)";
 }
 
-/* One change as "~ api/web (command, env)". */
+/* V as the file spells it (caller frees); "(default)" when not given. */
+static char *
+cmd_reload_value(const cJSON *v)
+{
+	if (v == NULL || cJSON_IsNull(v))
+		return strdup("(default)");
+	return cJSON_PrintUnformatted(v);
+}
+
+/* Under a change: "    shutdown: 5000 -> 2000", one line a field; long
+ * values (a command) on lines of their own, whole. */
+static void
+cmd_reload_print_values(const cJSON *values)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, values) {
+		char *a = cmd_reload_value(cJSON_GetObjectItemCaseSensitive(f,
+		    "old"));
+		char *b = cmd_reload_value(cJSON_GetObjectItemCaseSensitive(f,
+		    "new"));
+		if (a != NULL && b != NULL && strlen(a) + strlen(b) <= 60)
+			printf("    %s: %s -> %s\n", f->string, a, b);
+		else
+			printf("    %s:\n      was: %s\n      now: %s\n",
+			    f->string, a ? a : "?", b ? b : "?");
+		free(a);
+		free(b);
+	}
+}
+
+/* One change as "~ api/web (command, env)", then its values. */
 static void
 cmd_reload_print_change(const cJSON *ch)
 {
@@ -58,6 +94,8 @@ cmd_reload_print_change(const cJSON *ch)
 		    fields ? fields : "", fields ? ")" : "");
 	else
 		printf("? %s (%s)\n", path, change);
+	cmd_reload_print_values(cJSON_GetObjectItemCaseSensitive(ch,
+	    "values"));
 }
 
 /*

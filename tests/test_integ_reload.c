@@ -494,7 +494,21 @@ test_integ_reload_diff_changes_nothing(void **state)
 	assert_non_null(strstr(out, "- old\n"));
 	assert_non_null(strstr(out, "~ db (command)\n"));
 	assert_non_null(strstr(out, "* grp settings (intensity)\n"));
+	/* old and new values, as the files spell them (issue 12, item 9) */
+	HT_CONTAINS(out, "* grp settings (intensity)\n    intensity: 3 -> 4\n");
+	HT_CONTAINS(out, "~ db (command)\n    command:\n      was: [");
+	HT_CONTAINS(out, "db.args\",\"v1\"]\n      now: [");
+	HT_CONTAINS(out, "db.args\",\"v2\"]\n");
 	res = ht_result(h, "diff", NULL);
+	{
+		const cJSON *ch;
+		cJSON_ArrayForEach(ch, cJSON_GetObjectItem(res, "changes"))
+			if (strcmp(cJSON_GetObjectItem(ch, "path")->valuestring,
+			    "grp") == 0)
+				assert_int_equal((int)ht_num(cJSON_GetObjectItem(
+				    cJSON_GetObjectItem(ch, "values"),
+				    "intensity"), "new"), 4);
+	}
 	assert_string_equal(changes(res, "changes"),
 	    "b added, db changed (command), grp settings (intensity), "
 	    "old removed");
@@ -592,6 +606,15 @@ test_integ_reload_keeps_runtime_children(void **state)
 	assert_true(c > 0);
 
 	res = ht_result(h, "diff", NULL);
+	{
+		const cJSON *ch;
+		cJSON_ArrayForEach(ch, cJSON_GetObjectItem(res, "changes"))
+			if (strcmp(cJSON_GetObjectItem(ch, "path")->valuestring,
+			    "grp") == 0)
+				assert_int_equal((int)ht_num(cJSON_GetObjectItem(
+				    cJSON_GetObjectItem(ch, "values"),
+				    "intensity"), "new"), 4);
+	}
 	assert_string_equal(changes(res, "changes"), "");
 	ht_sync_events(h);
 	from = ht_last_seq(h);

@@ -42,6 +42,30 @@ load_new(struct request *r)
 	return NULL;
 }
 
+/* "values": {FIELD: {"old": V, "new": V}} as the two files spell them
+ * (null: not given, its default), for each of FIELDS ("a, b"). */
+static void
+add_values(cJSON *e, const struct conf *old, const struct conf *nc,
+    const char *path, const char *fields)
+{
+	cJSON *vals = cJSON_AddObjectToObject(e, "values");
+	char *list = xstrdup(fields), *f, *save = NULL;
+
+	for (f = strtok_r(list, ", ", &save); f != NULL;
+	    f = strtok_r(NULL, ", ", &save)) {
+		char *was, *now;
+		cJSON *o = cJSON_AddObjectToObject(vals, f);
+		conf_field_values(old, nc, path, f, &was, &now);
+		cJSON_AddItemToObject(o, "old", was ? cJSON_Parse(was) :
+		    cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "new", now ? cJSON_Parse(now) :
+		    cJSON_CreateNull());
+		cJSON_free(was);
+		cJSON_free(now);
+	}
+	free(list);
+}
+
 /* {"config", "changes":[...], "notes":[...]} for old -> new. */
 static cJSON *
 diff_json(const char *path, const struct conf *old, const struct conf *nc)
@@ -58,8 +82,10 @@ diff_json(const char *path, const struct conf *old, const struct conf *nc)
 		cJSON_AddStringToObject(e, "path", d.v[i].path);
 		cJSON_AddStringToObject(e, "change",
 		    conf_change_name(d.v[i].change));
-		if (d.v[i].fields != NULL)
+		if (d.v[i].fields != NULL) {
 			cJSON_AddStringToObject(e, "fields", d.v[i].fields);
+			add_values(e, old, nc, d.v[i].path, d.v[i].fields);
+		}
 		cJSON_AddItemToArray(arr, e);
 	}
 	arr = cJSON_AddArrayToObject(o, "notes");
