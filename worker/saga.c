@@ -182,24 +182,35 @@ herd_saga_run(const struct herd_saga_ops *saga, int max_tx,
 	return herd_actor_run(&wrap, state, argc, argv);
 }
 
-int
-herd_saga_start_job(herd_actor *self, herd_tx *tx, const char *worker,
-    const cJSON *value, int timeout_ms, char job[32])
+/* A new part of TX, a job on WORKER or a hop to SAGA (KIND "job" or
+ * "forward"): its id (PREFIX and a number) in ID, its message sent. */
+static int
+new_part(herd_actor *self, herd_tx *tx, const char *kind, const char *key,
+    char prefix, const char *whom_key, const char *whom, const cJSON *value,
+    int timeout_ms, char id[32])
 {
 	cJSON *m;
 
-	if (tx == NULL || worker == NULL || worker[0] == '\0' ||
+	if (tx == NULL || whom == NULL || whom[0] == '\0' ||
 	    tx->state != TXS_RUNNING)
 		return HERD_EINVAL;
-	snprintf(job, HERDI_TX_JOB_MAX, "j%u", ++tx->next_job);
-	m = herdi_tx_msg("job", tx->id);
-	cJSON_AddStringToObject(m, "job", job);
-	cJSON_AddStringToObject(m, "worker", worker);
+	snprintf(id, HERDI_TX_JOB_MAX, "%c%u", prefix, ++tx->next_job);
+	m = herdi_tx_msg(kind, tx->id);
+	cJSON_AddStringToObject(m, key, id);
+	cJSON_AddStringToObject(m, whom_key, whom);
 	if (value != NULL)
 		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(value, 1));
 	if (timeout_ms > 0)
 		cJSON_AddNumberToObject(m, "timeout_ms", timeout_ms);
 	return herdi_txlink_send(self, &S.link, m);
+}
+
+int
+herd_saga_start_job(herd_actor *self, herd_tx *tx, const char *worker,
+    const cJSON *value, int timeout_ms, char job[32])
+{
+	return new_part(self, tx, "job", "job", 'j', "worker", worker, value,
+	    timeout_ms, job);
 }
 
 int
@@ -247,20 +258,8 @@ int
 herd_saga_forward(herd_actor *self, herd_tx *tx, const char *saga,
     const cJSON *value, int timeout_ms, char hop[32])
 {
-	cJSON *m;
-
-	if (tx == NULL || saga == NULL || saga[0] == '\0' ||
-	    tx->state != TXS_RUNNING)
-		return HERD_EINVAL;
-	snprintf(hop, HERDI_TX_JOB_MAX, "h%u", ++tx->next_job);
-	m = herdi_tx_msg("forward", tx->id);
-	cJSON_AddStringToObject(m, "hop", hop);
-	cJSON_AddStringToObject(m, "saga", saga);
-	if (value != NULL)
-		cJSON_AddItemToObject(m, "value", cJSON_Duplicate(value, 1));
-	if (timeout_ms > 0)
-		cJSON_AddNumberToObject(m, "timeout_ms", timeout_ms);
-	return herdi_txlink_send(self, &S.link, m);
+	return new_part(self, tx, "forward", "hop", 'h', "saga", saga, value,
+	    timeout_ms, hop);
 }
 
 int
