@@ -1,6 +1,7 @@
 #!/bin/sh
 # Control latency: `herdctl status --json` against herdd with N children
-# (default 1000), CALLS times (default 50); prints p50/p99 in ms.
+# (default 1000), CALLS times (default 50), then the status of one child
+# and ping; prints p50/p99 in ms.
 # usage: bench/control-latency.sh [N] [CALLS] [BUILD_DIR]
 set -eu
 N=${1:-1000}
@@ -37,6 +38,15 @@ for _ in range(calls):
     assert out.count(b'"path"') == n, "status did not list every child"
 lat.sort()
 print("children=%d calls=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f bytes=%d" % (n, calls, lat[len(lat)//2], lat[min(len(lat)-1, (len(lat)*99)//100)], lat[-1], len(out)))
+# status of one child, and ping, the floor of any call (issue 12, item 24)
+for name, argv in (("status-one", ["status", "--json", "c%d" % (n // 2)]), ("ping", ["ping"])):
+    lat = []
+    for _ in range(calls):
+        t0 = time.monotonic()
+        subprocess.run([herdctl, "-r", run] + argv, capture_output=True, check=True)
+        lat.append((time.monotonic() - t0) * 1000)
+    lat.sort()
+    print("%s children=%d calls=%d p50_ms=%.2f p99_ms=%.2f" % (name, n, calls, lat[len(lat)//2], lat[min(len(lat)-1, (len(lat)*99)//100)]))
 PY
 "$B/herdctl" -r "$dir/run" shutdown > /dev/null
 wait $hpid

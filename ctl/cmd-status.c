@@ -262,6 +262,7 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 	};
 	struct call call;
 	struct table *t;
+	cJSON *names = NULL;
 	int i, rv, all = 0, res = 0;
 
 	optind = 0;
@@ -274,15 +275,30 @@ cmd_status_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 			return cmd_usage(self);
 	}
 	i = optind;
-	/* --json of everything: herdd's text as it came, unparsed */
-	if ((rv = client_run(ctl, "status", NULL, &call, CLIENT_LAST |
-	    (ctl->json && i == argc && !res ? CLIENT_RAW : 0))) !=
-	    IPC_EXIT_OK) {
+	/* plain paths: herdd selects (a child and its subtree, as here),
+	 * so one child costs no more than it (issue 12, item 24); globs are
+	 * matched here, on the whole status */
+	{
+		int plain = i < argc;
+		for (int k = i; k < argc; k++)
+			plain &= strpbrk(argv[k], "*?[") == NULL;
+		if (plain) {
+			names = cJSON_CreateObject();
+			cJSON *a = cJSON_AddArrayToObject(names, "names");
+			for (int k = i; k < argc; k++)
+				cJSON_AddItemToArray(a,
+				    cJSON_CreateString(argv[k]));
+		}
+	}
+	/* --json: herdd's text as it came, unparsed */
+	if ((rv = client_run(ctl, "status", names, &call, CLIENT_LAST |
+	    (ctl->json && (i == argc || names != NULL) && !res ?
+	    CLIENT_RAW : 0))) != IPC_EXIT_OK) {
 		call_clear(&call);
 		return rv;
 	}
-	if (i < argc && cmd_status_select(ctl, call.result, argv + i,
-	    argc - i) != 0) {
+	if (i < argc && names == NULL && cmd_status_select(ctl, call.result,
+	    argv + i, argc - i) != 0) {
 		call_clear(&call);
 		return IPC_EXIT_NOT_FOUND;
 	}
