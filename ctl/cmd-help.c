@@ -27,7 +27,8 @@ cmd_help_all(void)
 	    "Commands (any unique prefix of a name works):\n", stdout);
 	cmd_print_summaries();
 	fputs("\n"
-	    "Options (--json may also follow the command):\n"
+	    "Options (they may also follow the command, before a \"--\" and,\n"
+	    "for spawn and add-child, before their first argument):\n"
 	    "  -r RUN_DIR   herdd's run directory (default $HERD_RUN_DIR, "
 	    "else /run/herd)\n"
 	    "  -c FILE      the config file for herdctl config (default "

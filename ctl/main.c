@@ -41,6 +41,55 @@ main_wants_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Global options after the command (issue 12, item 16): -r DIR, -t D and
+ * -c FILE (or -rDIR ...) anywhere before a "--" are taken off the
+ * command's ARGV (argv[0] is the command) and set in CTL; for spawn and
+ * add-child only before their first argument, their ARGS staying
+ * verbatim. Returns 0, or -1 after saying what is wrong.
+ */
+static int
+main_strip_globals(struct ctl *ctl, int *argc, char **argv)
+{
+	int verbatim = strcmp(argv[0], "spawn") == 0 ||
+	    strcmp(argv[0], "add-child") == 0;
+	int i, j = 1, done = 0;
+
+	for (i = 1; i < *argc; i++) {
+		const char *a = argv[i], *v;
+		char o;
+		if (!done && (strcmp(a, "--") == 0 || (verbatim &&
+		    a[0] != '-')))
+			done = 1;
+		if (done || a[0] != '-' || (a[1] != 'r' && a[1] != 't' &&
+		    a[1] != 'c')) {
+			argv[j++] = argv[i];
+			continue;
+		}
+		o = a[1];
+		if (a[2] != '\0')
+			v = a + 2;
+		else if (i + 1 < *argc)
+			v = argv[++i];
+		else {
+			output_warnx("option -%c needs a value", o);
+			return -1;
+		}
+		if (o == 'r')
+			ctl->run_dir = v;
+		else if (o == 'c')
+			ctl->config = v;
+		else if (duration_parse(v, &ctl->timeout_ms) != 0) {
+			output_warnx("invalid timeout \"%s\": use e.g. 5, 5s, "
+			    "500ms or 2m", v);
+			return -1;
+		}
+	}
+	argv[j] = NULL;
+	*argc = j;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -87,6 +136,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc > 0 && main_strip_globals(&ctl, &argc, argv) != 0)
+		return IPC_EXIT_USAGE;
 	if (ctl.run_dir == NULL) {
 		env = getenv("HERD_RUN_DIR");
 		ctl.run_dir = env && *env ? env : CTL_DEFAULT_RUN_DIR;

@@ -3,7 +3,8 @@
  * globs and "all" for start, stop, restart, signal and terminate, in a
  * defined order (stops in reverse start order, the rest in start order),
  * one line of outcome each, a supervisor covering its subtree for stops
- * and restarts; a pattern that selects nothing changes nothing.
+ * and restarts; a pattern that selects nothing changes nothing. And
+ * herdctl's global options after the command.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,12 +87,35 @@ test_integ_many_order_and_outcomes(void **state)
 	ht_wait_state(h, "d", "stopped", HT_T);
 }
 
+/* Global options also after the command (issue 12, item 16), except
+ * among a spawn's ARGS, which stay verbatim. */
+static void
+test_integ_many_global_options_after(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	char *argv[] = { h->herdctl, "status", "a", "-r", h->run, "-t", "5s",
+	    "--json", NULL };
+	char *bad[] = { h->herdctl, "status", "-t", "soon", "-r", h->run,
+	    NULL };
+
+	ht_boot(h, CONF);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	assert_int_equal(ht_run(h, argv, HT_T, &out, &err), 0);
+	HT_CONTAINS(out, "\"path\":\"a\"");
+	assert_int_equal(ht_run(h, bad, HT_T, &out, &err), 2);
+	HT_CONTAINS(err, "invalid timeout \"soon\"");
+}
+
 int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_integ_many_order_and_outcomes, ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_many_global_options_after, ht_setup,
+		    ht_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_many", tests, NULL, NULL);
