@@ -182,7 +182,12 @@ cmd_config_validate(struct cmd_config *cc)
 	if (!cc->ctl->json)
 		return cmd_config_errors(cc, &errs, NULL);
 	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "config", cc->file);
+	{
+		/* absolute, as herdd's diff and reload say it (item 20) */
+		char *abs = realpath(cc->file, NULL);
+		cJSON_AddStringToObject(out, "config", abs ? abs : cc->file);
+		free(abs);
+	}
 	cJSON_AddBoolToObject(out, "ok", errs.n == 0);
 	arr = cJSON_AddArrayToObject(out, "errors");
 	for (i = 0; i < errs.n; i++)

@@ -237,6 +237,15 @@ main(int argc, char **argv)
 		conf_errors_clear(&errs);
 		return 1;
 	}
+	if (h.conf->path != NULL && h.conf->path[0] != '/') {
+		/* absolute: in status, diff, reload and logs alike (issue
+		 * 12, item 20), and still right if the cwd changes */
+		char *abs = realpath(h.conf->path, NULL);
+		if (abs != NULL) {
+			free(h.conf->path);
+			h.conf->path = abs;
+		}
+	}
 	h.verbose = verbose;
 	h.run_dir_arg = run_dir;
 	h.log_dir_arg = log_dir;

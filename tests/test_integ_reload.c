@@ -632,6 +632,28 @@ test_integ_reload_keeps_runtime_children(void **state)
 	assert_string_equal(ht_status_order(h), "a db grp grp/x grp/y grp/c old z");
 }
 
+/* herdd started with a relative -c says its config's path absolute,
+ * in diff as in status (issue 12, item 20). */
+static void
+test_integ_reload_config_path_absolute(void **state)
+{
+	struct ht *h = *state;
+	char cwd[4096], abs[sizeof h->conf];
+	cJSON *res;
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	snprintf(abs, sizeof abs, "%s", h->conf);
+	assert_int_equal(chdir(h->dir), 0);
+	snprintf(h->conf, sizeof h->conf, "herd.json");
+	ht_boot(h, CONF(SLEEPER("a")));
+	assert_int_equal(chdir(cwd), 0);
+	snprintf(h->conf, sizeof h->conf, "%s", abs);
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	res = ht_result(h, "diff", NULL);
+	assert_string_equal(cJSON_GetObjectItem(res, "config")->valuestring,
+	    abs);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -648,6 +670,7 @@ main(void)
 		T(test_integ_reload_diff_changes_nothing),
 		T(test_integ_reload_config_set_apply),
 		T(test_integ_reload_keeps_runtime_children),
+		T(test_integ_reload_config_path_absolute),
 	};
 
 	return cmocka_run_group_tests_name("integ_reload", tests, NULL, NULL);
