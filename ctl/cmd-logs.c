@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "ctl.h"
 
 #define LOGS_DEFAULT_LINES 10
@@ -33,7 +34,9 @@ const struct cmd_entry cmd_logs_entry = {
 	.usage = "logs NAME [-f] [-n N] [--stderr]",
 	.help = "Print the last lines of a child's captured output.\n"
 	    "herdd says where the log file is; herdctl reads it itself, so it\n"
-	    "needs read access to herd's log_dir.\n"
+	    "needs read access to herd's log_dir. With herdd down, the config\n"
+	    "says (-c FILE, $HERD_CONFIG, else /etc/herd/herd.json; not for\n"
+	    "children added at runtime), and herdctl says it did that.\n"
 	    "  -n, --lines N  the last N lines (default 10; 0: none)\n"
 	    "  -f, --follow   then print lines as they are written, across\n"
 	    "                 log rotation, until SIGINT, SIGTERM or a\n"
@@ -336,6 +339,88 @@ logs_follow(struct logs *l)
 	return rv;
 }
 
+/* The child at PATH ("api/web") in C's tree, or NULL. */
+static const struct conf_child *
+logs_conf_child(const struct conf *c, const char *path)
+{
+	const struct conf_sup *s = &c->root;
+	const struct conf_child *found = NULL;
+	const char *p = path;
+
+	while (s != NULL && *p != '\0') {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		found = NULL;
+		for (size_t i = 0; i < s->nchildren; i++)
+			if (strlen(s->children[i]->name) == n &&
+			    strncmp(s->children[i]->name, p, n) == 0)
+				found = s->children[i];
+		if (found == NULL)
+			return NULL;
+		s = found->sup;
+		p += n + (slash != NULL);
+	}
+	return found;
+}
+
+/*
+ * herdd does not answer (WHY): the log files of NAME from the config
+ * (-c, $HERD_CONFIG, else /etc/herd/herd.json), in CALL's result as op
+ * logs would give them. A child added at runtime is not in the file.
+ */
+static int
+logs_from_config(struct ctl *ctl, const char *name, const char *why,
+    struct call *call)
+{
+	const char *env = getenv("HERD_CONFIG");
+	const char *file = ctl->config ? ctl->config : env && *env ? env :
+	    "/etc/herd/herd.json";
+	const struct conf_child *c;
+	struct conf_errors errs;
+	struct conf *conf;
+	cJSON *o;
+
+	memset(call, 0, sizeof *call);
+	if (conf_load(file, &conf, &errs) != 0) {
+		conf_errors_clear(&errs);
+		call->exit = IPC_EXIT_UNREACHABLE;
+		if (asprintf(&call->cause, "%s (and %s cannot be read to find "
+		    "the log files without it)", why, file) < 0)
+			abort();
+		return call->exit;
+	}
+	if ((c = logs_conf_child(conf, name)) == NULL) {
+		call->exit = IPC_EXIT_NOT_FOUND;
+		if (asprintf(&call->cause, "%s; no child %s in %s", why, name,
+		    file) < 0)
+			abort();
+		conf_free(conf);
+		return call->exit;
+	}
+	output_warnx("herdd does not answer: the log files of %s from %s",
+	    name, file);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "path", name);
+	if (c->type != CONF_SUPERVISOR) {
+		char *f;
+		if (c->out == CONF_OUT_LOG && asprintf(&f, "%s/%s.stdout.log",
+		    conf->log_dir, name) >= 0) {
+			cJSON_AddStringToObject(o, "stdout", f);
+			free(f);
+		}
+		if (c->err == CONF_OUT_LOG && asprintf(&f, "%s/%s.stderr.log",
+		    conf->log_dir, name) >= 0) {
+			cJSON_AddStringToObject(o, "stderr", f);
+			free(f);
+		}
+	}
+	conf_free(conf);
+	call->reply = o;
+	call->result = o;
+	call->exit = IPC_EXIT_OK;
+	return IPC_EXIT_OK;
+}
+
 static int
 cmd_logs_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
     char **argv)
@@ -377,7 +462,17 @@ cmd_logs_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		return IPC_EXIT_USAGE;
 	args = cJSON_CreateObject();
 	cJSON_AddStringToObject(args, "name", argv[optind]);
-	if ((rv = client_run(ctl, "logs", args, &call, 0)) != IPC_EXIT_OK) {
+	if ((rv = client_run(ctl, "logs", args, &call, CLIENT_QUIET)) ==
+	    IPC_EXIT_UNREACHABLE) {
+		/* herdd is down: the files are where the config says */
+		char *cause = call.cause;
+		call.cause = NULL;
+		call_clear(&call);
+		rv = logs_from_config(ctl, argv[optind], cause, &call);
+		free(cause);
+	}
+	if (rv != IPC_EXIT_OK) {
+		call_report(ctl, &call);
 		call_clear(&call);
 		return rv;
 	}

@@ -32,6 +32,28 @@ assert_lines(const char *text, const char *fmt, int n)
 		fail_msg("extra output after line %d: \"%.40s\"", n, p);
 }
 
+/* With herdd down, herdctl logs reads the files where the config puts
+ * them (issue 12, item 6), and says so; a child the config lacks is
+ * exit 3. */
+static void
+test_integ_logs_herdd_down(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'intensity':5,'children':["
+	    "{'name':'grp','type':'supervisor','children':[{'name':'talk',"
+	    "'command':['sh','-c','echo said it; exec sleep 60']}]}]}}");
+	assert_non_null(ht_wait_file(h, ht_path(h, "log/grp/talk.stdout.log"),
+	    "said it\n", HT_T));
+	assert_int_equal(ht_shutdown(h), 0);
+	HT_CTL(h, 0, &out, &err, "-c", h->conf, "logs", "grp/talk");
+	assert_string_equal(out, "said it\n");
+	HT_CONTAINS(err, "herdd does not answer: the log files of grp/talk");
+	HT_CTL(h, 3, &out, &err, "-c", h->conf, "logs", "nosuch");
+	HT_CONTAINS(err, "no child nosuch in ");
+}
+
 static void
 test_integ_logs_crash_keeps_last_lines(void **state)
 {
@@ -101,6 +123,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_integ_logs_herdd_down,
+		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_logs_crash_keeps_last_lines, ht_setup,
 		    ht_teardown),
