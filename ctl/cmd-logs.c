@@ -31,7 +31,7 @@ static int cmd_logs_exec(struct ctl *, const struct cmd_entry *, int,
 
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
-	.usage = "logs NAME [-f] [-n N] [--stderr]",
+	.usage = "logs NAME [-f] [-n N] [--stderr] | logs NAME --clear",
 	.help = "Print the last lines of a child's captured output.\n"
 	    "herdd says where the log file is; herdctl reads it itself, so it\n"
 	    "needs read access to herd's log_dir. With herdd down, the config\n"
@@ -42,6 +42,8 @@ const struct cmd_entry cmd_logs_entry = {
 	    "                 log rotation, until SIGINT, SIGTERM or a\n"
 	    "                 closed stdout (inotify, no polling)\n"
 	    "  --stderr       the child's stderr log instead of its stdout\n"
+	    "  --clear        empty its stdout and stderr logs instead (pm2\n"
+	    "                 flush; rotated backups stay): \"cleared FILE\"\n"
 	    "With --json, each line as {\"path\":..,\"stream\":..,\"line\":..}.\n"
 	    "Exit status 1 if that stream is not captured to a log file (its\n"
 	    "stdout or stderr setting is null or inherit), 3 if there is no\n"
@@ -339,6 +341,30 @@ logs_follow(struct logs *l)
 	return rv;
 }
 
+/*
+ * logs --clear (pm2 flush): empties the child's stdout and stderr logs
+ * in place. herdd appends to them (O_APPEND), so its next line starts
+ * the emptied file; rotated backups are left as they are.
+ */
+static int
+logs_clear(const cJSON *result)
+{
+	static const char *const streams[] = { "stdout", "stderr" };
+	int rv = IPC_EXIT_OK;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *f = output_string(result, streams[i], NULL);
+		if (f == NULL)
+			continue;
+		if (truncate(f, 0) != 0 && errno != ENOENT) {
+			output_warnx("%s: %s", f, strerror(errno));
+			rv = IPC_EXIT_FAILED;
+		} else
+			printf("cleared %s\n", f);
+	}
+	return rv;
+}
+
 /* The child at PATH ("api/web") in C's tree, or NULL. */
 static const struct conf_child *
 logs_conf_child(const struct conf *c, const char *path)
@@ -429,12 +455,13 @@ cmd_logs_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		{ "follow", no_argument, NULL, 'f' },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "stderr", no_argument, NULL, 'e' },
+		{ "clear", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logs l = { .ctl = ctl, .stream = "stdout", .fd = -1,
 		.ifd = -1, .wd_file = -1, .wd_dir = -1 };
 	int64_t nlines = LOGS_DEFAULT_LINES;
-	int follow = 0, ch, rv;
+	int follow = 0, clear = 0, ch, rv;
 	struct call call;
 	const char *file;
 	cJSON *args;
@@ -451,6 +478,9 @@ cmd_logs_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 			break;
 		case 'e':
 			l.stream = "stderr";
+			break;
+		case 'C':
+			clear = 1;
 			break;
 		default:
 			return cmd_usage(self);
@@ -477,6 +507,11 @@ cmd_logs_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		return rv;
 	}
 	l.path = output_string(call.result, "path", argv[optind]);
+	if (clear) {
+		rv = logs_clear(call.result);
+		call_clear(&call);
+		return rv;
+	}
 	if ((file = output_string(call.result, l.stream, NULL)) == NULL) {
 		output_warnx("the %s of %s is not captured to a log file",
 		    l.stream, l.path);

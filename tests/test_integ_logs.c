@@ -52,6 +52,12 @@ test_integ_logs_herdd_down(void **state)
 	HT_CONTAINS(err, "herdd does not answer: the log files of grp/talk");
 	HT_CTL(h, 3, &out, &err, "-c", h->conf, "logs", "nosuch");
 	HT_CONTAINS(err, "no child nosuch in ");
+	/* --clear empties both logs in place (pm2 flush) */
+	HT_CTL(h, 0, &out, &err, "-c", h->conf, "logs", "grp/talk", "--clear");
+	HT_CONTAINS(out, "cleared ");
+	HT_CONTAINS(out, "/grp/talk.stdout.log\n");
+	assert_string_equal(ht_read_file(h, ht_path(h,
+	    "log/grp/talk.stdout.log")), "");
 }
 
 static void
