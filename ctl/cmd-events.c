@@ -23,7 +23,8 @@ const struct cmd_entry cmd_events_entry = {
 	    "  --filter TOPIC  only events whose topic starts with TOPIC\n"
 	    "                  (the topic is the event's name: child.started)\n"
 	    "  --count N       exit after N events\n"
-	    "Prints one line per event: SEQ TIME EVENT PATH PID REASON (TIME:\n"
+	    "Prints one line per event: SEQ TIME EVENT PATH PID REASON (a TX's\n"
+	    "event: TX SAGA and its reason in REASON; TIME:\n"
 	    "the wall clock, local, to the millisecond); with --json, each\n"
 	    "event object as one line of JSON (\"time\": ISO 8601 UTC beside\n"
 	    "\"ts\", monotonic microseconds). Exit status 0 on\n"
@@ -65,6 +66,15 @@ cmd_events_print(const struct ctl *ctl, const cJSON *ev)
 	if (output_int(ev, "pid", &v) == 0 && v > 0)
 		snprintf(pid, sizeof pid, "%lld", (long long)v);
 	reason = output_string(ev, "reason", NULL);
+	/* a TX's event: its id and saga say more than the coordinator's
+	 * (absent) pid */
+	if (output_string(ev, "tx", NULL) != NULL) {
+		static char what[300];
+		snprintf(what, sizeof what, "%s %s%s%s", output_string(ev, "tx",
+		    ""), output_string(ev, "saga", ""), reason ? ": " : "",
+		    reason ? reason : "");
+		reason = what;
+	}
 	local_time(output_string(ev, "time", NULL), when, sizeof when);
 	printf("%-6lld  %s  %-18s  %-20s  ", (long long)seq, when,
 	    output_string(ev, "event", "?"), output_string(ev, "path", "-"));

@@ -197,6 +197,7 @@ test_integ_saga_two_phase_commit(void **state)
 	HT_CTL(h, 0, &out, &err, "events", "--since", "0", "--filter", "tx.",
 	    "--count", "3");
 	HT_CONTAINS(out, "tx.committed");
+	HT_CONTAINS(out, " bank/transfer\n"); /* the TX and its saga */
 }
 
 /* X1: one account votes no (insufficient funds): nobody applies
