@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_add_child_entry;
 extern const struct cmd_entry cmd_delete_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_spawn_entry;
+extern const struct cmd_entry cmd_scale_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_diff_entry;
@@ -47,6 +48,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_delete_entry,
 	&cmd_reset_entry,
 	&cmd_spawn_entry,
+	&cmd_scale_entry,
 	&cmd_logs_entry,
 	&cmd_reload_entry,
 	&cmd_diff_entry,

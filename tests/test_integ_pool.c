@@ -220,6 +220,43 @@ test_integ_pool_stop_all_at_once(void **state)
 	assert_true(ht_wait_gone(p[1], HT_T));
 }
 
+/* herdctl scale POOL N (issue 12, item 12): spawns up to N, terminates
+ * the newest down to N; refuses a supervisor that is no pool, leaving
+ * its children alone. */
+static void
+test_integ_pool_scale(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	pid_t a;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'intensity':5,'children':["
+	    "{'name':'grp','type':'supervisor','children':[{'name':'a',"
+	    "'command':['@CHILD@','sleep']}]},"
+	    "{'name':'pool','type':'supervisor','strategy':"
+	    "'simple_one_for_one','intensity':5,'children':[{'name':'w',"
+	    "'command':['@CHILD@','sleep'],'shutdown':2000}]}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	HT_CTL(h, 0, &out, &err, "scale", "pool", "3");
+	HT_CONTAINS(out, "spawned pool/1 (pid ");
+	HT_CONTAINS(out, "spawned pool/3 (pid ");
+	HT_CONTAINS(out, "pool: 3 instances\n");
+	ht_wait_state(h, "pool/3", "running", HT_T);
+	HT_CTL(h, 0, &out, &err, "scale", "pool", "1");
+	assert_string_equal(out, "terminated pool/3\nterminated pool/2\n"
+	    "pool: 1 instance\n");
+	assert_true(ht_status(h, "pool/1").found);
+	assert_false(ht_status(h, "pool/2").found);
+	HT_CTL(h, 0, &out, &err, "scale", "pool", "1");
+	assert_string_equal(out, "pool: 1 instance\n");
+	a = ht_pid(h, "grp/a");
+	HT_CTL(h, 4, &out, &err, "scale", "grp", "0");
+	HT_CONTAINS(err, "grp is not a simple_one_for_one pool");
+	HT_CTL(h, 3, &out, &err, "scale", "nosuch", "0");
+	HT_CONTAINS(err, "no pool named \"nosuch\"");
+	assert_int_equal(ht_pid(h, "grp/a"), a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int
@@ -231,6 +268,7 @@ main(void)
 		T(test_integ_pool_terminate),
 		T(test_integ_pool_crash_restarts_same_args),
 		T(test_integ_pool_stop_all_at_once),
+		T(test_integ_pool_scale),
 	};
 
 	return cmocka_run_group_tests_name("integ_pool", tests, NULL, NULL);
