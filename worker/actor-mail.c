@@ -508,7 +508,8 @@ dispatch(herd_actor *self, const struct herdi_rec *r)
 	default:
 		break;
 	}
-	herdi_mail_flush(self);
+	/* what it sent goes when the batch is handled (herdi_mail_drain):
+	 * casts to one actor from a batch of callbacks travel together */
 }
 
 /* The monotonic clock in microseconds: drain's time budget. */
@@ -612,13 +613,17 @@ herdi_mail_drain(herd_actor *self)
 		}
 		if (now_us() >= deadline)
 			goto turn;
-		if (nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) != 0)
+		if (nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK) != 0) {
+			herdi_mail_flush(self);
 			return;
+		}
 		m->cur = msg;
 		m->cur_off = 0;
 	}
+	herdi_mail_flush(self);
 	return;
 turn:
+	herdi_mail_flush(self);
 	/* a timer, not event_active: libevent runs an event made active in
 	 * its own callback again before it polls, which would starve herdd's
 	 * socket; a timer due now waits for the next poll */
@@ -725,7 +730,9 @@ herd_call(herd_actor *self, herd_id to, const void *req, size_t len,
 		ask_reason(self, to.v);
 		return HERD_ENOPROC;
 	}
-	flush_peer(self, p);
+	/* everything queued goes before the wait, not only to the callee:
+	 * casts of earlier callbacks of the batch must not wait for it */
+	herdi_mail_flush(self);
 	deadline = herdi_now_ms() + (timeout_ms > 0 ? timeout_ms : CALL_TIMEOUT_MS);
 	outer = waiting;
 	waiting = &w;

@@ -212,7 +212,9 @@ int herd_reply_error(herd_actor *self, herd_ref ref, const char *code,
  * HERD_EMAILBOXFULL when neither the receiver nor this actor's bounded
  * outgoing queue can take it (nothing is dropped silently: the caller
  * decides), HERD_ETOOLARGE past HERD_MSG_MAX. Casts queued for one actor
- * during a callback travel together when the callback returns.
+ * while a batch of messages is handled travel together once it is (at
+ * most 2 ms of callbacks), and before a herd_call waits; from a timer,
+ * when its callback returns.
  */
 int herd_cast(herd_actor *self, herd_id to, const void *msg, size_t len);
 /* The same to a registered name: HERD_ENOTFOUND at once if nobody has it
