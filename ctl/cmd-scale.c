@@ -60,7 +60,8 @@ cmd_scale_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 		if (n == cap && (inst = realloc(inst, (cap = cap ? cap * 2 :
 		    16) * sizeof *inst)) == NULL)
 			abort();
-		inst[n++] = strdup(p);
+		if ((inst[n++] = strdup(p)) == NULL)
+			abort();
 	}
 	call_clear(&call);
 	held = n;

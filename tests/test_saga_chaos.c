@@ -224,7 +224,10 @@ test_saga_chaos(void **state)
 				kills++;
 			next_kill = t + 100 + rand() % 500;
 		}
-		/* the next thing due: a TX batch or a kill */
+		/* the next thing due: a TX batch or a kill. This waits for a
+		 * moment of the random schedule, not for a state: nothing
+		 * after it assumes anything happened meanwhile (the checks
+		 * at the end wait for quiet with a deadline) */
 		{
 			int64_t wake = next_tx < next_kill ? next_tx : next_kill;
 			struct timespec ts = { 0, 0 };
