@@ -279,6 +279,37 @@ conf_validate_object(struct conf_ctx *ctx, const cJSON *obj, unsigned kind,
 	return s;
 }
 
+/* A significant child needs a supervisor that shuts down for it: under
+ * auto_shutdown never the flag is a config error, as OTP rejects it
+ * (bad_combination; SEMANTICS.md rule 15). Reported at each child's
+ * "significant", once the supervisor's own keys are all known. */
+static void
+conf_validate_significant(struct conf_ctx *ctx, const cJSON *ch,
+    const struct conf_seen *s, unsigned kind, const struct conf_sup *sup)
+{
+	const cJSON *el;
+	size_t i, old, old2;
+
+	if (sup->auto_shutdown != CONF_AUTO_NEVER ||
+	    conf_validate_bad(s, "auto_shutdown", kind) ||
+	    conf_validate_bad(s, "children", kind) || !cJSON_IsArray(ch))
+		return;
+	old = conf_path_key(ctx, "children");
+	for (i = 0, el = ch->child; el != NULL && i < sup->nchildren;
+	    i++, el = el->next) {
+		if (sup->children[i] == NULL || !sup->children[i]->significant)
+			continue;
+		old2 = conf_path_index(ctx, i);
+		conf_path_key(ctx, "significant");
+		conf_err_val(ctx, cJSON_GetObjectItemCaseSensitive(el,
+		    "significant"), "a significant child needs its supervisor's "
+		    "\"auto_shutdown\" to be any_significant or all_significant "
+		    "(it is never)");
+		conf_path_pop(ctx, old2);
+	}
+	conf_path_pop(ctx, old);
+}
+
 /* Rules between the keys of a supervisor object. */
 static void
 conf_validate_sup_rules(struct conf_ctx *ctx, const cJSON *obj,
@@ -287,6 +318,7 @@ conf_validate_sup_rules(struct conf_ctx *ctx, const cJSON *obj,
 	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(obj, "children");
 	size_t old;
 
+	conf_validate_significant(ctx, ch, s, kind, sup);
 	if (sup->strategy != CONF_SIMPLE_ONE_FOR_ONE ||
 	    conf_validate_bad(s, "children", kind) || sup->nchildren == 1)
 		return;

@@ -359,16 +359,25 @@ test_integ_protocol_restart_terminate_delete(void **state)
 	struct ht *h = boot(state);
 	pid_t b = ht_pid(h, "grp/b"), nb;
 	const char *out, *err;
+	char want[64];
 
 	/* OTP's restart_child: a running child is refused by the protocol's
 	 * restart without force, and by herdctl start */
 	assert_string_equal(ht_error_code(ht_request(h, "restart",
 	    "{'name':'grp/b'}")), "running");
 	HT_CTL(h, 4, &out, &err, "start", "grp/b");
-	HT_CONTAINS(err, "already started");
+	snprintf(want, sizeof want, "grp/b is already started (pid %ld)",
+	    (long)b);
+	HT_CONTAINS(err, want);  /* OTP's {error,{already_started,Pid}} */
 	HT_CTL(h, 4, &out, &err, "--json", "start", "grp/b");
 	HT_CONTAINS(out, "\"code\":\"already_started\"");
+	snprintf(want, sizeof want, "\"pid\":%ld", (long)b);
+	HT_CONTAINS(out, want);
 	assert_int_equal(ht_pid(h, "grp/b"), b);
+	/* a supervisor runs inside herdd: no pid of its own to name */
+	HT_CTL(h, 4, &out, &err, "--json", "start", "grp");
+	HT_CONTAINS(out, "\"code\":\"already_started\"");
+	assert_null(strstr(out, "\"pid\""));
 
 	/* herdctl restart stops it first (issue 12, item 11) */
 	HT_CTL(h, 0, &out, &err, "restart", "grp/b");
@@ -406,7 +415,7 @@ test_integ_protocol_add_child(void **state)
 {
 	struct ht *h = boot(state);
 	const char *out, *err;
-	char spec[4500];
+	char spec[4500], want[128];
 	cJSON *j;
 
 	snprintf(spec, sizeof spec, "{\"name\":\"d\",\"command\":[\"%s\","
@@ -415,8 +424,12 @@ test_integ_protocol_add_child(void **state)
 	HT_CONTAINS(out, "added grp/d (pid ");
 	assert_string_equal(ht_status(h, "grp/d").state, "running");
 	HT_CTL(h, 4, &out, &err, "add-child", "grp", spec);
+	snprintf(want, sizeof want, "(pid %ld)", (long)ht_pid(h, "grp/d"));
+	HT_CONTAINS(err, want);
 	HT_CTL(h, 4, &out, &err, "--json", "add-child", "grp", spec);
 	HT_CONTAINS(out, "\"code\":\"already_started\"");
+	snprintf(want, sizeof want, "\"pid\":%ld", (long)ht_pid(h, "grp/d"));
+	HT_CONTAINS(out, want);
 	HT_CTL(h, 0, &out, &err, "terminate", "grp/d");
 	HT_CTL(h, 4, &out, &err, "--json", "add-child", "grp", spec);
 	HT_CONTAINS(out, "\"code\":\"already_present\"");
@@ -441,6 +454,15 @@ test_integ_protocol_add_child(void **state)
 	    "{\"name\":\"x\",\"restart\":\"sometimes\"}");
 	HT_CONTAINS(out, "\"code\":\"bad_request\"");
 	HT_CTL(h, 3, &out, &err, "add-child", "nope", spec);
+	/* significant under auto_shutdown never: OTP's bad_combination */
+	snprintf(spec, sizeof spec, "{\"name\":\"sig\",\"command\":[\"%s\","
+	    "\"sleep\"],\"restart\":\"transient\",\"significant\":true}",
+	    h->child);
+	HT_CTL(h, 1, &out, &err, "add-child", "grp", spec);
+	HT_CONTAINS(err, "a significant child needs its supervisor's "
+	    "auto_shutdown to be any_significant or all_significant (grp has "
+	    "never)");
+	assert_false(ht_status(h, "grp/sig").found);
 	HT_CTL(h, 2, &out, &err, "add-child", "grp", "{not json");
 	HT_CTL(h, 2, &out, &err, "add-child", "grp", "[1]");
 }

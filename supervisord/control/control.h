@@ -151,6 +151,10 @@ void reply_send_cb(evutil_socket_t fd, short what, void *arg);
 int wait_pending(struct control *ctl, unsigned long serial);
 void wait_end(struct control *ctl, unsigned long serial, cJSON *result,
     const char *code, const char *msg);
+/* wait_end's error, with "pid" in it when pid > 0: already_started names
+ * the running child's process (OTP's {error,{already_started,Pid}}). */
+void wait_fail(struct control *ctl, unsigned long serial, const char *code,
+    const char *msg, pid_t pid);
 
 /* The child named by args.name; replies not_found (and returns NULL). */
 struct child *arg_child(struct request *r);

@@ -47,6 +47,15 @@ settle(struct request *r, unsigned long w, const char *path,
 		wait_end(ctl, w, NULL, IPC_E_FAILED, "the child is gone");
 }
 
+/* The pid an error names: the running child's, for already_started. */
+static pid_t
+refused_pid(const char *code, const struct child *c)
+{
+	if (c == NULL || strcmp(code, IPC_E_ALREADY_STARTED) != 0)
+		return 0;
+	return c->pid;
+}
+
 /*
  * Runs cmd on c, replying when the outcome is known: at once when the
  * command failed or settled synchronously, else on the event that ends it.
@@ -63,7 +72,7 @@ run_cmd_path(struct request *r, const char *path, struct child *c,
 	if ((w = wait_begin(r, path, kind)) == 0)
 		return;
 	if (cmd(&r->h->engine, c, &code, cause, sizeof cause) == -1)
-		wait_end(r->ctl, w, NULL, code, cause);
+		wait_fail(r->ctl, w, code, cause, refused_pid(code, c));
 	else
 		settle(r, w, path, kind);
 }
@@ -246,8 +255,10 @@ op_add_child(struct request *r)
 	if ((w = wait_begin(r, path, W_START)) != 0) {
 		if (engine_cmd_add(&r->h->engine, sup, spec, &c, &code, cause,
 		    sizeof cause) == -1) {
+			wait_fail(r->ctl, w, code, cause, refused_pid(code,
+			    sup->sup != NULL ? tree_child(sup->sup,
+			    spec->name) : NULL));
 			conf_child_free(spec);
-			wait_end(r->ctl, w, NULL, code, cause);
 		} else {
 			ended_forget(r->h, path); /* a child again */
 			driver_fleet_changed(r->h);

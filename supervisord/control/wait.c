@@ -63,6 +63,17 @@ waiter_done(struct control *ctl, struct waiter **wp, cJSON *j)
 	ctl->nwaiters--;
 }
 
+static struct waiter **
+waiter_find(struct control *ctl, unsigned long serial)
+{
+	struct waiter **wp;
+
+	for (wp = &ctl->waiters; *wp != NULL; wp = &(*wp)->next)
+		if ((*wp)->serial == serial)
+			return wp;
+	return NULL;
+}
+
 void
 wait_end(struct control *ctl, unsigned long serial, cJSON *result,
     const char *code, const char *msg)
@@ -70,17 +81,33 @@ wait_end(struct control *ctl, unsigned long serial, cJSON *result,
 	struct waiter **wp;
 	cJSON *j = NULL;
 
-	for (wp = &ctl->waiters; *wp != NULL; wp = &(*wp)->next)
-		if ((*wp)->serial == serial)
-			break;
-	if (*wp == NULL) {
+	if (code != NULL) {
+		cJSON_Delete(result);
+		wait_fail(ctl, serial, code, msg, 0);
+		return;
+	}
+	if ((wp = waiter_find(ctl, serial)) == NULL) {
 		cJSON_Delete(result);
 		return;
 	}
-	if (code != NULL)
-		j = ipc_reply_error((*wp)->id, code, "%s", msg);
-	else if (result != NULL)
+	if (result != NULL)
 		j = ipc_reply_ok((*wp)->id, result);
+	waiter_done(ctl, wp, j);
+}
+
+void
+wait_fail(struct control *ctl, unsigned long serial, const char *code,
+    const char *msg, pid_t pid)
+{
+	struct waiter **wp;
+	cJSON *j;
+
+	if ((wp = waiter_find(ctl, serial)) == NULL)
+		return;
+	j = ipc_reply_error((*wp)->id, code, "%s", msg);
+	if (pid > 0)
+		cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(j,
+		    "error"), "pid", (double)pid);
 	waiter_done(ctl, wp, j);
 }
 

@@ -16,6 +16,22 @@ cmd_error(const char **code, const char *what, char *cause, size_t len,
 	return -1;
 }
 
+/* already_started names the running child's pid, as OTP's
+ * {error,{already_started,Pid}} does (rule 13); a supervisor runs inside
+ * herdd and has none of its own. */
+static int
+already_started(const char **code, char *cause, size_t len,
+    const struct child *c)
+{
+	*code = IPC_E_ALREADY_STARTED;
+	if (c->pid > 0)
+		snprintf(cause, len, "%s is already started (pid %ld)",
+		    c->path, (long)c->pid);
+	else
+		snprintf(cause, len, "%s is already started", c->path);
+	return -1;
+}
+
 int
 engine_cmd_start(struct engine *e, struct child *c, const char **code,
     char *cause, size_t len)
@@ -31,8 +47,7 @@ engine_cmd_start(struct engine *e, struct child *c, const char **code,
 	switch (c->state) {
 	case CH_RUNNING:
 	case CH_STARTING:
-		return cmd_error(code, IPC_E_ALREADY_STARTED, cause, len,
-		    "%s is already started", c->path);
+		return already_started(code, cause, len, c);
 	case CH_STOPPING:
 		return cmd_error(code, IPC_E_REFUSED, cause, len,
 		    "%s is stopping; start it once it has stopped", c->path);
@@ -203,12 +218,16 @@ engine_cmd_add(struct engine *e, struct child *node, struct conf_child *spec,
 		    "%s is a pool: use spawn", node->path);
 	if ((c = tree_child(s, spec->name)) != NULL) {
 		if (engine_alive(c) || c->state == CH_RESTARTING)
-			return cmd_error(code, IPC_E_ALREADY_STARTED, cause,
-			    len, "%s is already started", c->path);
+			return already_started(code, cause, len, c);
 		return cmd_error(code, IPC_E_ALREADY_PRESENT, cause, len,
 		    "%s is already present (stopped); start or delete it",
 		    c->path);
 	}
+	if (spec->significant && s->auto_shutdown == CONF_AUTO_NEVER)
+		return cmd_error(code, IPC_E_BAD_REQUEST, cause, len,
+		    "a significant child needs its supervisor's auto_shutdown "
+		    "to be any_significant or all_significant (%s has never)",
+		    node->path[0] ? node->path : "the root supervisor");
 	if (sup_changeable(e, s, code, cause, len) == -1)
 		return -1;
 	c = tree_append(s, spec, NULL);
