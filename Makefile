@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 SAN ?=
 
 PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors \
-	bench-sagas bench-chaos
+	bench-sagas bench-chaos mutate
 
 .PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt \
 	build-chaos
@@ -38,6 +38,12 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@$(MAKE) --no-print-directory build-fuzz
 	./scripts/fuzz.sh $(B) $(FUZZ_SECONDS)
+
+# Mutation check: each change in scripts/mutations.txt, applied to a
+# scratch copy, must make its named test fail (docs/testing.md). Not part
+# of make test.
+mutate: deps
+	./scripts/mutate.sh
 
 # Benchmarks side by side with supervisord, s6, runit and pm2 (bench/,
 # docs/performance.md). Not part of make test. bench/run.sh installs the

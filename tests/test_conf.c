@@ -30,7 +30,7 @@ static const char *const bad_fixtures[] = {
 	"command-non-string", "control", "control-run-as", "control-subjects",
 	"control-tcp",
 	"control-tcp-url",
-	"duplicate-key", "duplicate-name",
+	"duplicate-key", "duplicate-name", "duplicate-name-adjacent",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
 	"long-value", "missing-command", "missing-supervisor", "multiple",
 	"name-chars", "name-dots", "nested", "period", "ready", "restart",

@@ -203,6 +203,38 @@ test_integ_reload_applies_changes(void **state)
 	assert_null(ht_find_event(h, from, "supervisor.gave_up", NULL));
 }
 
+/* An argument added to or dropped from the end of a command, the rest
+ * equal, is a change too: db runs again on its new arguments, a keeps its
+ * PID (issue 14, item 8: a diff comparing only the shared elements would
+ * keep db on its old arguments). */
+static void
+test_integ_reload_argument_count(void **state)
+{
+	struct ht *h = boot(state, CONF(SLEEPER("a") "," DB("v1")));
+	pid_t a = ht_pid(h, "a"), db = ht_pid(h, "db");
+	const char *args;
+
+	write_conf(h, CONF(SLEEPER("a") "," DB("v1','more")));
+	assert_string_equal(changes(reload(h), "changes"),
+	    "db changed (command)");
+	assert_true(ht_wait_gone(db, HT_T));
+	args = ht_wait_file(h, ht_path(h, "db.args"), "more", HT_T);
+	assert_non_null(args);
+	assert_string_equal(args, "v1\nmore\n");
+	ht_wait_state(h, "db", "running", HT_T);
+	db = ht_pid(h, "db");
+
+	write_conf(h, CONF(SLEEPER("a") "," DB("v1")));
+	assert_string_equal(changes(reload(h), "changes"),
+	    "db changed (command)");
+	assert_true(ht_wait_gone(db, HT_T));
+	ht_wait_state(h, "db", "running", HT_T);
+	args = ht_read_file(h, ht_path(h, "db.args"));
+	assert_non_null(args);
+	assert_string_equal(args, "v1\n");
+	assert_int_equal(ht_pid(h, "a"), a);
+}
+
 /* A reload whose plan ends at once (a child added, started on the spot)
  * is said once: one config.reloaded event, one line in herdd's log (it
  * was said twice, issue 12). */
@@ -664,6 +696,7 @@ main(void)
 		T(test_integ_reload_said_once),
 		T(test_integ_reload_ended_temporary),
 		T(test_integ_reload_check_warns_missing_command),
+		T(test_integ_reload_argument_count),
 		T(test_integ_reload_invalid_changes_nothing),
 		T(test_integ_reload_sighup),
 		T(test_integ_reload_added_fails),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -244,6 +245,116 @@ test_integ_strategy_nested_gives_up_and_is_restarted(void **state)
 	assert_true(ht_wait_gone(y, HT_T));
 }
 
+#define INNER(intensity, period) "{" HT_DIRS ",'supervisor':{" \
+	"'strategy':'one_for_one','intensity':5,'period_ms':60000," \
+	"'children':[{'name':'w','command':['@CHILD@','sleep']}," \
+	"{'name':'inner','type':'supervisor','strategy':'one_for_one'," \
+	"'intensity':" intensity ",'period_ms':" period ",'children':[" \
+	"{'name':'x','command':['@CHILD@','sleep']}]}]}}"
+
+/* Kills inner/x and waits until it runs again; returns the monotonic time
+ * (us) of its death, when herdd counted the restart. */
+static uint64_t
+restart_x(struct ht *h)
+{
+	pid_t x = ht_pid(h, "inner/x");
+	long long from = ht_last_seq(h);
+	cJSON *ev;
+	uint64_t died;
+
+	assert_int_equal(kill(x, SIGKILL), 0);
+	ev = ht_wait_event(h, "child.exited", "inner/x", HT_T);
+	died = (uint64_t)ht_num(ev, "ts");
+	ht_wait_event(h, "child.started", "inner/x", HT_T);
+	assert_int_not_equal(ht_pid(h, "inner/x"), x);
+	assert_null(ht_find_event(h, from, "supervisor.gave_up", NULL));
+	return died;
+}
+
+/* Intensity 2: two restarts within the period are taken, the third gives
+ * up (rule 6: more than intensity, not as many). */
+static void
+test_integ_strategy_intensity_boundary(void **state)
+{
+	struct ht *h = boot(state, INNER("2", "60000"));
+	long long from;
+
+	restart_x(h);
+	restart_x(h);
+	assert_int_equal(ht_status(h, "inner/x").restarts, 2);
+	from = ht_last_seq(h);
+	assert_int_equal(kill(ht_pid(h, "inner/x"), SIGKILL), 0);
+	ht_wait_event(h, "supervisor.gave_up", "inner", HT_T);
+	ht_wait_event(h, "child.started", "inner", HT_T);
+	assert_int_equal(ht_status(h, "inner").restarts, 1);
+	assert_non_null(ht_find_event(h, from, "child.exited", "inner"));
+}
+
+/* The period is a sliding window (rule 6): a restart older than period_ms
+ * no longer counts, so with intensity 1 a second restart after the
+ * window is taken, and a third right after it gives up. Waiting for the
+ * period to pass is what is tested: a schedule, not synchronisation. */
+static void
+test_integ_strategy_intensity_window_slides(void **state)
+{
+	struct ht *h = boot(state, INNER("1", "1500"));
+	uint64_t died = restart_x(h);
+	struct timespec until;
+	long long from;
+
+	died += 1800 * 1000;  /* the period and a margin past the death */
+	until.tv_sec = (time_t)(died / 1000000);
+	until.tv_nsec = (long)(died % 1000000) * 1000;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL)
+	    != 0)
+		;
+	restart_x(h);
+	assert_int_equal(ht_status(h, "inner").restarts, 0);
+	from = ht_last_seq(h);
+	assert_int_equal(kill(ht_pid(h, "inner/x"), SIGKILL), 0);
+	ht_wait_event(h, "supervisor.gave_up", "inner", HT_T);
+	ht_wait_event(h, "child.started", "inner", HT_T);
+	assert_int_equal(ht_status(h, "inner").restarts, 1);
+	assert_non_null(ht_find_event(h, from, "child.exited", "inner"));
+}
+
+/* Each failed start counts (rules 5, 10): x's program is gone after boot,
+ * so every restart attempt fails; with intensity 3 the death and the
+ * retries count until the fourth attempt gives up, after exactly three
+ * failed starts. */
+static void
+test_integ_strategy_failed_starts_count(void **state)
+{
+	struct ht *h = *state;
+	const char *prog;
+	long long from;
+	double gave;
+	cJSON *ev;
+	int fails = 0;
+
+	prog = ht_path(h, "prog");
+	assert_int_equal(symlink(h->child, prog), 0);
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'strategy':'one_for_one',"
+	    "'intensity':5,'period_ms':60000,'children':["
+	    "{'name':'inner','type':'supervisor','strategy':'one_for_one',"
+	    "'intensity':3,'period_ms':60000,'children':["
+	    "{'name':'x','command':['@TMP@/prog','sleep']}]}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	assert_int_equal(unlink(prog), 0);
+	from = ht_last_seq(h);
+	assert_int_equal(kill(ht_pid(h, "inner/x"), SIGKILL), 0);
+	gave = ht_num(ht_wait_event(h, "supervisor.gave_up", "inner", HT_T),
+	    "seq");
+	for (ev = ht_find_event(h, from, "child.start_failed", "inner/x");
+	    ev != NULL && ht_num(ev, "seq") < gave;
+	    ev = ht_find_event(h, (long long)ht_num(ev, "seq"),
+	    "child.start_failed", "inner/x"))
+		fails++;
+	assert_int_equal(fails, 3);
+	/* inner itself restarts, and fails to start x: the root counts */
+	ht_wait_event(h, "child.start_failed", "inner", HT_T);
+}
+
 static void
 test_integ_strategy_root_gives_up_exit_1(void **state)
 {
@@ -296,6 +407,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_integ_strategy_nested_gives_up_and_is_restarted,
 		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_strategy_intensity_boundary, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_strategy_intensity_window_slides, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_strategy_failed_starts_count, ht_setup,
+		    ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_strategy_root_gives_up_exit_1, ht_setup,
 		    ht_teardown),
