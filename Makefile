@@ -183,8 +183,16 @@ build-tests: build-all $(TOOLS) $(TESTS) build-fuzz
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -Iworker $(PKG_CFLAGS)
-FUZZ := $(B)/fuzz/fuzz_wire $(B)/fuzz/fuzz_journal $(B)/fuzz/fuzz_txmsg
+FUZZ := $(B)/fuzz/fuzz_wire $(B)/fuzz/fuzz_journal $(B)/fuzz/fuzz_txmsg \
+	$(B)/fuzz/fuzz_conf $(B)/fuzz/fuzz_control
 FUZZ_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null)
+# herdd's own objects, built again with clang and the fuzzer's
+# instrumentation, for the config and control targets
+FUZZ_INC := -Iipc -Iconf $(addprefix -I,$(SUP_DIRS))
+FUZZ_CONF_OBJ := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(wildcard conf/*.c))
+FUZZ_HERDD_OBJ := $(FUZZ_CONF_OBJ) \
+	$(patsubst %.c,$(B)/fuzz/obj/%.o,$(wildcard ipc/*.c) $(filter-out \
+	supervisord/main.c,$(foreach d,$(SUP_DIRS),$(wildcard $(d)/*.c))))
 
 build-fuzz: $(FUZZ)
 
@@ -204,6 +212,20 @@ $(B)/fuzz/fuzz_txmsg: tests/fuzz/fuzz_txmsg.c worker/saga-wire.c \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_txmsg.c \
 	    worker/saga-wire.c $(FUZZ_LIBS)
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) \
+	    $(FUZZ_INC) -MMD -MP -c $< -o $@
+
+$(B)/fuzz/fuzz_conf: tests/fuzz/fuzz_conf.c $(FUZZ_CONF_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -o $@ $^ $(FUZZ_LIBS)
+
+# The peer's credentials and the reply's routing are what one process
+# cannot have: wrapped (tests/fuzz/fuzz_control.c says how).
+$(B)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_HERDD_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -o $@ $^ $(PKG_LIBS) \
+	    -Wl,--wrap=access_identify -Wl,--wrap=nng_sendmsg
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -171,7 +171,9 @@ conf_parse(const char *path, const char *text, size_t len,
 	if ((c = conf_calloc(&ctx, 1, sizeof *c)) != NULL &&
 	    (root = conf_load_json(&ctx)) != NULL) {
 		c->path = conf_strdup(&ctx, path);
-		c->text = conf_strdup(&ctx, text);
+		/* TEXT is LEN bytes, not a string: the fuzzer's first find */
+		if ((c->text = strndup(text, len)) == NULL)
+			ctx.oom = 1;
 		conf_validate_top(&ctx, root, c);
 		cJSON_Delete(root);
 	}

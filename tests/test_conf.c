@@ -451,6 +451,8 @@ test_conf_parse_buffer(void **state)
 	    0);
 	assert_int_equal(c->root.intensity, 7);
 	assert_string_equal(c->path, "mem");
+	/* the text kept for diff is those bytes too (found by fuzz_conf) */
+	assert_string_equal(c->text, "{\"supervisor\":{\"intensity\":7}}");
 	conf_free(c);
 
 	assert_int_equal(conf_parse("mem", text, sizeof text - 1, &c, &errs),

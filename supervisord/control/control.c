@@ -101,8 +101,11 @@ op_find(const char *name)
 	return NULL;
 }
 
-static void
-handle(struct control *ctl, nng_msg *msg)
+/* One request, whole: size, decode, who sent it, dispatch. The reply is
+ * sent now or later (a copy of msg's header routes it); msg stays the
+ * caller's. */
+void
+control_handle(struct control *ctl, nng_msg *msg)
 {
 	struct request r;
 	const struct op *op;
@@ -158,7 +161,7 @@ recv_cb(evutil_socket_t fd, short what, void *arg)
 	for (n = 0; n < 64; n++) {
 		if (nng_recvmsg(ctl->sock, &msg, NNG_FLAG_NONBLOCK) != 0)
 			return;
-		handle(ctl, msg);
+		control_handle(ctl, msg);
 		nng_msg_free(msg);
 	}
 }

@@ -88,6 +88,10 @@ extern const size_t op_child_count;
 extern const struct op op_config_table[]; /* op-config.c */
 extern const size_t op_config_count;
 
+/* control.c: handles one request received on ctl's socket (the fuzz
+ * target, tests/fuzz/fuzz_control.c, calls it directly). */
+void control_handle(struct control *ctl, nng_msg *msg);
+
 /* tcp.c: the optional tls+tcp listener on sock (0 when none is
  * configured), its cleanup, and who a tcp request's peer is (fills
  * r->tls_verified, r->subject and, for a mapped certificate, r->uid). */

@@ -1,4 +1,5 @@
 /* Read-only control ops: ping, version, status, events, logs, config_path. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,8 +199,11 @@ op_events(struct request *r)
 		reply_err(r, IPC_E_BAD_REQUEST, "args.since must be a number");
 		return;
 	}
-	reply_ok(r, events_since(r->h->events,
-	    since ? (long long)since->valuedouble : 0));
+	/* clamped: a double beyond long long's range does not convert
+	 * (found by fuzz_control) */
+	reply_ok(r, events_since(r->h->events, since == NULL ? 0 :
+	    since->valuedouble >= 9e18 ? LLONG_MAX :
+	    since->valuedouble <= -9e18 ? -1 : (long long)since->valuedouble));
 }
 
 static void
