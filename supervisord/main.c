@@ -277,6 +277,10 @@ main(int argc, char **argv)
 	if ((lockfd = lock_take(h.run_dirfd, h.conf->run_dir, cause,
 	    sizeof cause)) == -1)
 		fatalx("%s", cause);
+	/* after the lock (one herdd per run_dir), before nng's threads */
+	if (pidns_start(cause, sizeof cause) == -1)
+		log_warnx("no pid namespace for the children (%s): a process "
+		    "that leaves its child's group can outlive herdd", cause);
 	if ((h.log_dirfd = safedir_open("log_dir", h.conf->log_dir, 0750,
 	    cause, sizeof cause)) == -1)
 		fatalx("%s", cause);
@@ -297,6 +301,7 @@ main(int argc, char **argv)
 	h.base = event_base_new();
 	if (h.base == NULL)
 		fatalx("event_base_new failed");
+	pidns_watch(h.base);
 	h.sd = sdnotify_create(h.base, &h); /* before environ is taken */
 	h.pids = &pids;
 	h.environ_base = environ;
@@ -355,6 +360,7 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	if (h.reap_ev != NULL)
 		event_free(h.reap_ev);
+	pidns_stop(); /* what left its child's group dies now */
 	event_base_free(h.base);
 	pidmap_free(&pids);
 	/* every child is gone: its notify sockets and mailboxes with it, so

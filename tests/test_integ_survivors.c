@@ -1,0 +1,134 @@
+/*
+ * No survivors (issue 14, item 2): nothing herdd started outlives it, not
+ * even a grandchild that left its child's session (setsid, as a
+ * double-forking daemon does), and not even when herdd is killed with
+ * SIGKILL and can do nothing about it (the pid namespace whose init dies
+ * with herdd, docs/semantics.md). Processes are told apart by a variable
+ * in their environment naming the test's dir, so the count sees every
+ * descendant, wherever it went, and nothing of anyone else's.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* A child whose grandchild leaves its session: sh starts `setsid sleep`
+ * in the background and becomes a sleep itself. */
+#define DAEMONISH "{'name':'c%d','command':['sh','-c','setsid sleep 300 & " \
+	"exec sleep 300'],'env':{'HERD_TEST_MARK':'@TMP@'}}"
+
+/* The processes whose environment holds HERD_TEST_MARK=<the test's dir>
+ * (zombies have none: they are dead). */
+static int
+marked(struct ht *h)
+{
+	char want[400], path[300], buf[8192];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0, fd;
+	ssize_t len, got, i;
+
+	assert_non_null(d);
+	len = snprintf(want, sizeof want, "HERD_TEST_MARK=%s", h->dir) + 1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/environ", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		buf[0] = '\0';
+		got = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		for (i = 0; got > 0 && i + len <= got; ) {
+			if (memcmp(buf + i, want, (size_t)len) == 0) {
+				n++;
+				break;
+			}
+			while (i < got && buf[i] != '\0')
+				i++;
+			i++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+marked_is(struct ht *h, void *arg)
+{
+	return marked(h) == *(int *)arg;
+}
+
+/* Boots herdd on N daemonish children and waits until each has its
+ * grandchild: 2 N marked processes. */
+static void
+boot_daemonish(struct ht *h, int n)
+{
+	size_t cap = 256 + (size_t)n * (sizeof DAEMONISH + 8), len;
+	char *conf = malloc(cap);
+	int i, want = 2 * n;
+
+	assert_non_null(conf);
+	len = (size_t)snprintf(conf, cap, "{" HT_DIRS ",'supervisor':{"
+	    "'children':[");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(conf + len, cap - len, "%s" DAEMONISH,
+		    i ? "," : "", i);
+	snprintf(conf + len, cap - len, "]}}");
+	ht_boot(h, conf);
+	free(conf);
+	ht_wait_event(h, "herd.started", NULL, ht_ms(60000));
+	if (!ht_until(h, marked_is, &want, ht_ms(60000)))
+		fail_msg("%d marked processes, not %d", marked(h), want);
+}
+
+/* kill -9 of herdd under 1,000 children, each with a grandchild in its
+ * own session: all 2,000 are gone, without a herdd to end them. */
+static void
+test_integ_survivors_kill9_under_1000(void **state)
+{
+	struct ht *h = *state;
+	int none = 0;
+
+	boot_daemonish(h, 1000);
+	ht_kill_herdd(h);
+	if (!ht_until(h, marked_is, &none, ht_ms(30000)))
+		fail_msg("%d processes outlived herdd", marked(h));
+}
+
+/* A clean shutdown: the children are stopped, and what left their
+ * sessions is gone too by the time herdd has exited. */
+static void
+test_integ_survivors_shutdown(void **state)
+{
+	struct ht *h = *state;
+
+	boot_daemonish(h, 3);
+	assert_int_equal(ht_shutdown(h), 0);
+	assert_int_equal(marked(h), 0);
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_kill9_under_1000, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_shutdown, ht_setup, ht_teardown),
+	};
+
+	return cmocka_run_group_tests_name("integ_survivors", tests, NULL,
+	    NULL);
+}
