@@ -457,6 +457,23 @@ else
 	herdctl status 2>&1 | show
 	fail "status: herdctl does not show $FLEET running workers"
 fi
+# Each child in a cgroup of its own, below herd.service's (cgroup.c):
+# .../herd.service/herd-HASH/PATH@N in the cgroup2 hierarchy.
+unit_cg=$(prop ControlGroup)
+notown=
+for pid in $(fleet_procs | awk '{print $1}'); do
+	c=$(cx cat "/proc/$pid/cgroup" 2>/dev/null | sed -n 's/^0:://p')
+	case $c in
+	*"$unit_cg"/herd-*/*@*) ;; # the host's path too: no cgroup namespace
+	*) notown="$notown $pid:${c:-?}" ;;
+	esac
+done
+if [ -n "$notown" ] || [ -z "$unit_cg" ]; then
+	journal -o cat | grep -m3 cgroup | show
+	fail "cgroups: fleet sleeps not each in a cgroup below $unit_cg/herd-*:$notown"
+else
+	pass "cgroups: each of the $(fleet_procs | wc -l) fleet sleeps is in its own cgroup below $unit_cg/herd-*"
+fi
 # ---- 2. systemd-analyze verify of the installed units ----
 if out=$(CX_T=60 cx systemd-analyze verify /lib/systemd/system/herd.service \
     /lib/systemd/system/herd@check.service 2>&1) && [ -z "$out" ]; then

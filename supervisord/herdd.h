@@ -491,6 +491,7 @@ struct spawn_req {
 	int fds[3];            /* become 0, 1, 2; -1 means /dev/null */
 	int extra_fd;          /* -1, or an fd to place at extra_target */
 	int extra_target;
+	const char *cgroup_procs; /* the child joins this cgroup, or NULL */
 };
 
 /*
@@ -518,6 +519,25 @@ void pidns_leave(void);
 void pidns_watch(struct event_base *base);
 /* After the last child: kills init, and what is left with it. */
 void pidns_stop(void);
+
+/* ---- cgroup.c: a cgroup per child start, killed when it ends ---- */
+
+/* At start: herdd's cgroups, after killing what a previous herdd of
+ * RUN_DIR left in them; -1 with cause when there can be none. */
+int cgroup_start(struct event_base *base, const char *run_dir, char *cause,
+    size_t len);
+/* Their directory, or NULL when off. */
+const char *cgroup_dir(void);
+/* A new cgroup for a start of the child at PATH: *name (for cgroup_end)
+ * and *procs (spawn_req's cgroup_procs), both NULL when off; -1 with
+ * cause when it cannot be made. */
+int cgroup_make(const char *path, char **name, char **procs, char *cause,
+    size_t len);
+/* The child's main process has ended: kills what is left in the cgroup
+ * and removes it (later, once empty). Takes NAME; NULL does nothing. */
+void cgroup_end(char *name);
+/* At exit, after the last child: kills and removes what is left. */
+void cgroup_stop(void);
 
 /* Finds FILE in PATH_ENV (execvp's rules); 0 with out filled, or -1. */
 int spawn_resolve(const char *file, const char *path_env, char *out,

@@ -302,6 +302,13 @@ main(int argc, char **argv)
 	if (h.base == NULL)
 		fatalx("event_base_new failed");
 	pidns_watch(h.base);
+	/* before anything starts: a previous herdd's leftovers die here */
+	if (cgroup_start(h.base, h.conf->run_dir, cause, sizeof cause) == -1)
+		log_warnx("no cgroup for each child (%s): what leaves its "
+		    "child's process group is not stopped with it", cause);
+	else
+		log_info("each child in a cgroup of its own, under %s",
+		    cgroup_dir());
 	h.sd = sdnotify_create(h.base, &h); /* before environ is taken */
 	h.pids = &pids;
 	h.environ_base = environ;
@@ -361,6 +368,7 @@ main(int argc, char **argv)
 	if (h.reap_ev != NULL)
 		event_free(h.reap_ev);
 	pidns_stop(); /* what left its child's group dies now */
+	cgroup_stop();
 	event_base_free(h.base);
 	pidmap_free(&pids);
 	/* every child is gone: its notify sockets and mailboxes with it, so

@@ -1170,6 +1170,33 @@ ours(struct ht *h, pid_t pid, int by_exe)
 	return strstr(buf, h->dir) != NULL;
 }
 
+/* The children's cgroups a killed herdd left (it names their directory
+ * at start): emptied by its pid namespace, removed here so that tests do
+ * not leave them on the machine. */
+static void
+remove_cgroups(struct ht *h)
+{
+	static const char key[] = "cgroup of its own, under ";
+	const char *log = ht_read_file(h, h->err), *at;
+	char dir[512], sub[800];
+	struct dirent *de;
+	DIR *d;
+
+	if (log == NULL || (at = strstr(log, key)) == NULL)
+		return;
+	at += strlen(key);
+	snprintf(dir, sizeof dir, "%.*s", (int)strcspn(at, "\n"), at);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+			rmdir(sub);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
 static void
 kill_ours(struct ht *h, pid_t pid, int by_exe)
 {
@@ -1317,6 +1344,7 @@ ht_teardown(void **state)
 			kill_ours(h, (pid_t)atoi(de->d_name), 0);
 	if (d != NULL)
 		closedir(d);
+	remove_cgroups(h);
 
 	if (h->req_open)
 		nng_close(h->req);

@@ -3,7 +3,8 @@
  * even a grandchild that left its child's session (setsid, as a
  * double-forking daemon does), and not even when herdd is killed with
  * SIGKILL and can do nothing about it (the pid namespace whose init dies
- * with herdd, docs/semantics.md). Processes are told apart by a variable
+ * with herdd, docs/semantics.md); nor does what a child started outlive
+ * the child (its cgroup). Processes are told apart by a variable
  * in their environment naming the test's dir, so the count sees every
  * descendant, wherever it went, and nothing of anyone else's.
  */
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -118,6 +120,91 @@ test_integ_survivors_shutdown(void **state)
 	assert_int_equal(marked(h), 0);
 }
 
+/* `herdctl stop` of a child that started a daemon the classic way (a
+ * middle process in a new session forks it and exits, so the daemon is
+ * an orphan in a session of its own): the daemon dies with the child
+ * (its cgroup), and the child is stopped. */
+static void
+test_integ_survivors_stop_double_fork(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	int none = 0, two = 2;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':[{'name':'d',"
+	    "'command':['sh','-c','setsid sh -c \\u0027sleep 300 &\\u0027;"
+	    " exec sleep 300'],'env':{'HERD_TEST_MARK':'@TMP@'}}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	if (!ht_until(h, marked_is, &two, HT_T))
+		fail_msg("%d marked processes, not 2", marked(h));
+	HT_CTL(h, 0, &out, &err, "stop", "d");
+	if (!ht_until(h, marked_is, &none, HT_T))
+		fail_msg("%d processes outlived the stop", marked(h));
+}
+
+/* A child's main process exits on its own (OTP: the child is dead) while
+ * what it started in another session runs: herdd kills that too. */
+static void
+test_integ_survivors_main_exit(void **state)
+{
+	struct ht *h = *state;
+	int none = 0;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':[{'name':'t',"
+	    "'restart':'transient','command':['sh','-c','setsid sleep 300 & "
+	    "exit 0'],'env':{'HERD_TEST_MARK':'@TMP@'}}]}}");
+	ht_wait_event(h, "child.exited", "t", HT_T);
+	if (!ht_until(h, marked_is, &none, HT_T))
+		fail_msg("%d processes outlived their child", marked(h));
+}
+
+/* What a previous herdd of the same run_dir left in its cgroups (here a
+ * process the test put there: killed with SIGKILL, the first herdd could
+ * not end it) is killed by the next herdd before it starts anything. */
+static void
+test_integ_survivors_next_start_kills_leftovers(void **state)
+{
+	struct ht *h = *state;
+	const char *log, *at;
+	char dir[512], path[600], want[700], pid_s[32];
+	static const char conf[] = "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}";
+	char *mark = NULL;
+	pid_t pid;
+	int one = 1, none = 0, n;
+
+	ht_boot(h, conf);
+	log = ht_wait_file(h, h->err, "cgroup of its own, under ", HT_T);
+	assert_non_null(log);
+	at = strstr(log, "under ") + strlen("under ");
+	n = (int)strcspn(at, "\n");
+	snprintf(dir, sizeof dir, "%.*s", n, at);
+	snprintf(path, sizeof path, "%s/old@1", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_true(asprintf(&mark, "HERD_TEST_MARK=%s", h->dir) > 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		char *envp[] = { mark, NULL };
+		execle("/bin/sleep", "sleep", "300", (char *)NULL, envp);
+		_exit(127);
+	}
+	ht_adopt(h, pid);
+	free(mark);
+	snprintf(path, sizeof path, "%s/old@1/cgroup.procs", dir);
+	snprintf(pid_s, sizeof pid_s, "%d", (int)pid);
+	assert_int_equal(ht_write_file(h, path, pid_s), 0);
+	assert_true(ht_until(h, marked_is, &one, HT_T));
+	ht_kill_herdd(h);
+	assert_int_equal(marked(h), 1); /* not herdd's: it outlived it */
+	ht_launch(h, conf);
+	snprintf(want, sizeof want, "killed 1 process a previous herdd left "
+	    "in %s\n", dir);
+	assert_non_null(ht_wait_file(h, h->err, want, HT_T));
+	if (!ht_until(h, marked_is, &none, HT_T))
+		fail_msg("the leftover is still there");
+}
+
 int
 main(void)
 {
@@ -127,6 +214,14 @@ main(void)
 		    ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_survivors_shutdown, ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_stop_double_fork, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_main_exit, ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_next_start_kills_leftovers, ht_setup,
+		    ht_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_survivors", tests, NULL,

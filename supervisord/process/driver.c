@@ -44,6 +44,7 @@ struct drv {
 	struct ready *ready;
 	struct logfile *out, *err;
 	char *exe;
+	char *cg;                /* this start's cgroup (cgroup.c), or NULL */
 };
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -370,7 +371,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	char *watchdog_env = NULL, *extra[9] = { NULL };
 	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
 	char *bound_env = NULL, *live_env = NULL;
-	char *mailbox_env = NULL;
+	char *mailbox_env = NULL, *cg_procs = NULL;
 	int live[2] = { -1, -1 };
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
@@ -490,7 +491,22 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	/* an actor has no ready fd: the slot is its liveness socket's */
 	req.extra_fd = spec->actor ? live[1] : ready_fd;
 	req.extra_target = spec->actor ? LIVENESS_FD : spec->ready_fd;
+	/* each start its own cgroup: the last one's ended with its process */
+	cgroup_end(d->cg);
+	d->cg = NULL;
+	if (cgroup_make(c->path, &d->cg, &cg_procs, cause, len) == -1) {
+		free(env);
+		if (argv != spec->argv)
+			free(argv);
+		rc = -1;
+		goto done;
+	}
+	req.cgroup_procs = cg_procs;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
+	if (rc == -1) {
+		cgroup_end(d->cg);
+		d->cg = NULL;
+	}
 	if (rc == -1 && errno == EAGAIN)
 		limit_hint(errno, cause, len); /* fork or setuid: processes */
 	if (rc == -1 && errno == ENOENT) {
@@ -524,6 +540,7 @@ done:
 	free(name_env);
 	free(inc_env);
 	free(mailbox_env);
+	free(cg_procs);
 	child_ident_destroy(ident);
 	if (rc == -1) {
 		ready_destroy(d->ready);
@@ -666,6 +683,7 @@ op_release(void *ctx, struct child *c)
 	ready_destroy(d->ready);
 	logfile_destroy(d->out);
 	logfile_destroy(d->err);
+	cgroup_end(d->cg); /* released while running: what is left goes */
 	free(d->exe);
 	free(d);
 	c->drv = NULL;
@@ -766,9 +784,15 @@ reap_one(struct herdd *h, pid_t pid)
 	int status;
 
 	/* While the leader is a zombie its group id cannot be reused: end
-	 * what is left of the group now (rule 3). */
-	if (c != NULL)
+	 * what is left of the group now (rule 3), and of its cgroup, where
+	 * what left the group is */
+	if (c != NULL) {
 		killpg(pid, SIGKILL);
+		if ((d = c->drv) != NULL) {
+			cgroup_end(d->cg);
+			d->cg = NULL;
+		}
+	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (c == NULL) {

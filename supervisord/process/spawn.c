@@ -157,6 +157,18 @@ child_main(void *arg)
 	if (!shared.on)
 		child_nofile(r);
 
+	/* Into its own cgroup (cgroup.c) before it can start anything, with
+	 * herdd's credentials still, and under its own file limit (herdd's
+	 * may have no fd left). */
+	if (r->cgroup_procs != NULL) {
+		fd = open(r->cgroup_procs, O_WRONLY | O_CLOEXEC);
+		if (fd == -1)
+			return fail(sh, "cgroup");
+		if (write(fd, "0", 1) != 1)
+			return fail(sh, "cgroup");
+		close(fd);
+	}
+
 	if (r->umask >= 0)
 		umask((mode_t)r->umask);
 	if (r->cwd != NULL && chdir(r->cwd) == -1)
@@ -334,7 +346,8 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 		*pid = 0;
 		what = (const char *)sh.step;
 		arg = strcmp(what, "exec") == 0 ? r->path :
-		    strcmp(what, "chdir") == 0 && r->cwd ? r->cwd : NULL;
+		    strcmp(what, "chdir") == 0 && r->cwd ? r->cwd :
+		    strcmp(what, "cgroup") == 0 ? r->cgroup_procs : NULL;
 		snprintf(cause, len, "%s%s%s: %s", what, arg ? " " : "",
 		    arg ? arg : "", strerror(sh.err));
 		errno = sh.err;

@@ -1,0 +1,415 @@
+/*
+ * A cgroup per child, so that what a child started dies with it: a
+ * double-forking daemon's daemon, a setsid'd helper, anything that left
+ * the child's process group. OTP's rule stays: a child is dead when its
+ * main process exits; herdd then kills what is left in its cgroup
+ * (cgroup.kill) before it reaps or restarts it.
+ *
+ * The cgroups live in herdd's own cgroup of the cgroup2 hierarchy (found
+ * from /proc/self/mountinfo and /proc/self/cgroup, never assumed), under
+ * herd-<hash of run_dir>: one herdd per run_dir (the lock), so a herdd
+ * that finds that directory at start knows it holds what a previous herdd
+ * of the same run_dir left (one killed with SIGKILL, without the pid
+ * namespace): it kills it before it starts anything. Each start of a
+ * child gets a new cgroup, PATH@N ('/' of the path as ':'), which the
+ * child joins itself between clone and exec (spawn.c), before it can fork.
+ *
+ * cgroup.kill needs Linux 5.14. Without a cgroup2 hierarchy herdd may
+ * write to, herdd says so at start and children run in its own cgroup.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "herdd.h"
+#include "log.h"
+#include "util.h"
+
+#define RETRY_FIRST_MS 10
+#define RETRY_MAX_MS 1000
+#define DRAIN_MS 5000 /* at start and exit: the wait for the killed */
+
+static struct {
+	int on;
+	int dirfd;      /* herd-<hash>, in herdd's own cgroup */
+	char *dir;
+	unsigned seq;
+	char **busy;    /* ended, but not empty yet when removed */
+	size_t nbusy, cap;
+	struct event *retry;
+	long retry_ms;
+} cg = { .dirfd = -1 };
+
+/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
+static void
+unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++)
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else
+			*w++ = *s;
+	*w = '\0';
+}
+
+/* The directory of herdd's own cgroup in the cgroup2 hierarchy; NULL
+ * with cause when there is none it can be reached through. */
+static char *
+own_cgroup(char *cause, size_t len)
+{
+	char line[4096], root[4096] = "", mnt[4096] = "", self[4096] = "";
+	char *sep, *rel;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL) {
+		snprintf(cause, len, "/proc/self/mountinfo: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - TYPE ... */
+		if ((sep = strstr(line, " - ")) == NULL ||
+		    strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2)
+			break;
+		root[0] = mnt[0] = '\0';
+	}
+	fclose(f);
+	if (mnt[0] == '\0') {
+		snprintf(cause, len, "no cgroup2 hierarchy is mounted");
+		return NULL;
+	}
+	unescape(root);
+	unescape(mnt);
+	if ((f = fopen("/proc/self/cgroup", "re")) == NULL) {
+		snprintf(cause, len, "/proc/self/cgroup: %s", strerror(errno));
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(self, sizeof self, "%s", line + 3);
+			break;
+		}
+	fclose(f);
+	if (self[0] != '/') {
+		snprintf(cause, len, "herdd's cgroup2 cgroup is not in "
+		    "/proc/self/cgroup");
+		return NULL;
+	}
+	/* the mount shows the hierarchy from ROOT down */
+	rel = self;
+	if (strcmp(root, "/") != 0) {
+		size_t n = strlen(root);
+		if (strncmp(self, root, n) != 0 || (self[n] != '/' &&
+		    self[n] != '\0')) {
+			snprintf(cause, len, "herdd's cgroup %s is outside the "
+			    "cgroup2 mount at %s", self, mnt);
+			return NULL;
+		}
+		rel = self + n;
+	}
+	return xprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt,
+	    strcmp(rel, "/") == 0 ? "" : rel);
+}
+
+/* Writes TEXT to FILE of cgroup NAME (NULL: the base); 0 or -1. */
+static int
+cg_write(const char *name, const char *file, const char *text)
+{
+	char path[512];
+	int fd, rc = 0;
+	size_t n = strlen(text);
+
+	snprintf(path, sizeof path, "%s%s%s", name ? name : "",
+	    name ? "/" : "", file);
+	if ((fd = openat(cg.dirfd, path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (write(fd, text, n) != (ssize_t)n)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+/* Waits up to MS for the base to hold no process (cgroup.events says
+ * "populated 0", and wakes poll with POLLPRI when that changes). */
+static int
+drain(int ms)
+{
+	char buf[256];
+	struct pollfd p;
+	ssize_t n;
+	int64_t end = (int64_t)mono_ms() + ms, left;
+	int fd = openat(cg.dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	for (;;) {
+		n = pread(fd, buf, sizeof buf - 1, 0);
+		if (n < 0)
+			break;
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0") != NULL) {
+			close(fd);
+			return 0;
+		}
+		if ((left = end - (int64_t)mono_ms()) <= 0)
+			break;
+		p = (struct pollfd){ fd, POLLPRI, 0 };
+		poll(&p, 1, (int)left);
+	}
+	close(fd);
+	return -1;
+}
+
+/* The processes in every cgroup below the base: for the log line. */
+static int
+count_left(void)
+{
+	char path[512], line[32];
+	struct dirent *e;
+	int n = 0, fd = dup(cg.dirfd);
+	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	FILE *f;
+
+	if (d == NULL) {
+		if (fd != -1)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s/cgroup.procs", cg.dir,
+		    e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		while (fgets(line, sizeof line, f) != NULL)
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Removes every (empty) cgroup below the base. */
+static void
+remove_all(void)
+{
+	struct dirent *e;
+	int fd = dup(cg.dirfd);
+	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+
+	if (d == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    unlinkat(cg.dirfd, e->d_name, AT_REMOVEDIR) == -1)
+			log_warnx("cgroup %s/%s stays: %s", cg.dir, e->d_name,
+			    strerror(errno));
+	closedir(d);
+}
+
+/* Kills what a previous herdd of this run_dir left, and its cgroups. */
+static void
+clear_leftovers(void)
+{
+	int n = count_left();
+
+	if (n > 0) {
+		cg_write(NULL, "cgroup.kill", "1");
+		if (drain(DRAIN_MS) == -1)
+			log_warnx("cgroup %s: processes a previous herdd left "
+			    "are still there %d ms after SIGKILL", cg.dir,
+			    DRAIN_MS);
+		log_warnx("killed %d process%s a previous herdd left in %s",
+		    n, n == 1 ? "" : "es", cg.dir);
+	}
+	remove_all();
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg);
+
+int
+cgroup_start(struct event_base *base, const char *run_dir, char *cause,
+    size_t len)
+{
+	char *own, name[64];
+	uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
+	const char *s;
+	int fd;
+
+	for (s = run_dir; *s != '\0'; s++)
+		hash = (hash ^ (unsigned char)*s) * 1099511628211ULL;
+	snprintf(name, sizeof name, "herd-%016llx", (unsigned long long)hash);
+	if ((own = own_cgroup(cause, len)) == NULL)
+		return -1;
+	if ((fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(cause, len, "%s: %s", own, strerror(errno));
+		free(own);
+		return -1;
+	}
+	if (mkdirat(fd, name, 0755) == -1 && errno != EEXIST) {
+		snprintf(cause, len, "cannot make %s/%s: %s", own, name,
+		    strerror(errno));
+		close(fd);
+		free(own);
+		return -1;
+	}
+	cg.dirfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(fd);
+	cg.dir = xprintf("%s/%s", own, name);
+	free(own);
+	if (cg.dirfd == -1 || faccessat(cg.dirfd, "cgroup.kill", W_OK, 0)) {
+		snprintf(cause, len, "%s: %s", cg.dir, cg.dirfd == -1 ?
+		    strerror(errno) : "no cgroup.kill (Linux 5.14)");
+		cgroup_stop();
+		return -1;
+	}
+	clear_leftovers();
+	cg.retry = evtimer_new(base, retry_cb, NULL);
+	cg.on = 1;
+	return 0;
+}
+
+const char *
+cgroup_dir(void)
+{
+	return cg.on ? cg.dir : NULL;
+}
+
+int
+cgroup_make(const char *path, char **name, char **procs, char *cause,
+    size_t len)
+{
+	char buf[256];
+	int n;
+
+	*name = *procs = NULL;
+	if (!cg.on)
+		return 0;
+	snprintf(buf, sizeof buf, "%.200s@%u", path, ++cg.seq);
+	for (n = 0; buf[n] != '\0'; n++)
+		if (buf[n] == '/')
+			buf[n] = ':';
+	if (mkdirat(cg.dirfd, buf, 0755) == -1) {
+		snprintf(cause, len, "cgroup %s/%s: %s", cg.dir, buf,
+		    strerror(errno));
+		return -1;
+	}
+	*name = xstrdup(buf);
+	*procs = xprintf("%s/%s/cgroup.procs", cg.dir, buf);
+	return 0;
+}
+
+static void
+busy_add(char *name)
+{
+	struct timeval tv;
+
+	if (cg.nbusy == cg.cap) {
+		cg.cap = cg.cap ? 2 * cg.cap : 16;
+		cg.busy = xreallocarray(cg.busy, cg.cap, sizeof *cg.busy);
+	}
+	cg.busy[cg.nbusy++] = name;
+	if (!evtimer_pending(cg.retry, NULL)) {
+		cg.retry_ms = RETRY_FIRST_MS;
+		tv = (struct timeval){ 0, cg.retry_ms * 1000 };
+		evtimer_add(cg.retry, &tv);
+	}
+}
+
+/* Removes the cgroups whose killed processes have gone since; kills
+ * again in the others (the kill may have failed: herdd out of fds, or a
+ * process forked as it came). */
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv;
+	size_t i = 0;
+
+	while (i < cg.nbusy)
+		if (unlinkat(cg.dirfd, cg.busy[i], AT_REMOVEDIR) == 0 ||
+		    errno != EBUSY) {
+			free(cg.busy[i]);
+			cg.busy[i] = cg.busy[--cg.nbusy];
+		} else
+			cg_write(cg.busy[i++], "cgroup.kill", "1");
+	if (cg.nbusy == 0)
+		return;
+	if ((cg.retry_ms *= 2) > RETRY_MAX_MS)
+		cg.retry_ms = RETRY_MAX_MS;
+	tv = (struct timeval){ cg.retry_ms / 1000, cg.retry_ms % 1000 * 1000 };
+	evtimer_add(cg.retry, &tv);
+}
+
+void
+cgroup_end(char *name)
+{
+	if (name == NULL)
+		return;
+	/* empty (the usual case): one call */
+	if (unlinkat(cg.dirfd, name, AT_REMOVEDIR) == 0 || errno != EBUSY) {
+		free(name);
+		return;
+	}
+	if (cg_write(name, "cgroup.kill", "1") == -1)
+		log_warn("cgroup %s/%s: cannot kill what is left", cg.dir,
+		    name);
+	if (unlinkat(cg.dirfd, name, AT_REMOVEDIR) == 0) {
+		free(name);
+		return;
+	}
+	busy_add(name); /* its processes die as the kernel gets to them */
+}
+
+void
+cgroup_stop(void)
+{
+	size_t i;
+
+	if (cg.dirfd != -1 && cg.on) {
+		/* every child is reaped: this is what left its cgroup's
+		 * main process behind (without the pid namespace) */
+		cg_write(NULL, "cgroup.kill", "1");
+		drain(DRAIN_MS);
+		remove_all();
+	}
+	for (i = 0; i < cg.nbusy; i++)
+		free(cg.busy[i]);
+	free(cg.busy);
+	cg.busy = NULL;
+	cg.nbusy = cg.cap = 0;
+	if (cg.retry != NULL)
+		event_free(cg.retry);
+	cg.retry = NULL;
+	if (cg.dirfd != -1)
+		close(cg.dirfd);
+	cg.dirfd = -1;
+	if (cg.dir != NULL && rmdir(cg.dir) == -1 && errno != ENOENT)
+		log_debug("cgroup %s stays: %s", cg.dir, strerror(errno));
+	free(cg.dir);
+	cg.dir = NULL;
+	cg.on = 0;
+}
