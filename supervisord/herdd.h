@@ -506,20 +506,6 @@ int spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 /* Once, before herdd opens anything else: reserves the low fd slots. */
 void spawn_init(void);
 
-/* ---- pidns.c: the children's pid namespace, whose init dies with herdd
- * and takes every process left in it along ---- */
-
-/* Once, before any thread: -1 with cause when there can be none. */
-int pidns_start(char *cause, size_t len);
-int pidns_on(void);
-/* Around spawn's clone: the calling thread's children go in it. */
-int pidns_enter(void);
-void pidns_leave(void);
-/* herdd ends (fatalx) if init dies: its children died with it. */
-void pidns_watch(struct event_base *base);
-/* After the last child: kills init, and what is left with it. */
-void pidns_stop(void);
-
 /* ---- cgroup.c: a cgroup per child start, killed when it ends ---- */
 
 /* At start: herdd's cgroups, after killing what a previous herdd of
@@ -538,6 +524,9 @@ int cgroup_make(const char *path, char **name, char **procs, char *cause,
 void cgroup_end(char *name);
 /* At exit, after the last child: kills and removes what is left. */
 void cgroup_stop(void);
+/* The guardian, which kills the cgroups if herdd is killed (0: none). */
+pid_t cgroup_guardian(void);
+int cgroup_guardian_is(pid_t pid);
 
 /* Finds FILE in PATH_ENV (execvp's rules); 0 with out filled, or -1. */
 int spawn_resolve(const char *file, const char *path_env, char *out,

@@ -277,10 +277,6 @@ main(int argc, char **argv)
 	if ((lockfd = lock_take(h.run_dirfd, h.conf->run_dir, cause,
 	    sizeof cause)) == -1)
 		fatalx("%s", cause);
-	/* after the lock (one herdd per run_dir), before nng's threads */
-	if (pidns_start(cause, sizeof cause) == -1)
-		log_warnx("no pid namespace for the children (%s): a process "
-		    "that leaves its child's group can outlive herdd", cause);
 	if ((h.log_dirfd = safedir_open("log_dir", h.conf->log_dir, 0750,
 	    cause, sizeof cause)) == -1)
 		fatalx("%s", cause);
@@ -301,14 +297,13 @@ main(int argc, char **argv)
 	h.base = event_base_new();
 	if (h.base == NULL)
 		fatalx("event_base_new failed");
-	pidns_watch(h.base);
 	/* before anything starts: a previous herdd's leftovers die here */
 	if (cgroup_start(h.base, h.conf->run_dir, cause, sizeof cause) == -1)
 		log_warnx("no cgroup for each child (%s): what leaves its "
 		    "child's process group is not stopped with it", cause);
 	else
-		log_info("each child in a cgroup of its own, under %s",
-		    cgroup_dir());
+		log_info("each child in a cgroup of its own, under %s "
+		    "(guardian pid %d)", cgroup_dir(), (int)cgroup_guardian());
 	h.sd = sdnotify_create(h.base, &h); /* before environ is taken */
 	h.pids = &pids;
 	h.environ_base = environ;
@@ -367,8 +362,7 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	if (h.reap_ev != NULL)
 		event_free(h.reap_ev);
-	pidns_stop(); /* what left its child's group dies now */
-	cgroup_stop();
+	cgroup_stop(); /* what left its child's group dies now */
 	event_base_free(h.base);
 	pidmap_free(&pids);
 	/* every child is gone: its notify sockets and mailboxes with it, so

@@ -1171,8 +1171,9 @@ ours(struct ht *h, pid_t pid, int by_exe)
 }
 
 /* The children's cgroups a killed herdd left (it names their directory
- * at start): emptied by its pid namespace, removed here so that tests do
- * not leave them on the machine. */
+ * at start): its guardian empties and removes them, unless teardown
+ * killed it first (its command line names the test's dir); removed here
+ * so that tests do not leave them on the machine. */
 static void
 remove_cgroups(struct ht *h)
 {
@@ -1185,7 +1186,7 @@ remove_cgroups(struct ht *h)
 	if (log == NULL || (at = strstr(log, key)) == NULL)
 		return;
 	at += strlen(key);
-	snprintf(dir, sizeof dir, "%.*s", (int)strcspn(at, "\n"), at);
+	snprintf(dir, sizeof dir, "%.*s", (int)strcspn(at, " \n"), at);
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)

@@ -2,14 +2,15 @@
  * No survivors (issue 14, item 2): nothing herdd started outlives it, not
  * even a grandchild that left its child's session (setsid, as a
  * double-forking daemon does), and not even when herdd is killed with
- * SIGKILL and can do nothing about it (the pid namespace whose init dies
- * with herdd, docs/semantics.md); nor does what a child started outlive
- * the child (its cgroup). Processes are told apart by a variable
+ * SIGKILL and can do nothing about it (the cgroups' guardian,
+ * docs/semantics.md); nor does what a child started outlive the child
+ * (its cgroup). Processes are told apart by a variable
  * in their environment naming the test's dir, so the count sees every
  * descendant, wherever it went, and nothing of anyone else's.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,32 @@ marked_is(struct ht *h, void *arg)
 	return marked(h) == *(int *)arg;
 }
 
+/* The pid in herdd's log after KEY (the last such line), 0 if none. */
+static pid_t
+logged_pid(struct ht *h, const char *key)
+{
+	const char *log = ht_read_file(h, h->err), *at, *last = NULL;
+
+	for (at = log; at != NULL && (at = strstr(at, key)) != NULL;
+	    at += strlen(key))
+		last = at;
+	return last ? (pid_t)atoi(last + strlen(key)) : 0;
+}
+
+/* The children's cgroups' directory and the guardian's pid, from
+ * herdd's start line. */
+static pid_t
+cgroup_base(struct ht *h, char *dir, size_t len)
+{
+	static const char key[] = "cgroup of its own, under ";
+	const char *log = ht_wait_file(h, h->err, "(guardian pid ", HT_T), *at;
+
+	assert_non_null(log);
+	at = strstr(log, key) + strlen(key);
+	snprintf(dir, len, "%.*s", (int)strcspn(at, " "), at);
+	return logged_pid(h, "(guardian pid ");
+}
+
 /* Boots herdd on N daemonish children and waits until each has its
  * grandchild: 2 N marked processes. */
 static void
@@ -95,17 +122,25 @@ boot_daemonish(struct ht *h, int n)
 }
 
 /* kill -9 of herdd under 1,000 children, each with a grandchild in its
- * own session: all 2,000 are gone, without a herdd to end them. */
+ * own session: all 2,000 are gone at once, without a herdd to end them
+ * (the guardian kills the cgroups, removes them and exits). */
 static void
 test_integ_survivors_kill9_under_1000(void **state)
 {
 	struct ht *h = *state;
+	char dir[512];
 	int none = 0;
+	pid_t guardian;
 
 	boot_daemonish(h, 1000);
+	guardian = cgroup_base(h, dir, sizeof dir);
+	assert_true(guardian > 0);
 	ht_kill_herdd(h);
 	if (!ht_until(h, marked_is, &none, ht_ms(30000)))
 		fail_msg("%d processes outlived herdd", marked(h));
+	/* and the guardian removed the cgroups, then went */
+	assert_true(ht_wait_gone(guardian, ht_ms(30000)));
+	assert_int_equal(access(dir, F_OK), -1);
 }
 
 /* A clean shutdown: the children are stopped, and what left their
@@ -158,27 +193,33 @@ test_integ_survivors_main_exit(void **state)
 		fail_msg("%d processes outlived their child", marked(h));
 }
 
-/* What a previous herdd of the same run_dir left in its cgroups (here a
- * process the test put there: killed with SIGKILL, the first herdd could
- * not end it) is killed by the next herdd before it starts anything. */
+/*
+ * The guardian that kills the children's cgroups when herdd is killed:
+ * killed itself, herdd starts another. Should both be killed (herdd
+ * frozen first, so it cannot start a third), what was left in the
+ * cgroups (a process the test put there) is killed by the next herdd of
+ * the same run_dir before it starts anything.
+ */
 static void
-test_integ_survivors_next_start_kills_leftovers(void **state)
+test_integ_survivors_guardian_and_next_start(void **state)
 {
 	struct ht *h = *state;
-	const char *log, *at;
 	char dir[512], path[600], want[700], pid_s[32];
 	static const char conf[] = "{" HT_DIRS ",'supervisor':{'children':["
 	    "{'name':'a','command':['@CHILD@','sleep']}]}}";
 	char *mark = NULL;
-	pid_t pid;
-	int one = 1, none = 0, n;
+	pid_t pid, g1, g2;
+	int one = 1, none = 0;
 
 	ht_boot(h, conf);
-	log = ht_wait_file(h, h->err, "cgroup of its own, under ", HT_T);
-	assert_non_null(log);
-	at = strstr(log, "under ") + strlen("under ");
-	n = (int)strcspn(at, "\n");
-	snprintf(dir, sizeof dir, "%.*s", n, at);
+	g1 = cgroup_base(h, dir, sizeof dir);
+	assert_true(g1 > 0);
+	kill(g1, SIGKILL);
+	assert_non_null(ht_wait_file(h, h->err, "guardian started again",
+	    HT_T));
+	g2 = logged_pid(h, "guardian started again (pid ");
+	assert_true(g2 > 0 && g2 != g1);
+
 	snprintf(path, sizeof path, "%s/old@1", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	assert_true(asprintf(&mark, "HERD_TEST_MARK=%s", h->dir) > 0);
@@ -195,8 +236,12 @@ test_integ_survivors_next_start_kills_leftovers(void **state)
 	snprintf(pid_s, sizeof pid_s, "%d", (int)pid);
 	assert_int_equal(ht_write_file(h, path, pid_s), 0);
 	assert_true(ht_until(h, marked_is, &one, HT_T));
+
+	kill(h->pid, SIGSTOP);
+	kill(g2, SIGKILL);
+	assert_true(ht_wait_gone(g2, HT_T));
 	ht_kill_herdd(h);
-	assert_int_equal(marked(h), 1); /* not herdd's: it outlived it */
+	assert_int_equal(marked(h), 1); /* no guardian: it outlived herdd */
 	ht_launch(h, conf);
 	snprintf(want, sizeof want, "killed 1 process a previous herdd left "
 	    "in %s\n", dir);
@@ -220,7 +265,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_integ_survivors_main_exit, ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_integ_survivors_next_start_kills_leftovers, ht_setup,
+		    test_integ_survivors_guardian_and_next_start, ht_setup,
 		    ht_teardown),
 	};
 

@@ -34,24 +34,15 @@
 #define OUT_MAX (8 * 1024 * 1024)   /* an outgoing queue's bound (A8) */
 #define CALL_TIMEOUT_MS 5000
 
-/*
- * Whether the peer (pid and uid from its credentials) is herdd (our
- * parent) or one of herdd's children. In herdd's pid namespace herdd and
- * every process outside show as pid 0: such a peer must have herdd's uid,
- * and can do no more than herdd's user could anyway.
- */
+/* Whether pid is herdd (our parent) or one of herdd's children. */
 static int
-node_process(pid_t pid, uint64_t uid)
+node_process(pid_t pid)
 {
 	char path[64], buf[512], *p;
-	pid_t herdd = herdi_parent_pid();
+	pid_t herdd = getppid();
 	long ppid = -1;
 	FILE *f;
 
-	if (pid == 0)
-		return getppid() == 0 && uid == (uint64_t)herdi_parent_uid();
-	if ((pid = herdi_outside_pid(pid)) <= 0)
-		return 0;
 	if (pid == herdd)
 		return 1;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -69,11 +60,10 @@ node_process(pid_t pid, uint64_t uid)
 static void
 admit_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	uint64_t pid, uid;
+	uint64_t pid;
 
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
-	    nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
-	    !node_process((pid_t)pid, uid))
+	    !node_process((pid_t)pid))
 		nng_pipe_close(p);
 }
 
@@ -567,10 +557,9 @@ each_record(herd_actor *self, nng_msg *m, size_t *off,
 		self->mail.malformed++;
 		if (now != self->mail.warned_at) {
 			self->mail.warned_at = now;
-			/* the pid herdd's status shows (-1: gone) */
 			fprintf(stderr, "herd: %s: dropped a malformed message "
-			    "of %zu bytes from pid %d (%llu so far)\n",
-			    self->name, len, (int)herdi_outside_pid((pid_t)pid),
+			    "of %zu bytes from pid %llu (%llu so far)\n",
+			    self->name, len, (unsigned long long)pid,
 			    (unsigned long long)self->mail.malformed);
 		}
 	}

@@ -608,7 +608,7 @@ herd_actor_run(const struct herd_actor_ops *ops, void *state, int argc,
 	/* our id before hello, so init may send: pid and incarnation */
 	{
 		const char *inc = getenv("HERD_INCARNATION");
-		self.id.v = (uint64_t)herdi_self_pid() << 32 |
+		self.id.v = (uint64_t)getpid() << 32 |
 		    (inc ? strtoull(inc, NULL, 10) & 0xffffffffu : 0);
 	}
 	if ((rv = herdi_node_open(&self.node, url)) != 0)

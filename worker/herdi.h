@@ -5,7 +5,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 #include <nng/nng.h>
@@ -16,16 +15,6 @@
 int64_t herdi_now_ms(void);
 /* The HERD_E* code for a failed system call's errno. */
 int herdi_error_from_errno(int err);
-
-/* ---- procid.c: pids as herdd numbers them (a pid namespace apart) ---- */
-
-pid_t herdi_self_pid(void);
-pid_t herdi_parent_pid(void);
-/* The pid herdd knows for LOCAL, a pid of this process's namespace (a
- * peer's credentials); -1 if it has gone or cannot be told. */
-pid_t herdi_outside_pid(pid_t local);
-/* The parent's (herdd's) uid; (uid_t)-1 if it cannot be read. */
-uid_t herdi_parent_uid(void);
 
 /* ---- actor-node.c: the actor's connection to herdd ---- */
 

@@ -14,6 +14,14 @@
  * child gets a new cgroup, PATH@N ('/' of the path as ':'), which the
  * child joins itself between clone and exec (spawn.c), before it can fork.
  *
+ * A kill -9 of herdd leaves nothing either, at once: a guardian, a
+ * process of herdd's outside those cgroups that does nothing but wait for
+ * herdd's end (a pidfd), kills them all and removes them. herdd starts
+ * another if it is killed; should both be killed, the next start clears
+ * what is left, as above. (A pid namespace whose init dies with herdd
+ * would need no guardian, but its children see other pids than the world
+ * does: docs/semantics.md says why herd does not use one.)
+ *
  * cgroup.kill needs Linux 5.14. Without a cgroup2 hierarchy herdd may
  * write to, herdd says so at start and children run in its own cgroup.
  */
@@ -24,8 +32,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +60,11 @@ static struct {
 	size_t nbusy, cap;
 	struct event *retry;
 	long retry_ms;
-} cg = { .dirfd = -1 };
+	struct event_base *base;
+	pid_t guard;       /* the guardian */
+	int guard_fd;      /* its pidfd */
+	struct event *guard_ev, *guard_again;
+} cg = { .dirfd = -1, .guard_fd = -1 };
 
 /* Undoes mountinfo's octal escapes (\040 for a space) in place. */
 static void
@@ -249,6 +265,174 @@ clear_leftovers(void)
 	remove_all();
 }
 
+/* ---- the guardian: forked, so async-signal-safe calls only ---- */
+
+/* Whether cgroup.events (fd) says no process is left. */
+static int
+guardian_empty(int fd)
+{
+	static const char want[] = "populated 0";
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof buf, 0), i;
+
+	for (i = 0; n >= (ssize_t)sizeof want - 1 &&
+	    i <= n - (ssize_t)sizeof want + 1; i++)
+		if (memcmp(buf + i, want, sizeof want - 1) == 0)
+			return 1;
+	return 0;
+}
+
+/* Removes the (empty) cgroups below DIRFD, read with getdents64. */
+static void
+guardian_rmdirs(int dirfd)
+{
+	char buf[4096];
+	long n, off;
+
+	/* herdd's readdirs share this fd's offset (dup): from the start */
+	lseek(dirfd, 0, SEEK_SET);
+	while ((n = syscall(SYS_getdents64, dirfd, buf, sizeof buf)) > 0)
+		for (off = 0; off < n; ) {
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			unsigned short reclen;
+			unsigned char type = (unsigned char)buf[off + 18];
+			const char *name = buf + off + 19;
+
+			memcpy(&reclen, buf + off + 16, sizeof reclen);
+			if (type == DT_DIR && name[0] != '.')
+				unlinkat(dirfd, name, AT_REMOVEDIR);
+			off += reclen;
+		}
+}
+
+/* Waits for herdd (HERDD, a pidfd) to end, then kills every process in
+ * its children's cgroups and removes them. */
+static void __attribute__((noreturn))
+guardian_main(int herdd, int dirfd, const char *dir)
+{
+	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+	    SIGPIPE, SIGUSR1, SIGUSR2 };
+	struct pollfd p = { herdd, POLLIN, 0 };
+	struct sigaction sa;
+	sigset_t none;
+	int lo = herdd < dirfd ? herdd : dirfd, hi = herdd ^ dirfd ^ lo;
+	int fd, i;
+
+	prctl(PR_SET_NAME, "herdd-guardian");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* only herdd's end ends it (a terminal's ^C reaches its group) */
+	sa.sa_handler = SIG_IGN;
+	for (i = 0; i < (int)(sizeof ignored / sizeof ignored[0]); i++)
+		sigaction(ignored[i], &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (lo > 0)
+		syscall(SYS_close_range, 0U, (unsigned)lo - 1, 0U);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0U);
+	syscall(SYS_close_range, (unsigned)hi + 1, ~0U, 0U);
+	while (poll(&p, 1, -1) == -1)
+		;
+	if ((fd = openat(dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) != -1) {
+		if (write(fd, "1", 1) != 1)
+			_exit(1);
+		close(fd);
+	}
+	if ((fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC)) != -1) {
+		for (i = 0; i < DRAIN_MS / 100 && !guardian_empty(fd); i++) {
+			p = (struct pollfd){ fd, POLLPRI, 0 };
+			poll(&p, 1, 100);
+		}
+		close(fd);
+	}
+	guardian_rmdirs(dirfd);
+	rmdir(dir);
+	_exit(0);
+}
+
+static void guardian_died(evutil_socket_t fd, short what, void *arg);
+
+/* Starts the guardian; herdd runs on without one if it cannot. */
+static void
+guardian_start(void)
+{
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	pid_t p;
+
+	if (self == -1) {
+		log_warn("no cgroup guardian: pidfd_open");
+		return;
+	}
+	p = fork();
+	if (p == 0)
+		guardian_main(self, cg.dirfd, cg.dir);
+	close(self);
+	if (p == -1) {
+		log_warn("no cgroup guardian: fork");
+		return;
+	}
+	cg.guard = p;
+	cg.guard_fd = (int)syscall(SYS_pidfd_open, p, 0);
+	if (cg.guard_fd == -1)
+		return; /* unwatched: still there for herdd's end */
+	cg.guard_ev = event_new(cg.base, cg.guard_fd, EV_READ, guardian_died,
+	    NULL);
+	event_add(cg.guard_ev, NULL);
+}
+
+static void
+guardian_forget(void)
+{
+	if (cg.guard_ev != NULL)
+		event_free(cg.guard_ev);
+	cg.guard_ev = NULL;
+	if (cg.guard_fd != -1)
+		close(cg.guard_fd);
+	cg.guard_fd = -1;
+	cg.guard = 0;
+}
+
+static void
+guardian_again(evutil_socket_t fd, short what, void *arg)
+{
+	guardian_start();
+	if (cg.guard > 0)
+		log_info("cgroup guardian started again (pid %d)",
+		    (int)cg.guard);
+}
+
+/* Someone killed the guardian: another in a second (not in a loop). */
+static void
+guardian_died(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval second = { 1, 0 };
+	int status = 0;
+
+	if (waitpid(cg.guard, &status, WNOHANG) <= 0)
+		status = 0; /* reaped by the SIGCHLD sweep already */
+	log_warnx("the cgroup guardian (pid %d) ended (status %d): until "
+	    "another runs, a kill -9 of herdd leaves its children's "
+	    "descendants to herdd's next start", (int)cg.guard, status);
+	guardian_forget();
+	if (cg.guard_again == NULL)
+		cg.guard_again = evtimer_new(cg.base, guardian_again, NULL);
+	evtimer_add(cg.guard_again, &second);
+}
+
+int
+cgroup_guardian_is(pid_t pid)
+{
+	return pid > 0 && pid == cg.guard;
+}
+
+pid_t
+cgroup_guardian(void)
+{
+	return cg.guard;
+}
+
 static void retry_cb(evutil_socket_t fd, short what, void *arg);
 
 int
@@ -288,8 +472,10 @@ cgroup_start(struct event_base *base, const char *run_dir, char *cause,
 		return -1;
 	}
 	clear_leftovers();
+	cg.base = base;
 	cg.retry = evtimer_new(base, retry_cb, NULL);
 	cg.on = 1;
+	guardian_start();
 	return 0;
 }
 
@@ -389,9 +575,19 @@ cgroup_stop(void)
 {
 	size_t i;
 
+	if (cg.guard > 0) {
+		/* herdd ends as it should: no need for it */
+		kill(cg.guard, SIGKILL);
+		while (waitpid(cg.guard, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	guardian_forget();
+	if (cg.guard_again != NULL)
+		event_free(cg.guard_again);
+	cg.guard_again = NULL;
 	if (cg.dirfd != -1 && cg.on) {
-		/* every child is reaped: this is what left its cgroup's
-		 * main process behind (without the pid namespace) */
+		/* every child is reaped: this is what outlived its
+		 * cgroup's main process, if anything */
 		cg_write(NULL, "cgroup.kill", "1");
 		drain(DRAIN_MS);
 		remove_all();

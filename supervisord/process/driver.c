@@ -797,8 +797,9 @@ reap_one(struct herdd *h, pid_t pid)
 		;
 	if (c == NULL) {
 		/* only the sweep finds these: a child released while running
-		 * (counted then) or one without pidfd (counted at spawn) */
-		if (h->unwatched > 0)
+		 * (counted then) or one without pidfd (counted at spawn); or
+		 * the cgroup guardian, which is no child of the tree */
+		if (h->unwatched > 0 && !cgroup_guardian_is(pid))
 			h->unwatched--;
 		return;
 	}

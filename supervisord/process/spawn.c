@@ -293,9 +293,7 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 
 	memset(&sh, 0, sizeof sh);
 	sh.req = r;
-	/* in herdd's pid namespace for children the parent is outside it,
-	 * and shows as 0 (pidns.c) */
-	sh.parent = pidns_on() ? 0 : getpid();
+	sh.parent = getpid();
 	if (pidfd != NULL)
 		*pidfd = -1;
 	if (spawn_slot(r, sh.src) == -1) {
@@ -307,12 +305,6 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 		flags |= CLONE_FILES;
 	if (shared.on && shared.pidfd && pidfd != NULL)
 		flags |= CLONE_PIDFD;
-	if (pidns_enter() == -1) {
-		snprintf(cause, len, "setns (the children's pid namespace): %s",
-		    strerror(errno));
-		spawn_unslot(sh.src);
-		return -1;
-	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	for (;;) {
@@ -329,7 +321,6 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 	}
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	pidns_leave();
 	spawn_unslot(sh.src);
 	if (p == -1) {
 		snprintf(cause, len, "clone: %s", strerror(err));
