@@ -1170,6 +1170,32 @@ ours(struct ht *h, pid_t pid, int by_exe)
 	return strstr(buf, h->dir) != NULL;
 }
 
+/* Waits (poll on cgroup.events, up to the default deadline) until the
+ * cgroup at DIR holds no process. */
+static void
+wait_cgroup_empty(const char *dir)
+{
+	char path[600], buf[256];
+	struct pollfd p;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof path, "%s/cgroup.events", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	for (i = 0; i < ht_ms(HT_TIMEOUT) / 100; i++) {
+		n = pread(fd, buf, sizeof buf - 1, 0);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0") != NULL)
+			break;
+		p = (struct pollfd){ fd, POLLPRI, 0 };
+		poll(&p, 1, 100);
+	}
+	close(fd);
+}
+
 /* The children's cgroups a killed herdd left (it names their directory
  * at start): its guardian empties and removes them, unless teardown
  * killed it first (its command line names the test's dir); removed here
@@ -1187,6 +1213,10 @@ remove_cgroups(struct ht *h)
 		return;
 	at += strlen(key);
 	snprintf(dir, sizeof dir, "%.*s", (int)strcspn(at, " \n"), at);
+	/* what is still in them is the test's (a herdd gone wrong) */
+	snprintf(sub, sizeof sub, "%s/cgroup.kill", dir);
+	if (access(sub, F_OK) == 0 && ht_write_file(h, sub, "1") == 0)
+		wait_cgroup_empty(dir);
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
