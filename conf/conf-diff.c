@@ -92,6 +92,18 @@ conf_diff_env_eq(char *const *a, char *const *b)
 }
 
 static int
+conf_diff_limits_eq(const struct conf_limit *a, const struct conf_limit *b)
+{
+	int i;
+
+	for (i = 0; i < CONF_NLIMITS; i++)
+		if (a[i].set != b[i].set || (a[i].set &&
+		    (a[i].soft != b[i].soft || a[i].hard != b[i].hard)))
+			return 0;
+	return 1;
+}
+
+static int
 conf_diff_backoff_eq(const struct conf_backoff *a,
     const struct conf_backoff *b)
 {
@@ -147,6 +159,8 @@ conf_diff_worker(const struct conf_child *a, const struct conf_child *b,
 		conf_diff_field(f, "normal_exit_codes");
 	if (!conf_diff_backoff_eq(&a->backoff, &b->backoff))
 		conf_diff_field(f, "backoff");
+	if (!conf_diff_limits_eq(a->limits, b->limits))
+		conf_diff_field(f, "limits");
 	if (a->out != b->out)
 		conf_diff_field(f, "stdout");
 	if (a->err != b->err)

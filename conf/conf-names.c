@@ -1,8 +1,9 @@
-/* Names of the config's enum values and of signals, both ways. */
+/* Names of the config's enum values, signals (both ways) and limits. */
 
 #include <signal.h>
 #include <stddef.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "conf-private.h"
 
@@ -125,3 +126,16 @@ conf_exit_is_normal(const struct conf_child *c, int code)
 		return 0;
 	return (c->normal_exit[code / 8] >> (code % 8)) & 1;
 }
+
+/* "limits": systemd's LimitNAME= names, lower case, in its order. */
+const char *const conf_limit_names[CONF_NLIMITS] = {
+	"cpu", "fsize", "data", "stack", "core", "rss", "nofile", "as",
+	"nproc", "memlock", "locks", "sigpending", "msgqueue", "nice",
+	"rtprio", "rttime",
+};
+const int conf_limit_resources[CONF_NLIMITS] = {
+	RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE,
+	RLIMIT_RSS, RLIMIT_NOFILE, RLIMIT_AS, RLIMIT_NPROC, RLIMIT_MEMLOCK,
+	RLIMIT_LOCKS, RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE,
+	RLIMIT_RTPRIO, RLIMIT_RTTIME,
+};

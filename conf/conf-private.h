@@ -194,6 +194,8 @@ int conf_set_root(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_children(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
+int conf_set_limits(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
 int conf_set_backoff(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_control(struct conf_ctx *, const cJSON *, void *,

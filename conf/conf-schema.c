@@ -124,6 +124,7 @@ const struct conf_key conf_keys[] = {
 	{ "normal_exit_codes", WORKER, CHILD(normal_exit), conf_set_exit_codes,
 	    .dflt = NULL },
 	{ "backoff", WORKER, CHILD(backoff), conf_set_backoff, .dflt = NULL },
+	{ "limits", WORKER, CHILD(limits), conf_set_limits, .dflt = NULL },
 	{ "stdout", WORKER, CHILD(out), conf_set_enum,
 	    .names = conf_output_names, .dflt = "\"log\"" },
 	{ "stderr", WORKER, CHILD(err), conf_set_enum,

@@ -442,3 +442,106 @@ conf_set_exit_codes(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	return bad;
 }
 
+/* One side of a limit: digits or "infinity", up to END. */
+static int
+limit_part(const char *s, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if ((size_t)(end - s) == strlen("infinity") &&
+	    strncmp(s, "infinity", (size_t)(end - s)) == 0) {
+		*out = CONF_LIMIT_INFINITY;
+		return 0;
+	}
+	if (s == end)
+		return -1;
+	for (p = s; p < end; p++) {
+		if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+limit_value(const cJSON *v, struct conf_limit *l)
+{
+	const char *s, *colon;
+
+	if (conf_value_is_int(v) && v->valuedouble >= 0 &&
+	    v->valuedouble < 9007199254740992.0) {
+		l->soft = l->hard = (uint64_t)v->valuedouble;
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return -1;
+	s = v->valuestring;
+	if ((colon = strchr(s, ':')) == NULL)
+		return limit_part(s, s + strlen(s), &l->soft) == 0 ?
+		    (l->hard = l->soft, 0) : -1;
+	return limit_part(s, colon, &l->soft) == 0 &&
+	    limit_part(colon + 1, colon + strlen(colon), &l->hard) == 0 ?
+	    0 : -1;
+}
+
+static void
+limit_text(uint64_t v, char *buf, size_t len)
+{
+	if (v == CONF_LIMIT_INFINITY)
+		snprintf(buf, len, "infinity");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+/* "limits": an object of NAME: N | "infinity" | "SOFT:HARD". */
+int
+conf_set_limits(struct conf_ctx *ctx, const cJSON *v, void *dst,
+    const struct conf_key *k)
+{
+	struct conf_limit *limits = dst, l;
+	const cJSON *el;
+	char a[24], b[24];
+	size_t old;
+	int i, bad = 0;
+
+	if (!cJSON_IsObject(v))
+		return conf_err_expected(ctx, v, "an object of limits");
+	cJSON_ArrayForEach(el, v) {
+		if (strcmp(el->string, "comment") == 0 ||
+		    strcmp(el->string, "_comment") == 0)
+			continue; /* as in every object of herd.json */
+		old = conf_path_key(ctx, el->string);
+		for (i = 0; i < CONF_NLIMITS; i++)
+			if (strcmp(el->string, conf_limit_names[i]) == 0)
+				break;
+		memset(&l, 0, sizeof l);
+		if (i == CONF_NLIMITS) {
+			conf_err_key(ctx, el, "unknown limit \"%s\" (one of cpu, "
+			    "fsize, data, stack, core, rss, nofile, as, nproc, "
+			    "memlock, locks, sigpending, msgqueue, nice, rtprio, "
+			    "rttime)", el->string);
+			bad = -1;
+		} else if (cJSON_GetObjectItemCaseSensitive(v, el->string) !=
+		    el) {
+			conf_err_key(ctx, el, "duplicate key \"%s\"",
+			    el->string);
+			bad = -1;
+		} else if (limit_value(el, &l) == -1) {
+			bad = conf_err_expected(ctx, el, "an integer >= 0, "
+			    "\"infinity\" or \"SOFT:HARD\" of those");
+		} else if (l.soft > l.hard) {
+			limit_text(l.soft, a, sizeof a);
+			limit_text(l.hard, b, sizeof b);
+			conf_err_val(ctx, el, "the soft limit (%s) is above the "
+			    "hard one (%s)", a, b);
+			bad = -1;
+		} else {
+			l.set = 1;
+			limits[i] = l;
+		}
+		conf_path_pop(ctx, old);
+	}
+	return bad;
+}

@@ -40,6 +40,18 @@ struct conf_backoff {
 	unsigned reset_after_ms; /* up this long resets the delay, default 10000 */
 };
 
+/* "limits": resource limits (setrlimit) the child gets before exec, by
+ * name as systemd's LimitNAME= and ulimit name them. */
+#define CONF_NLIMITS 16
+#define CONF_LIMIT_INFINITY UINT64_MAX
+struct conf_limit {
+	int set;
+	uint64_t soft, hard;       /* CONF_LIMIT_INFINITY: none */
+};
+/* The names ("nofile", ...) and their RLIMIT_* numbers, by index. */
+extern const char *const conf_limit_names[CONF_NLIMITS];
+extern const int conf_limit_resources[CONF_NLIMITS];
+
 struct conf_sup;
 
 /* One entry of a "children" array: a worker or a nested supervisor. */
@@ -80,6 +92,8 @@ struct conf_child {
 	                              default only 0 */
 	struct conf_backoff backoff;
 	enum conf_output out, err; /* default log */
+	struct conf_limit limits[CONF_NLIMITS]; /* "limits", each unset by
+	                                           default */
 
 	/* supervisors (type "supervisor") */
 	struct conf_sup *sup;

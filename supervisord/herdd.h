@@ -492,6 +492,7 @@ struct spawn_req {
 	int extra_fd;          /* -1, or an fd to place at extra_target */
 	int extra_target;
 	const char *cgroup_procs; /* the child joins this cgroup, or NULL */
+	const struct conf_limit *limits; /* CONF_NLIMITS of them, or NULL */
 };
 
 /*

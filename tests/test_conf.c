@@ -32,7 +32,7 @@ static const char *const bad_fixtures[] = {
 	"control-tcp-url",
 	"duplicate-key", "duplicate-name", "duplicate-name-adjacent",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
-	"long-value", "missing-command", "missing-supervisor", "multiple",
+	"limits", "long-value", "missing-command", "missing-supervisor", "multiple",
 	"name-chars", "name-dots", "nested", "period", "ready", "restart",
 	"root-child-keys", "sagas", "shutdown", "significant-never",
 	"significant-permanent",
@@ -289,6 +289,19 @@ test_conf_full(void **state)
 	assert_int_equal(w->backoff.reset_after_ms, 60000);
 	assert_int_equal(w->out, CONF_OUT_NULL);
 	assert_int_equal(w->err, CONF_OUT_INHERIT);
+	/* limits: indexed as conf_limit_names; the others unset */
+	assert_string_equal(conf_limit_names[6], "nofile");
+	assert_true(w->limits[6].set && w->limits[6].soft == 1024 &&
+	    w->limits[6].hard == 4096);
+	assert_string_equal(conf_limit_names[4], "core");
+	assert_true(w->limits[4].set && w->limits[4].soft == 0 &&
+	    w->limits[4].hard == 0);
+	assert_true(w->limits[9].set &&
+	    w->limits[9].soft == CONF_LIMIT_INFINITY &&
+	    w->limits[9].hard == CONF_LIMIT_INFINITY);
+	assert_true(w->limits[8].set && w->limits[8].soft == 100 &&
+	    w->limits[8].hard == CONF_LIMIT_INFINITY);
+	assert_false(w->limits[0].set || w->limits[7].set);
 
 	k = c->root.children[1];
 	assert_string_equal(k->name, "killer");

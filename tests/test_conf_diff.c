@@ -75,6 +75,13 @@ static const struct diff_case diff_cases[] = {
 	{ "backoff-values", SUP("'children':[" W("a", ",'backoff':{}") "]"),
 	    SUP("'children':[" W("a", ",'backoff':{'jitter':0.5}") "]"),
 	    "~ a (backoff)\n" },
+	{ "limits-values", SUP("'children':[" W("a", ",'limits':{'nofile':64}")
+	    "]"), SUP("'children':[" W("a", ",'limits':{'nofile':'64:128'},"
+	    "'stdout':'null'") "]"), "~ a (limits, stdout)\n" },
+	{ "limits-same-written-otherwise",
+	    SUP("'children':[" W("a", ",'limits':{'core':0,'nofile':64}") "]"),
+	    SUP("'children':[" W("a", ",'limits':{'nofile':'64:64','core':'0'}")
+	    "]"), "" },
 	{ "added-removed-in-place",
 	    SUP("'children':[" W("a", "") "," W("b", "") "," W("c", "") ","
 	    W("d", "") "]"),

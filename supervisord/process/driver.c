@@ -502,6 +502,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		goto done;
 	}
 	req.cgroup_procs = cg_procs;
+	req.limits = spec->limits;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
 	if (rc == -1) {
 		cgroup_end(d->cg);

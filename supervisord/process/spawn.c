@@ -67,6 +67,7 @@ struct spawn_shared {
 	pid_t parent;
 	volatile int err;
 	volatile const char *step;
+	volatile int limit;    /* the "limits" entry a "limit" step failed on */
 };
 
 __attribute__((no_sanitize("address", "undefined")))
@@ -167,6 +168,22 @@ child_main(void *arg)
 		if (write(fd, "0", 1) != 1)
 			return fail(sh, "cgroup");
 		close(fd);
+	}
+	/* Its "limits", after everything that needs fds (a low nofile) */
+	for (i = 0; r->limits != NULL && i < CONF_NLIMITS; i++) {
+		const struct conf_limit *l = &r->limits[i];
+		struct rlimit rl;
+
+		if (!l->set)
+			continue;
+		rl.rlim_cur = l->soft == CONF_LIMIT_INFINITY ? RLIM_INFINITY :
+		    (rlim_t)l->soft;
+		rl.rlim_max = l->hard == CONF_LIMIT_INFINITY ? RLIM_INFINITY :
+		    (rlim_t)l->hard;
+		if (setrlimit(conf_limit_resources[i], &rl) == -1) {
+			sh->limit = i;
+			return fail(sh, "limit");
+		}
 	}
 
 	if (r->umask >= 0)
@@ -336,6 +353,14 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 			close(fd);
 		*pid = 0;
 		what = (const char *)sh.step;
+		if (strcmp(what, "limit") == 0) {
+			/* the kernel's refusal: a hard limit above herdd's
+			 * own without CAP_SYS_RESOURCE, nofile above nr_open */
+			snprintf(cause, len, "limits.%s: %s",
+			    conf_limit_names[sh.limit], strerror(sh.err));
+			errno = sh.err;
+			return -1;
+		}
 		arg = strcmp(what, "exec") == 0 ? r->path :
 		    strcmp(what, "chdir") == 0 && r->cwd ? r->cwd :
 		    strcmp(what, "cgroup") == 0 ? r->cgroup_procs : NULL;
