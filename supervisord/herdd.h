@@ -492,6 +492,8 @@ struct spawn_req {
 	int extra_fd;          /* -1, or an fd to place at extra_target */
 	int extra_target;
 	const char *cgroup_procs; /* the child joins this cgroup, or NULL */
+	int cgroup_fd;         /* the same cgroup's directory, for clone3's
+	                          CLONE_INTO_CGROUP; -1: none */
 	const struct conf_limit *limits; /* CONF_NLIMITS of them, or NULL */
 };
 
@@ -515,11 +517,12 @@ int cgroup_start(struct event_base *base, const char *run_dir, char *cause,
     size_t len);
 /* Their directory, or NULL when off. */
 const char *cgroup_dir(void);
-/* A new cgroup for a start of the child at PATH: *name (for cgroup_end)
- * and *procs (spawn_req's cgroup_procs), both NULL when off; -1 with
- * cause when it cannot be made. */
-int cgroup_make(const char *path, char **name, char **procs, char *cause,
-    size_t len);
+/* A new cgroup for a start of the child at PATH: *name (for cgroup_end),
+ * *procs and *dirfd (spawn_req's cgroup_procs and cgroup_fd; the caller
+ * closes *dirfd, -1 if it could not be opened), NULL and -1 when off; -1
+ * with cause when it cannot be made. */
+int cgroup_make(const char *path, char **name, char **procs, int *dirfd,
+    char *cause, size_t len);
 /* The child's main process has ended: kills what is left in the cgroup
  * and removes it (later, once empty). Takes NAME; NULL does nothing. */
 void cgroup_end(char *name);

@@ -11,8 +11,9 @@
  * that finds that directory at start knows it holds what a previous herdd
  * of the same run_dir left (one killed with SIGKILL, without the pid
  * namespace): it kills it before it starts anything. Each start of a
- * child gets a new cgroup, PATH@N ('/' of the path as ':'), which the
- * child joins itself between clone and exec (spawn.c), before it can fork.
+ * child gets a new cgroup, PATH@N ('/' of the path as ':'), in which
+ * clone3 starts it (CLONE_INTO_CGROUP), or which the child joins itself
+ * between clone and exec (spawn.c), before it can fork.
  *
  * A kill -9 of herdd leaves nothing either, at once: a guardian, a
  * process of herdd's outside those cgroups that does nothing but wait for
@@ -486,13 +487,14 @@ cgroup_dir(void)
 }
 
 int
-cgroup_make(const char *path, char **name, char **procs, char *cause,
-    size_t len)
+cgroup_make(const char *path, char **name, char **procs, int *dirfd,
+    char *cause, size_t len)
 {
 	char buf[256];
 	int n;
 
 	*name = *procs = NULL;
+	*dirfd = -1;
 	if (!cg.on)
 		return 0;
 	snprintf(buf, sizeof buf, "%.200s@%u", path, ++cg.seq);
@@ -506,6 +508,8 @@ cgroup_make(const char *path, char **name, char **procs, char *cause,
 	}
 	*name = xstrdup(buf);
 	*procs = xprintf("%s/%s/cgroup.procs", cg.dir, buf);
+	/* out of fds: the child moves in through *procs instead */
+	*dirfd = openat(cg.dirfd, buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return 0;
 }
 

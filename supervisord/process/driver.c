@@ -372,7 +372,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
 	char *bound_env = NULL, *live_env = NULL;
 	char *mailbox_env = NULL, *cg_procs = NULL;
-	int live[2] = { -1, -1 };
+	int live[2] = { -1, -1 }, cg_fd = -1;
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
@@ -494,7 +494,8 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	/* each start its own cgroup: the last one's ended with its process */
 	cgroup_end(d->cg);
 	d->cg = NULL;
-	if (cgroup_make(c->path, &d->cg, &cg_procs, cause, len) == -1) {
+	if (cgroup_make(c->path, &d->cg, &cg_procs, &cg_fd, cause, len) ==
+	    -1) {
 		free(env);
 		if (argv != spec->argv)
 			free(argv);
@@ -502,8 +503,11 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		goto done;
 	}
 	req.cgroup_procs = cg_procs;
+	req.cgroup_fd = cg_fd;
 	req.limits = spec->limits;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
+	if (cg_fd != -1)
+		close(cg_fd);
 	if (rc == -1) {
 		cgroup_end(d->cg);
 		d->cg = NULL;
