@@ -257,6 +257,16 @@ conf_set_command(struct conf_ctx *ctx, const cJSON *v, void *dst,
 	return 0;
 }
 
+/* Whether EL's key came earlier in object V too (said so at EL). */
+static int
+duplicate_key(struct conf_ctx *ctx, const cJSON *v, const cJSON *el)
+{
+	if (cJSON_GetObjectItemCaseSensitive(v, el->string) == el)
+		return 0;
+	conf_err_key(ctx, el, "duplicate key \"%s\"", el->string);
+	return 1;
+}
+
 int
 conf_set_env(struct conf_ctx *ctx, const cJSON *v, void *dst,
     const struct conf_key *k)
@@ -274,10 +284,7 @@ conf_set_env(struct conf_ctx *ctx, const cJSON *v, void *dst,
 			conf_err_key(ctx, el, "environment variable names must "
 			    "be non-empty and contain no \"=\"");
 			bad = -1;
-		} else if (cJSON_GetObjectItemCaseSensitive(v, el->string) !=
-		    el) {
-			conf_err_key(ctx, el, "duplicate key \"%s\"",
-			    el->string);
+		} else if (duplicate_key(ctx, v, el)) {
 			bad = -1;
 		} else if (!cJSON_IsString(el)) {
 			bad = conf_err_expected(ctx, el, "a string");
@@ -523,10 +530,7 @@ conf_set_limits(struct conf_ctx *ctx, const cJSON *v, void *dst,
 			    "memlock, locks, sigpending, msgqueue, nice, rtprio, "
 			    "rttime)", el->string);
 			bad = -1;
-		} else if (cJSON_GetObjectItemCaseSensitive(v, el->string) !=
-		    el) {
-			conf_err_key(ctx, el, "duplicate key \"%s\"",
-			    el->string);
+		} else if (duplicate_key(ctx, v, el)) {
 			bad = -1;
 		} else if (limit_value(el, &l) == -1) {
 			bad = conf_err_expected(ctx, el, "an integer >= 0, "
