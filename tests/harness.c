@@ -305,11 +305,17 @@ ht_launch(struct ht *h, const char *tmpl)
 		if (h->ctty != NULL && (setsid() == -1 ||
 		    open(h->ctty, O_RDWR) == -1))
 			_exit(126);
-		if (h->etc_group != NULL && (unshare(CLONE_NEWNS) == -1 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
-		    mount(h->etc_group, "/etc/group", NULL, MS_BIND, NULL) ==
-		    -1))
+		if ((h->etc_group != NULL || h->log_tmpfs != NULL) &&
+		    (unshare(CLONE_NEWNS) == -1 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1))
 			_exit(125);
+		if (h->etc_group != NULL && mount(h->etc_group, "/etc/group",
+		    NULL, MS_BIND, NULL) == -1)
+			_exit(125);
+		if (h->log_tmpfs != NULL && ((mkdir(h->log, 0750) == -1 &&
+		    errno != EEXIST) || mount("tmpfs", h->log, "tmpfs",
+		    MS_NOSUID | MS_NODEV, h->log_tmpfs) == -1))
+			_exit(124);
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -45,6 +45,10 @@ struct ht {
 	                          as its controlling one */
 	const char *etc_group; /* herdd sees this file as /etc/group (a
 	                          private mount namespace; needs root) */
+	const char *log_tmpfs; /* herdd sees log_dir as a tmpfs mounted with
+	                          these options ("size=64k,mode=0750"; the
+	                          same private mount namespace; the test
+	                          reaches it as /proc/HERDD/root/LOG) */
 
 	pid_t helpers[8];  /* the test's own processes, killed at teardown */
 	int nhelpers;

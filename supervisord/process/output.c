@@ -27,6 +27,8 @@ struct logfile {
 	char *name;          /* "web.stdout.log" */
 	int fd;              /* -1 until first written */
 	int warned;          /* an open failure was logged */
+	int failing;         /* writes fail (disk full, EIO): said once */
+	size_t dropped;      /* bytes lost since */
 	size_t size;
 	size_t max;
 	unsigned backups;
@@ -161,6 +163,11 @@ logfile_rotate(struct logfile *f)
 	logfile_open(f);
 }
 
+/*
+ * Appends; a write that fails (disk full, EIO) drops the rest, as the child
+ * must not stall: said once when it starts failing, and once when a write
+ * gets through again, with what was lost in between.
+ */
 static void
 write_all(struct logfile *f, const char *buf, size_t len)
 {
@@ -171,8 +178,19 @@ write_all(struct logfile *f, const char *buf, size_t len)
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
-			return; /* disk full: the child must not stall */
+			if (!f->failing)
+				log_warnx("%s: cannot write: %s; output is "
+				    "dropped until it can be", f->path,
+				    strerror(errno));
+			f->failing = 1;
+			f->dropped += len;
+			return;
 		}
+		if (f->failing)
+			log_warnx("%s: written again; %zu bytes of output were "
+			    "dropped", f->path, f->dropped);
+		f->failing = 0;
+		f->dropped = 0;
 		buf += w;
 		len -= (size_t)w;
 		f->size += (size_t)w;
@@ -216,18 +234,21 @@ logpipe_close(struct logpipe *p)
 	free(p);
 }
 
-/* Reads what is there; returns -1 once the pipe is closed (and freed). */
+/* Reads what is there, up to MAX_READS buffers (0: until empty); returns
+ * -1 once the pipe is closed (and freed). */
 static int
-logpipe_drain(struct logpipe *p)
+logpipe_drain(struct logpipe *p, int max_reads)
 {
 	char buf[65536];
 	ssize_t n;
+	int reads = 0;
 
 	for (;;) {
 		n = read(p->fd, buf, sizeof buf);
 		if (n > 0) {
 			logfile_write(p->file, buf, (size_t)n);
-			if ((size_t)n < sizeof buf)
+			if ((size_t)n < sizeof buf ||
+			    (max_reads > 0 && ++reads >= max_reads))
 				return 0;
 			continue;
 		}
@@ -240,10 +261,13 @@ logpipe_drain(struct logpipe *p)
 	}
 }
 
+/* A child that writes as fast as it can refills the pipe as herdd reads
+ * it: at most 1 MiB per wake-up, then the loop's other events get their
+ * turn (the pipe is still readable, so this runs again). */
 static void
 logpipe_cb(evutil_socket_t fd, short what, void *arg)
 {
-	logpipe_drain(arg);
+	logpipe_drain(arg, 16);
 }
 
 int
@@ -278,7 +302,7 @@ output_drain_all(void)
 
 	while (p != NULL) {
 		next = p->next;
-		logpipe_drain(p);
+		logpipe_drain(p, 0);
 		p = next;
 	}
 }

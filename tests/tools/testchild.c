@@ -41,6 +41,8 @@ usage(void)
 	    "  never-ready                pause, never ready\n"
 	    "  print-crash N [FILE]       N lines to stdout and stderr, abort "
 	    "(pause if FILE exists)\n"
+	    "  flood                      lines to stdout as fast as it can, "
+	    "through a 1 MiB pipe\n"
 	    "  print-lines N              N lines \"line %%05d\" to stdout "
 	    "(4 KiB pipe), pause\n"
 	    "  pidfile FILE               own pid to FILE, pause\n"
@@ -486,6 +488,17 @@ main(int argc, char **argv)
 		print_lines(1, "line %ld\n", num(argv[2]));
 		print_lines(2, "err %ld\n", num(argv[2]));
 		abort();
+	} else if (strcmp(mode, "flood") == 0) {
+		static char chunk[65536];
+		size_t k;
+
+		/* a pipe this big keeps a full buffer for every read herdd
+		 * makes, for as long as this writes faster than herdd logs */
+		fcntl(1, F_SETPIPE_SZ, 1 << 20);
+		for (k = 0; k < sizeof chunk; k++)
+			chunk[k] = k % 64 == 63 ? '\n' : 'x';
+		for (;;)
+			write_all(1, chunk, sizeof chunk);
 	} else if (strcmp(mode, "print-lines") == 0 && argc == 3) {
 		/* A one-page pipe bounds each read herdd makes to 4 KiB. */
 		fcntl(1, F_SETPIPE_SZ, 4096);
