@@ -151,6 +151,9 @@ LIB_OBJ := $(CONF_OBJ) $(IPC_OBJ) $(SUP_OBJ)
 HERDD := $(B)/herdd
 HERDCTL := $(B)/herdctl
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+# LD_PRELOAD shims for the tests (tests/preload/), plain (no sanitizer):
+# they go into herdd whatever it was built with
+PRELOADS := $(patsubst tests/preload/%.c,$(B)/tests/preload/%.so,$(wildcard tests/preload/*.c))
 TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 HARNESS_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/harness*.c))
 
@@ -177,7 +180,7 @@ SAGAD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard saga/*.c))
 
 build-all: $(HERDD) $(HERDCTL) $(LIBHERD) $(EXAMPLES_BIN) $(SAGAD)
 
-build-tests: build-all $(TOOLS) $(TESTS) build-fuzz
+build-tests: build-all $(TOOLS) $(PRELOADS) $(TESTS) build-fuzz
 
 # ---- fuzz targets: clang's libFuzzer with ASan and UBSan, whatever CC is ----
 FUZZ_CC := clang
@@ -279,6 +282,10 @@ $(B)/examples/%: $(B)/examples/actors/%.o $(LIBHERD_A)
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/tests/preload/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 # the test actor is a libherd program
 $(B)/tests/tools/testactor.o: ALL_CFLAGS += -Iworker
