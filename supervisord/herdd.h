@@ -512,9 +512,10 @@ void spawn_init(void);
 /* ---- cgroup.c: a cgroup per child start, killed when it ends ---- */
 
 /* At start: herdd's cgroups, after killing what a previous herdd of
- * RUN_DIR left in them; -1 with cause when there can be none. */
-int cgroup_start(struct event_base *base, const char *run_dir, char *cause,
-    size_t len);
+ * RUN_DIR (its real path) left in them; the guardian keeps LOCKFD.
+ * -1 with cause when there can be none. */
+int cgroup_start(struct event_base *base, const char *run_dir, int lockfd,
+    char *cause, size_t len);
 /* Their directory, or NULL when off. */
 const char *cgroup_dir(void);
 /* A new cgroup for a start of the child at PATH: *name (for cgroup_end),

@@ -298,7 +298,8 @@ main(int argc, char **argv)
 	if (h.base == NULL)
 		fatalx("event_base_new failed");
 	/* before anything starts: a previous herdd's leftovers die here */
-	if (cgroup_start(h.base, h.conf->run_dir, cause, sizeof cause) == -1)
+	if (cgroup_start(h.base, h.run_bind, lockfd, cause, sizeof cause) ==
+	    -1)
 		log_warnx("no cgroup for each child (%s): what leaves its "
 		    "child's process group is not stopped with it", cause);
 	else
@@ -341,7 +342,10 @@ main(int argc, char **argv)
 	if (!h.finished)
 		event_base_dispatch(h.base);
 
-	/* Every child has been reaped: the tree ends only then. */
+	/* Every child has been reaped: the tree ends only then, and what
+	 * outlived a child in its cgroup goes before its pipes are read out
+	 * (it could keep one full) */
+	cgroup_stop();
 	output_close_all();
 	if (h.exit_code != 0)
 		log_warnx("exiting: %s", h.exit_why);
@@ -362,7 +366,6 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	if (h.reap_ev != NULL)
 		event_free(h.reap_ev);
-	cgroup_stop(); /* what left its child's group dies now */
 	event_base_free(h.base);
 	pidmap_free(&pids);
 	/* every child is gone: its notify sockets and mailboxes with it, so

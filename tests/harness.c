@@ -299,6 +299,11 @@ ht_launch(struct ht *h, const char *tmpl)
 		dup2(nul, 0);
 		dup2(out, 1);
 		dup2(out, 2);
+		/* before the death signal, which a credential change clears */
+		if (h->herdd_uid > 0 && (setgroups(0, NULL) == -1 ||
+		    setgid((gid_t)h->herdd_uid) == -1 ||
+		    setuid((uid_t)h->herdd_uid) == -1))
+			_exit(123);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);

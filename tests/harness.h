@@ -45,6 +45,9 @@ struct ht {
 	                          as its controlling one */
 	const char *etc_group; /* herdd sees this file as /etc/group (a
 	                          private mount namespace; needs root) */
+	int herdd_uid;         /* > 0: herdd runs as this uid and gid, with
+	                          no supplementary groups (needs root; the
+	                          test makes its dir theirs) */
 	const char *log_tmpfs; /* herdd sees log_dir as a tmpfs mounted with
 	                          these options ("size=64k,mode=0750"; the
 	                          same private mount namespace; the test

@@ -1,14 +1,19 @@
 /*
  * A child's "limits" (issue 14, item 3): the rlimits it runs with, as the
  * kernel shows them in /proc/PID/limits of a process it started, and a
- * limit the kernel refuses failing the start with a message naming it.
+ * limit the kernel refuses failing the start with a message naming it;
+ * and herdd's own process limit reached (item 4).
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -79,6 +84,75 @@ test_integ_limits_refused(void **state)
 	assert_int_equal(ht_pid(h, "ok"), ok);
 }
 
+/* Tasks (threads) whose real uid is UID: what RLIMIT_NPROC counts. */
+static long
+tasks_of(uid_t uid)
+{
+	char path[300], line[256];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	long n = 0, threads, ruid;
+	FILE *f;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		ruid = threads = -1;
+		while (fgets(line, sizeof line, f) != NULL) {
+			sscanf(line, "Uid: %ld", &ruid);
+			sscanf(line, "Threads: %ld", &threads);
+		}
+		fclose(f);
+		if (ruid == (long)uid && threads > 0)
+			n += threads;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * herdd itself out of processes: an unprivileged herdd (nobody: root's
+ * processes are exempt from RLIMIT_NPROC) whose RLIMIT_NPROC is what its
+ * user runs already cannot fork; a start fails with a message naming the
+ * limit, and herdd and its other child go on. (The limit is set by a
+ * process of nobody's: prlimit on another user's process needs
+ * CAP_SYS_RESOURCE.)
+ */
+static void
+test_integ_limits_fork_eagain(void **state)
+{
+	struct ht *h = *state;
+	const char *out, *err;
+	struct rlimit rl;
+	pid_t p, ok;
+	int status;
+
+	assert_int_equal(chown(h->dir, 65534, 65534), 0);
+	h->herdd_uid = 65534;
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'ok','command':['@CHILD@','sleep']}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	ok = ht_pid(h, "ok");
+	rl.rlim_cur = rl.rlim_max = (rlim_t)tasks_of(65534);
+	p = fork();
+	assert_true(p != -1);
+	if (p == 0)
+		_exit(setgid(65534) == 0 && setuid(65534) == 0 &&
+		    prlimit(h->pid, RLIMIT_NPROC, &rl, NULL) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(p, &status, 0), p);
+	assert_int_equal(status, 0);
+	HT_CTL(h, 1, &out, &err, "add-child", "", "{\"name\":\"a\","
+	    "\"restart\":\"temporary\",\"command\":[\"sleep\",\"300\"]}");
+	HT_CONTAINS(err, "Resource temporarily unavailable (a process limit is "
+	    "reached: RLIMIT_NPROC");
+	assert_string_equal(ht_status(h, "ok").state, "running");
+	assert_int_equal(ht_pid(h, "ok"), ok);
+}
+
 int
 main(void)
 {
@@ -86,6 +160,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_integ_limits_applied,
 		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_limits_refused,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_limits_fork_eagain,
 		    ht_setup, ht_teardown),
 	};
 

@@ -208,7 +208,7 @@ test_integ_survivors_guardian_and_next_start(void **state)
 	static const char conf[] = "{" HT_DIRS ",'supervisor':{'children':["
 	    "{'name':'a','command':['@CHILD@','sleep']}]}}";
 	char *mark = NULL;
-	pid_t pid, g1, g2;
+	pid_t pid, g1, g2, a;
 	int one = 1, none = 0;
 
 	ht_boot(h, conf);
@@ -237,11 +237,14 @@ test_integ_survivors_guardian_and_next_start(void **state)
 	assert_int_equal(ht_write_file(h, path, pid_s), 0);
 	assert_true(ht_until(h, marked_is, &one, HT_T));
 
+	a = ht_pid(h, "a");
 	kill(h->pid, SIGSTOP);
 	kill(g2, SIGKILL);
 	assert_true(ht_wait_gone(g2, HT_T));
 	ht_kill_herdd(h);
-	assert_int_equal(marked(h), 1); /* no guardian: it outlived herdd */
+	/* a dies with herdd (its parent-death signal), the test's does not */
+	assert_true(ht_wait_gone(a, HT_T));
+	assert_int_equal(marked(h), 1);
 	ht_launch(h, conf);
 	snprintf(want, sizeof want, "killed 1 process a previous herdd left "
 	    "in %s\n", dir);

@@ -65,7 +65,8 @@ static struct {
 	pid_t guard;       /* the guardian */
 	int guard_fd;      /* its pidfd */
 	struct event *guard_ev, *guard_again;
-} cg = { .dirfd = -1, .guard_fd = -1 };
+	int lockfd;        /* run_dir's lock, which the guardian keeps */
+} cg = { .dirfd = -1, .guard_fd = -1, .lockfd = -1 };
 
 /* Undoes mountinfo's octal escapes (\040 for a space) in place. */
 static void
@@ -254,8 +255,13 @@ clear_leftovers(void)
 {
 	int n = count_left();
 
-	if (n > 0) {
-		cg_write(NULL, "cgroup.kill", "1");
+	/* populated at any depth, counted one level down (herd's own) */
+	if (drain(0) == -1) {
+		if (cg_write(NULL, "cgroup.kill", "1") == -1) {
+			log_warn("cgroup %s: cannot kill what a previous herdd "
+			    "left", cg.dir);
+			return;
+		}
 		if (drain(DRAIN_MS) == -1)
 			log_warnx("cgroup %s: processes a previous herdd left "
 			    "are still there %d ms after SIGKILL", cg.dir,
@@ -306,18 +312,37 @@ guardian_rmdirs(int dirfd)
 		}
 }
 
+/* Closes every fd but the KEEP ones (sorted, -1 for none). */
+static void
+guardian_close_but(const int *keep, int n)
+{
+	unsigned from = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1,
+			    0U);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0U);
+}
+
 /* Waits for herdd (HERDD, a pidfd) to end, then kills every process in
- * its children's cgroups and removes them. */
+ * its children's cgroups and removes them. It keeps run_dir's lock (LOCK)
+ * till then: a next herdd waits for it (lock.c) rather than start
+ * children this would kill. */
 static void __attribute__((noreturn))
-guardian_main(int herdd, int dirfd, const char *dir)
+guardian_main(int herdd, int dirfd, int lock, const char *dir)
 {
 	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
 	    SIGPIPE, SIGUSR1, SIGUSR2 };
 	struct pollfd p = { herdd, POLLIN, 0 };
 	struct sigaction sa;
 	sigset_t none;
-	int lo = herdd < dirfd ? herdd : dirfd, hi = herdd ^ dirfd ^ lo;
-	int fd, i;
+	int keep[3] = { herdd, dirfd, lock }, fd, i, j, t;
 
 	prctl(PR_SET_NAME, "herdd-guardian");
 	memset(&sa, 0, sizeof sa);
@@ -329,11 +354,14 @@ guardian_main(int herdd, int dirfd, const char *dir)
 		sigaction(ignored[i], &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (lo > 0)
-		syscall(SYS_close_range, 0U, (unsigned)lo - 1, 0U);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0U);
-	syscall(SYS_close_range, (unsigned)hi + 1, ~0U, 0U);
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	guardian_close_but(keep, 3);
 	while (poll(&p, 1, -1) == -1)
 		;
 	if ((fd = openat(dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) != -1) {
@@ -360,15 +388,20 @@ static void
 guardian_start(void)
 {
 	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	sigset_t all, old;
 	pid_t p;
 
 	if (self == -1) {
 		log_warn("no cgroup guardian: pidfd_open");
 		return;
 	}
+	/* no herdd handler may run in it before it sets its own */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	p = fork();
 	if (p == 0)
-		guardian_main(self, cg.dirfd, cg.dir);
+		guardian_main(self, cg.dirfd, cg.lockfd, cg.dir);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(self);
 	if (p == -1) {
 		log_warn("no cgroup guardian: fork");
@@ -425,7 +458,19 @@ guardian_died(evutil_socket_t fd, short what, void *arg)
 int
 cgroup_guardian_is(pid_t pid)
 {
-	return pid > 0 && pid == cg.guard;
+	if (pid <= 0 || pid != cg.guard)
+		return 0;
+	/* reaped by the SIGCHLD sweep: its pid is no longer its own */
+	if (cg.guard_ev == NULL) {
+		static const struct timeval second = { 1, 0 };
+		log_warnx("the cgroup guardian (pid %d) ended", (int)pid);
+		guardian_forget();
+		if (cg.guard_again == NULL)
+			cg.guard_again = evtimer_new(cg.base, guardian_again,
+			    NULL);
+		evtimer_add(cg.guard_again, &second);
+	}
+	return 1;
 }
 
 pid_t
@@ -437,8 +482,8 @@ cgroup_guardian(void)
 static void retry_cb(evutil_socket_t fd, short what, void *arg);
 
 int
-cgroup_start(struct event_base *base, const char *run_dir, char *cause,
-    size_t len)
+cgroup_start(struct event_base *base, const char *run_dir, int lockfd,
+    char *cause, size_t len)
 {
 	char *own, name[64];
 	uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
@@ -467,12 +512,14 @@ cgroup_start(struct event_base *base, const char *run_dir, char *cause,
 	cg.dir = xprintf("%s/%s", own, name);
 	free(own);
 	if (cg.dirfd == -1 || faccessat(cg.dirfd, "cgroup.kill", W_OK, 0)) {
-		snprintf(cause, len, "%s: %s", cg.dir, cg.dirfd == -1 ?
-		    strerror(errno) : "no cgroup.kill (Linux 5.14)");
+		snprintf(cause, len, "%s: %s", cg.dir, cg.dirfd != -1 &&
+		    errno == ENOENT ? "no cgroup.kill (Linux 5.14)" :
+		    strerror(errno));
 		cgroup_stop();
 		return -1;
 	}
 	clear_leftovers();
+	cg.lockfd = lockfd;
 	cg.base = base;
 	cg.retry = evtimer_new(base, retry_cb, NULL);
 	cg.on = 1;

@@ -372,7 +372,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
 	char *bound_env = NULL, *live_env = NULL;
 	char *mailbox_env = NULL, *cg_procs = NULL;
-	int live[2] = { -1, -1 }, cg_fd = -1;
+	int live[2] = { -1, -1 }, cg_fd = -1, spawn_err;
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
@@ -506,15 +506,16 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	req.cgroup_fd = cg_fd;
 	req.limits = spec->limits;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
+	spawn_err = errno;
 	if (cg_fd != -1)
 		close(cg_fd);
 	if (rc == -1) {
 		cgroup_end(d->cg);
 		d->cg = NULL;
 	}
-	if (rc == -1 && errno == EAGAIN)
-		limit_hint(errno, cause, len); /* fork or setuid: processes */
-	if (rc == -1 && errno == ENOENT) {
+	if (rc == -1 && spawn_err == EAGAIN)
+		limit_hint(spawn_err, cause, len); /* fork or setuid */
+	if (rc == -1 && spawn_err == ENOENT) {
 		free(d->exe); /* look it up again next time */
 		d->exe = NULL;
 	}

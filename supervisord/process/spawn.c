@@ -398,9 +398,14 @@ spawn_clone(struct spawn_shared *sh, const struct spawn_req *r, int flags,
 		if (p >= 0)
 			return (pid_t)p;
 		/* an older kernel (ENOSYS, E2BIG), or one that will not
-		 * (EINVAL); if clone() can, clone3 is not tried again */
-		sh->joined = 0;
+		 * (EINVAL): if clone() can, clone3 is not tried again; any
+		 * other error is this start's */
 		err = (int)-p;
+		if (err != ENOSYS && err != E2BIG && err != EINVAL) {
+			errno = err;
+			return -1;
+		}
+		sh->joined = 0;
 		if ((p = clone(child_main, spawn_stack + sizeof spawn_stack,
 		    flags, sh, fd)) != -1) {
 			shared.clone3 = 0;
