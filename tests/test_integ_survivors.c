@@ -9,6 +9,7 @@
  * descendant, wherever it went, and nothing of anyone else's.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,6 +255,51 @@ test_integ_survivors_guardian_and_next_start(void **state)
 		fail_msg("the leftover is still there");
 }
 
+static int
+a_running(struct ht *h, void *arg)
+{
+	struct ht_child c = ht_status(h, "a");
+
+	return c.found && strcmp(c.state, "running") == 0 && c.pid > 0;
+}
+
+/*
+ * herdd killed and started again at once, on the same run_dir: the new
+ * one waits for the old one's guardian (which keeps the lock while it
+ * clears the old cgroups), so the guardian cannot kill the new children.
+ */
+static void
+test_integ_survivors_restart_at_once(void **state)
+{
+	struct ht *h = *state;
+	static const char conf[] = "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'a','command':['@CHILD@','sleep']}]}}";
+	char dir[512], lock[400];
+	pid_t old_guardian, a;
+	int fd;
+
+	ht_boot(h, conf);
+	old_guardian = cgroup_base(h, dir, sizeof dir);
+	assert_true(old_guardian > 0);
+	/* held up, the guardian still holds the lock after herdd died */
+	kill(old_guardian, SIGSTOP);
+	ht_kill_herdd(h);
+	snprintf(lock, sizeof lock, "%s/herdd.lock", h->run);
+	assert_true((fd = open(lock, O_RDWR | O_CLOEXEC)) != -1);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+	kill(old_guardian, SIGCONT);
+	ht_launch(h, conf);
+	assert_true(ht_until(h, a_running, NULL, HT_T));
+	a = ht_pid(h, "a");
+	assert_true(ht_wait_gone(old_guardian, HT_T));
+	/* a round trip after the old guardian is gone: a is untouched */
+	assert_int_equal(ht_pid(h, "a"), a);
+	assert_int_equal(ht_status(h, "a").restarts, 0);
+	assert_true(ht_alive(a));
+}
+
 int
 main(void)
 {
@@ -269,6 +316,9 @@ main(void)
 		    test_integ_survivors_main_exit, ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_integ_survivors_guardian_and_next_start, ht_setup,
+		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_restart_at_once, ht_setup,
 		    ht_teardown),
 	};
 
