@@ -544,14 +544,20 @@ cgroup_make(const char *path, char **name, char **procs, int *dirfd,
 	*dirfd = -1;
 	if (!cg.on)
 		return 0;
-	snprintf(buf, sizeof buf, "%.200s@%u", path, ++cg.seq);
-	for (n = 0; buf[n] != '\0'; n++)
-		if (buf[n] == '/')
-			buf[n] = ':';
-	if (mkdirat(cg.dirfd, buf, 0755) == -1) {
-		snprintf(cause, len, "cgroup %s/%s: %s", cg.dir, buf,
-		    strerror(errno));
-		return -1;
+	/* N is new to this herdd; a name a previous one left (and could not
+	 * remove) is skipped */
+	for (;;) {
+		snprintf(buf, sizeof buf, "%.200s@%u", path, ++cg.seq);
+		for (n = 0; buf[n] != '\0'; n++)
+			if (buf[n] == '/')
+				buf[n] = ':';
+		if (mkdirat(cg.dirfd, buf, 0755) == 0)
+			break;
+		if (errno != EEXIST) {
+			snprintf(cause, len, "cgroup %s/%s: %s", cg.dir, buf,
+			    strerror(errno));
+			return -1;
+		}
 	}
 	*name = xstrdup(buf);
 	*procs = xprintf("%s/%s/cgroup.procs", cg.dir, buf);

@@ -109,6 +109,7 @@ __asm__(
     "	blr x10\n"
     "	mov x8, #93\n"            /* SYS_exit */
     "	svc #0\n"
+    "	brk #0\n"
     "1:	ret\n"
     ".size spawn_clone3, .-spawn_clone3\n");
 #endif
