@@ -166,6 +166,8 @@ long ht_proc_status(pid_t pid, const char *field);
 int ht_until(struct ht *h, int (*cond)(struct ht *h, void *arg), void *arg,
     int timeout_ms);
 
+/* PID's open fds, counted in /proc; fails the test if it cannot. */
+int ht_count_fds(pid_t pid);
 /* Waits until PID is gone; 1 if it is (or was not there), 0 on timeout. */
 int ht_wait_gone(pid_t pid, int timeout_ms);
 /* Opens a pidfd on PID (-1 if it is gone) for a later ht_wait_pidfd. */

@@ -45,22 +45,6 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
-/* herdd's open fds. */
-static int
-count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	assert_non_null(d = opendir(path));
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 struct fds_arg {
 	pid_t pid;
@@ -72,7 +56,7 @@ fds_are(struct ht *h, void *arg)
 {
 	struct fds_arg *a = arg;
 
-	return count_fds(a->pid) == a->want;
+	return ht_count_fds(a->pid) == a->want;
 }
 
 /* Occurrences of NEEDLE in herdd's output. */
@@ -153,11 +137,11 @@ test_integ_output_child_closes_stdout(void **state)
 	snprintf(path, sizeof path, "%s/c.stdout.log", h->log);
 	assert_non_null(ht_wait_file(h, path, "before\n", HT_T));
 	a.pid = h->pid;
-	a.want = count_fds(h->pid) - 2;
+	a.want = ht_count_fds(h->pid) - 2;
 	assert_int_equal(ht_write_file(h, ht_path(h, "go"), ""), 0);
 	assert_true(ht_until(h, exists, (void *)ht_path(h, "closed"), HT_T));
 	if (!ht_until(h, fds_are, &a, HT_T))
-		fail_msg("herdd has %d fds, not %d", count_fds(h->pid),
+		fail_msg("herdd has %d fds, not %d", ht_count_fds(h->pid),
 		    a.want);
 	assert_string_equal(ht_status(h, "c").state, "running");
 	assert_int_equal(ht_pid(h, "c"), pid);

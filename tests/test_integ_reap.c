@@ -17,24 +17,6 @@
 
 #include "harness.h"
 
-/* herdd's open fds, counted in /proc. */
-static int
-count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* Kills PATH's process and waits for its replacement; returns the new
  * pid. */
@@ -70,7 +52,7 @@ test_integ_reap_child_has_only_its_fds(void **state)
 	ht_wait_event(h, "herd.started", NULL, HT_T);
 	for (int i = 0; i < 50; i++)
 		ht_result(h, "spawn", "{'pool':'pool'}");
-	assert_true(count_fds(h->pid) > 100); /* two log pipes per child */
+	assert_true(ht_count_fds(h->pid) > 100); /* two log pipes per child */
 	unlink(ht_path(h, "fds"));
 	kill_and_wait_restart(h, "probe");
 	fds = ht_wait_file(h, ht_path(h, "fds"), "\n", HT_T);
@@ -101,11 +83,11 @@ test_integ_reap_without_pidfd(void **state)
 	assert_int_equal(prlimit(h->pid, RLIMIT_NOFILE, NULL, &old), 0);
 	tight = old;
 	tight.rlim_cur = 3;
-	before = count_fds(h->pid);
+	before = ht_count_fds(h->pid);
 	assert_int_equal(prlimit(h->pid, RLIMIT_NOFILE, &tight, NULL), 0);
 
 	a = kill_and_wait_restart(h, "a");       /* started without pidfd */
-	assert_int_equal(count_fds(h->pid), before - 1);
+	assert_int_equal(ht_count_fds(h->pid), before - 1);
 	assert_true(kill_and_wait_restart(h, "a") != a); /* reaped by sweep */
 	kill_and_wait_restart(h, "b");
 	assert_string_equal(ht_status(h, "a").state, "running");
