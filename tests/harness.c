@@ -665,9 +665,19 @@ ht_try_event(struct ht *h, const char *topic, const char *path,
 	int64_t deadline = now_ms() + timeout_ms;
 	cJSON *ev;
 
+	/* from the last event looked at, by its link: indexing a cJSON
+	 * array walks it, and a restart storm makes it long (a test that
+	 * moved the cursor itself costs one walk) */
+	if (h->seen == NULL || h->seen_at != h->cursor - 1) {
+		h->seen = h->cursor > 0 ? cJSON_GetArrayItem(h->events,
+		    h->cursor - 1) : NULL;
+		h->seen_at = h->cursor - 1;
+	}
 	for (;;) {
-		while (h->cursor < cJSON_GetArraySize(h->events)) {
-			ev = cJSON_GetArrayItem(h->events, h->cursor++);
+		while ((ev = h->seen != NULL ? h->seen->next :
+		    h->events->child) != NULL) {
+			h->seen = ev;
+			h->seen_at = h->cursor++;
 			if (event_matches(ev, topic, path))
 				return ev;
 		}

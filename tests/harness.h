@@ -70,6 +70,9 @@ struct ht {
 	cJSON *events;     /* every event seen, in seq order */
 	long long last_seq;
 	int cursor;        /* next event ht_wait_event looks at */
+	cJSON *seen;       /* the one before it, at index seen_at (NULL:
+	                      none yet) */
+	int seen_at;
 	int gaps;          /* gaps that could not be refilled */
 
 	cJSON *keep;       /* replies handed out, freed at teardown */
