@@ -136,6 +136,8 @@ test_integ_limits_fork_eagain(void **state)
 	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':["
 	    "{'name':'ok','command':['@CHILD@','sleep']}]}}");
 	ht_wait_event(h, "herd.started", NULL, HT_T);
+	/* not root, no delegated cgroup: herdd says what it goes without */
+	HT_CONTAINS(ht_herdd_output(h), "no cgroup for each child (");
 	ok = ht_pid(h, "ok");
 	rl.rlim_cur = rl.rlim_max = (rlim_t)tasks_of(65534);
 	p = fork();
