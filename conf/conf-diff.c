@@ -161,6 +161,11 @@ conf_diff_worker(const struct conf_child *a, const struct conf_child *b,
 		conf_diff_field(f, "backoff");
 	if (!conf_diff_limits_eq(a->limits, b->limits))
 		conf_diff_field(f, "limits");
+	if (a->cgroup.memory_max != b->cgroup.memory_max ||
+	    a->cgroup.pids_max != b->cgroup.pids_max ||
+	    a->cgroup.cpu_weight != b->cgroup.cpu_weight ||
+	    a->cgroup.cpu_max_us != b->cgroup.cpu_max_us)
+		conf_diff_field(f, "cgroup");
 	if (a->out != b->out)
 		conf_diff_field(f, "stdout");
 	if (a->err != b->err)

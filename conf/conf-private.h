@@ -196,6 +196,13 @@ int conf_set_children(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_limits(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
+/* conf-cgroup.c */
+int conf_set_cgroup(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+/* conf-value.c, for the other checks of objects of values */
+int conf_value_is_int(const cJSON *v);
+int conf_value_duplicate(struct conf_ctx *ctx, const cJSON *v,
+    const cJSON *el);
 int conf_set_backoff(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 int conf_set_control(struct conf_ctx *, const cJSON *, void *,

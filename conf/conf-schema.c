@@ -125,6 +125,7 @@ const struct conf_key conf_keys[] = {
 	    .dflt = NULL },
 	{ "backoff", WORKER, CHILD(backoff), conf_set_backoff, .dflt = NULL },
 	{ "limits", WORKER, CHILD(limits), conf_set_limits, .dflt = NULL },
+	{ "cgroup", WORKER, CHILD(cgroup), conf_set_cgroup, .dflt = NULL },
 	{ "stdout", WORKER, CHILD(out), conf_set_enum,
 	    .names = conf_output_names, .dflt = "\"log\"" },
 	{ "stderr", WORKER, CHILD(err), conf_set_enum,

@@ -15,7 +15,7 @@
 #define CONF_INT_LIMIT 9007199254740991.0
 
 /* Whether V is a number with an integral value (1e3 is, 1.5 is not). */
-static int
+int
 conf_value_is_int(const cJSON *v)
 {
 	double d;
@@ -258,8 +258,8 @@ conf_set_command(struct conf_ctx *ctx, const cJSON *v, void *dst,
 }
 
 /* Whether EL's key came earlier in object V too (said so at EL). */
-static int
-duplicate_key(struct conf_ctx *ctx, const cJSON *v, const cJSON *el)
+int
+conf_value_duplicate(struct conf_ctx *ctx, const cJSON *v, const cJSON *el)
 {
 	if (cJSON_GetObjectItemCaseSensitive(v, el->string) == el)
 		return 0;
@@ -284,7 +284,7 @@ conf_set_env(struct conf_ctx *ctx, const cJSON *v, void *dst,
 			conf_err_key(ctx, el, "environment variable names must "
 			    "be non-empty and contain no \"=\"");
 			bad = -1;
-		} else if (duplicate_key(ctx, v, el)) {
+		} else if (conf_value_duplicate(ctx, v, el)) {
 			bad = -1;
 		} else if (!cJSON_IsString(el)) {
 			bad = conf_err_expected(ctx, el, "a string");
@@ -530,7 +530,7 @@ conf_set_limits(struct conf_ctx *ctx, const cJSON *v, void *dst,
 			    "memlock, locks, sigpending, msgqueue, nice, rtprio, "
 			    "rttime)", el->string);
 			bad = -1;
-		} else if (duplicate_key(ctx, v, el)) {
+		} else if (conf_value_duplicate(ctx, v, el)) {
 			bad = -1;
 		} else if (limit_value(el, &l) == -1) {
 			bad = conf_err_expected(ctx, el, "an integer >= 0, "

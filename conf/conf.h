@@ -52,6 +52,17 @@ struct conf_limit {
 extern const char *const conf_limit_names[CONF_NLIMITS];
 extern const int conf_limit_resources[CONF_NLIMITS];
 
+/* "cgroup": limits a controller of the child's own cgroup enforces on
+ * it and everything it starts (systemd's MemoryMax=, TasksMax=,
+ * CPUWeight=, CPUQuota=). 0: not set; CONF_LIMIT_INFINITY: "infinity". */
+struct conf_cgroup {
+	uint64_t memory_max;    /* bytes */
+	uint64_t pids_max;      /* processes and threads */
+	unsigned cpu_weight;    /* 1..10000, cgroup2's scale (v1: shares) */
+	uint64_t cpu_max_us;    /* CPU time per 100 ms period, in us */
+};
+#define CONF_CPU_PERIOD_US 100000
+
 struct conf_sup;
 
 /* One entry of a "children" array: a worker or a nested supervisor. */
@@ -94,6 +105,7 @@ struct conf_child {
 	enum conf_output out, err; /* default log */
 	struct conf_limit limits[CONF_NLIMITS]; /* "limits", each unset by
 	                                           default */
+	struct conf_cgroup cgroup; /* "cgroup", each unset by default */
 
 	/* supervisors (type "supervisor") */
 	struct conf_sup *sup;

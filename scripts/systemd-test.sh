@@ -533,6 +533,49 @@ else
 fi
 fleet_json "$ADDED" >"$RUN/etc/herd/herd.json"
 FLEET=$((FLEET + 1))
+CX_T=60 cx systemctl reload herd.service >/dev/null 2>&1 ||
+	fail "reload: the valid config again: systemctl reload failed"
+
+# A child with a cgroup limit (cgroup-ctl.c): where the container's
+# cgroups have the pids controller (v1 or cgroup2), its cgroup has the
+# limit; where they do not, the reload is refused, saying so, and the
+# fleet runs on.
+fleet_json "$ADDED,
+      { \"name\": \"capped\", \"command\": [\"/bin/sleep\", \"1000009\"],
+        \"cgroup\": { \"pids_max\": 7 } }" >"$RUN/etc/herd/herd.json"
+cursor=$(journal -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
+if CX_T=60 cx systemctl reload herd.service >/dev/null 2>&1 &&
+    DL=10 poll fleet_up $((FLEET + 1)); then
+	pid=$(herdctl status capped 2>/dev/null | awk '$1 == "capped" {print $3}')
+	cg=$(cx cat "/proc/$pid/cgroup" 2>/dev/null)
+	rel=$(echo "$cg" | sed -n 's/^[0-9]*:pids:\(.*\)/\1/p')
+	if [ -n "$rel" ]; then
+		f=/sys/fs/cgroup/pids$rel/pids.max
+	else
+		rel=$(echo "$cg" | sed -n 's/^0:://p')
+		f=$(cx sh -c "for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do [ -f \$m$rel/pids.max ] && echo \$m$rel/pids.max && break; done")
+	fi
+	if [ -n "$f" ] && [ "$(cx cat "$f" 2>/dev/null)" = 7 ]; then
+		pass "cgroup limits: capped runs with pids.max 7 ($f)"
+	else
+		echo "$cg" | show
+		fail "cgroup limits: capped (pid $pid) has no pids.max of 7 (${f:-no pids.max found})"
+	fi
+elif why=$(journal -o cat --after-cursor="$cursor" |
+    grep -m1 'needs the pids controller, which herdd cannot use here'); then
+	if fleet_up "$FLEET"; then
+		pass "cgroup limits: refused where the controller is missing ('$(echo "$why" | cut -c1-150)'); the fleet runs on"
+	else
+		fail "cgroup limits: after the refused reload the fleet is not up"
+	fi
+else
+	journal -n 20 | show
+	fail "cgroup limits: the reload neither applied pids_max nor said why not"
+fi
+fleet_json "$ADDED" >"$RUN/etc/herd/herd.json"
+CX_T=60 cx systemctl reload herd.service >/dev/null 2>&1 ||
+	fail "cgroup limits: the config without capped: systemctl reload failed"
+DL=10 poll fleet_up "$FLEET" || fail "cgroup limits: the fleet is not back to $FLEET"
 
 # ---- 4. the watchdog catches a stopped herdd ----
 old=$(prop MainPID)

@@ -475,6 +475,9 @@ char **child_argv_build(struct child *c);
 
 /* ---- spawn.c: the one door through which herdd creates processes ---- */
 
+/* The controllers a child's "cgroup" limits use: memory, pids, cpu. */
+#define CGCTL_N 3
+
 struct spawn_req {
 	const char *path;      /* resolved executable */
 	char *const *argv;
@@ -492,6 +495,8 @@ struct spawn_req {
 	int extra_fd;          /* -1, or an fd to place at extra_target */
 	int extra_target;
 	const char *cgroup_procs; /* the child joins this cgroup, or NULL */
+	const char *cgroup_v1[CGCTL_N]; /* and these v1 ones (cgroup.procs
+	                          of each), the NULL ones not */
 	int cgroup_fd;         /* the same cgroup's directory, for clone3's
 	                          CLONE_INTO_CGROUP; -1: none */
 	const struct conf_limit *limits; /* CONF_NLIMITS of them, or NULL */
@@ -518,15 +523,27 @@ int cgroup_start(struct event_base *base, const char *run_dir, int lockfd,
     char *cause, size_t len);
 /* Their directory, or NULL when off. */
 const char *cgroup_dir(void);
-/* A new cgroup for a start of the child at PATH: *name (for cgroup_end),
- * *procs and *dirfd (spawn_req's cgroup_procs and cgroup_fd; the caller
- * closes *dirfd, -1 if it could not be opened), NULL and -1 when off; -1
- * with cause when it cannot be made. */
-int cgroup_make(const char *path, char **name, char **procs, int *dirfd,
-    char *cause, size_t len);
+/* A new cgroup for a start of the child at PATH, with the "cgroup" limits
+ * LIM: *run (for cgroup_oom and cgroup_end), and r's cgroup_procs,
+ * cgroup_v1 and cgroup_fd (the caller closes that, -1 if it could not be
+ * opened); NULL and -1 when off; -1 with cause when it cannot be made. */
+struct cgroup_run;
+int cgroup_make(const char *path, const struct conf_cgroup *lim,
+    struct cgroup_run **run, struct spawn_req *r, char *cause, size_t len);
+/* Whether the OOM killer killed a process of the cgroup (a memory limit's
+ * or the machine's); only seen with a memory limit. */
+int cgroup_oom(const struct cgroup_run *run);
 /* The child's main process has ended: kills what is left in the cgroup
- * and removes it (later, once empty). Takes NAME; NULL does nothing. */
-void cgroup_end(char *name);
+ * and removes it (later, once empty). Takes RUN; NULL does nothing. */
+void cgroup_end(struct cgroup_run *run);
+/* Whether the "cgroup" limits of every worker below SUP (PREFIX: its
+ * path, "" for the root), or of C at PATH and below it, can be had here:
+ * 0, or -1 with cause naming the first child and limit that cannot, and
+ * why (herdd refuses such a config: the machine lacks a controller). */
+int cgroup_fits(const struct conf_sup *sup, const char *prefix, char *cause,
+    size_t len);
+int cgroup_fits_child(const struct conf_child *c, const char *path,
+    char *cause, size_t len);
 /* At exit, after the last child: kills and removes what is left. */
 void cgroup_stop(void);
 /* The guardian, which kills the cgroups if herdd is killed (0: none). */

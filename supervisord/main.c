@@ -305,6 +305,13 @@ main(int argc, char **argv)
 	else
 		log_info("each child in a cgroup of its own, under %s "
 		    "(guardian pid %d)", cgroup_dir(), (int)cgroup_guardian());
+	if (cgroup_fits(&h.conf->root, "", cause, sizeof cause) == -1) {
+		/* valid, but not on this machine: as a config error */
+		fprintf(stderr, "%s: %s\nherdd: 1 error in %s\n", path, cause,
+		    path);
+		cgroup_stop();
+		return 1;
+	}
 	h.sd = sdnotify_create(h.base, &h); /* before environ is taken */
 	h.pids = &pids;
 	h.environ_base = environ;

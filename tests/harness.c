@@ -268,7 +268,7 @@ subst(const char *tmpl, const char *const pairs[][2], size_t n)
 }
 
 void
-ht_launch(struct ht *h, const char *tmpl)
+ht_write_conf(struct ht *h, const char *tmpl)
 {
 	const char *const pairs[][2] = {
 		{ "@RUN@", h->run }, { "@LOG@", h->log },
@@ -277,16 +277,23 @@ ht_launch(struct ht *h, const char *tmpl)
 		{ "@BUILD@", h->build },
 	};
 	char *conf = subst(tmpl, pairs, sizeof pairs / sizeof pairs[0]);
-	char *argv[] = { h->herdd, "-c", h->conf, NULL };
-	pid_t parent = getpid(), pid;
 	FILE *f;
-	int out, nul;
 
 	f = fopen(h->conf, "w");
 	assert_non_null(f);
 	fputs(conf, f);
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	free(conf);
+}
+
+void
+ht_launch(struct ht *h, const char *tmpl)
+{
+	char *argv[] = { h->herdd, "-c", h->conf, NULL };
+	pid_t parent = getpid(), pid;
+	int out, nul;
+
+	ht_write_conf(h, tmpl);
 	assert_int_equal(access(h->herdd, X_OK), 0);
 
 	out = open(h->err, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -94,6 +94,8 @@ int ht_ms(int ms);
  * waits until it answers ping and subscribes to its events (ht_boot).
  */
 void ht_launch(struct ht *h, const char *tmpl);
+/* Only the config file, from TMPL as above (a reload's new config). */
+void ht_write_conf(struct ht *h, const char *tmpl);
 void ht_boot(struct ht *h, const char *tmpl);
 
 /* A path under the temp dir (harness-owned). */

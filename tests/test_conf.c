@@ -32,7 +32,7 @@ static const char *const bad_fixtures[] = {
 	"control-tcp-url",
 	"duplicate-key", "duplicate-name", "duplicate-name-adjacent",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
-	"limits", "long-value", "missing-command", "missing-supervisor", "multiple",
+	"cgroup", "limits", "long-value", "missing-command", "missing-supervisor", "multiple",
 	"name-chars", "name-dots", "nested", "period", "ready", "restart",
 	"root-child-keys", "sagas", "shutdown", "significant-never",
 	"significant-permanent",
@@ -302,6 +302,11 @@ test_conf_full(void **state)
 	assert_true(w->limits[8].set && w->limits[8].soft == 100 &&
 	    w->limits[8].hard == CONF_LIMIT_INFINITY);
 	assert_false(w->limits[0].set || w->limits[7].set);
+	/* cgroup: sizes in powers of 1024, the quota per 100 ms period */
+	assert_true(w->cgroup.memory_max == 512ULL << 20);
+	assert_true(w->cgroup.pids_max == 64);
+	assert_int_equal(w->cgroup.cpu_weight, 200);
+	assert_true(w->cgroup.cpu_max_us == 12500);
 
 	k = c->root.children[1];
 	assert_string_equal(k->name, "killer");

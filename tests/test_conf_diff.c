@@ -82,6 +82,14 @@ static const struct diff_case diff_cases[] = {
 	    SUP("'children':[" W("a", ",'limits':{'core':0,'nofile':64}") "]"),
 	    SUP("'children':[" W("a", ",'limits':{'nofile':'64:64','core':'0'}")
 	    "]"), "" },
+	{ "cgroup-values", SUP("'children':[" W("a", ",'cgroup':{'cpu_max':"
+	    "'50%'}") "]"), SUP("'children':[" W("a", ",'cgroup':{'cpu_max':"
+	    "'60%'}") "]"), "~ a (cgroup)\n" },
+	{ "cgroup-same-written-otherwise",
+	    SUP("'children':[" W("a", ",'cgroup':{'memory_max':'1M',"
+	    "'pids_max':5}") "]"),
+	    SUP("'children':[" W("a", ",'cgroup':{'pids_max':5,'memory_max':"
+	    "1048576}") "]"), "" },
 	{ "added-removed-in-place",
 	    SUP("'children':[" W("a", "") "," W("b", "") "," W("c", "") ","
 	    W("d", "") "]"),

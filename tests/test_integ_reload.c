@@ -42,34 +42,6 @@ boot(void **state, const char *conf)
 	return h;
 }
 
-/* Rewrites the config file from TMPL, substituted as ht_launch does. */
-static void
-write_conf(struct ht *h, const char *tmpl)
-{
-	const char *const pairs[][2] = {
-		{ "@RUN@", h->run }, { "@LOG@", h->log },
-		{ "@CHILD@", h->child }, { "@TMP@", h->dir },
-	};
-	FILE *f = fopen(h->conf, "w");
-	const char *p = tmpl;
-	size_t i;
-
-	assert_non_null(f);
-	while (*p != '\0') {
-		for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-			if (strncmp(p, pairs[i][0], strlen(pairs[i][0])) == 0)
-				break;
-		if (i < sizeof pairs / sizeof pairs[0]) {
-			fputs(pairs[i][1], f);
-			p += strlen(pairs[i][0]);
-		} else {
-			fputc(*p == '\'' ? '"' : *p, f);
-			p++;
-		}
-	}
-	assert_int_equal(fclose(f), 0);
-}
-
 /* Appends s to buf (of cap bytes), after ", " unless it is empty. */
 static void
 cat(char *buf, size_t cap, const char *s)
@@ -171,7 +143,7 @@ test_integ_reload_applies_changes(void **state)
 	assert_non_null(args);
 	assert_string_equal(args, "v1\n");
 
-	write_conf(h, V2);
+	ht_write_conf(h, V2);
 	res = reload(h);
 	assert_string_equal(changes(res, "changes"),
 	    "b added, db changed (command), grp settings (intensity), "
@@ -214,7 +186,7 @@ test_integ_reload_argument_count(void **state)
 	pid_t a = ht_pid(h, "a"), db = ht_pid(h, "db");
 	const char *args;
 
-	write_conf(h, CONF(SLEEPER("a") "," DB("v1','more")));
+	ht_write_conf(h, CONF(SLEEPER("a") "," DB("v1','more")));
 	assert_string_equal(changes(reload(h), "changes"),
 	    "db changed (command)");
 	assert_true(ht_wait_gone(db, HT_T));
@@ -224,7 +196,7 @@ test_integ_reload_argument_count(void **state)
 	ht_wait_state(h, "db", "running", HT_T);
 	db = ht_pid(h, "db");
 
-	write_conf(h, CONF(SLEEPER("a") "," DB("v1")));
+	ht_write_conf(h, CONF(SLEEPER("a") "," DB("v1")));
 	assert_string_equal(changes(reload(h), "changes"),
 	    "db changed (command)");
 	assert_true(ht_wait_gone(db, HT_T));
@@ -246,7 +218,7 @@ test_integ_reload_said_once(void **state)
 	const char *log, *first;
 	cJSON *ev;
 
-	write_conf(h, CONF(SLEEPER("a") "," SLEEPER("b")));
+	ht_write_conf(h, CONF(SLEEPER("a") "," SLEEPER("b")));
 	reload(h);
 	ev = ht_wait_event(h, "config.reloaded", NULL, HT_T);
 	/* the next event after it: b's start or more, never another one */
@@ -334,7 +306,7 @@ test_integ_reload_ended_temporary(void **state)
 	assert_null(ht_find_event(h, from, "child.starting", "t"));
 	assert_true(ran(h, &one));
 	/* its spec changed: run again */
-	write_conf(h, CONF(SLEEPER("a") "," ONCE("t", "v2")));
+	ht_write_conf(h, CONF(SLEEPER("a") "," ONCE("t", "v2")));
 	HT_CTL(h, 0, &out, &err, "reload");
 	if (!ht_until(h, ran, &two, HT_T))
 		fail_msg("t did not run again: %s",
@@ -351,7 +323,7 @@ test_integ_reload_check_warns_missing_command(void **state)
 	char *argv[] = { h->herdd, "-c", h->conf, "--check", NULL };
 	const char *out, *err;
 
-	write_conf(h, CONF(SLEEPER("a") ",{'name':'m','command':"
+	ht_write_conf(h, CONF(SLEEPER("a") ",{'name':'m','command':"
 	    "['herd-no-such-command']},{'name':'s','command':'echo hi'}"));
 	assert_int_equal(ht_run(h, argv, HT_T, &out, &err), 0);
 	HT_CONTAINS(out, ": ok\n");
@@ -376,7 +348,7 @@ test_integ_reload_invalid_changes_nothing(void **state)
 	cJSON *r;
 	int i;
 
-	write_conf(h, CONF(SLEEPER("a") ","
+	ht_write_conf(h, CONF(SLEEPER("a") ","
 	    "{'name':'db','command':['@CHILD@','sleep'],'restart':'sometimes'},"
 	    "{'name':'grp','type':'supervisor','strategy':'one_for_some',"
 	    "'children':[" SLEEPER("x") "]},"
@@ -441,7 +413,7 @@ test_integ_reload_sighup(void **state)
 	struct ht *h = boot(state, V1);
 	struct pids p = pids_of(h);
 
-	write_conf(h, CONF(SLEEPER("a") "," DB("v1") "," GRP("3") ","
+	ht_write_conf(h, CONF(SLEEPER("a") "," DB("v1") "," GRP("3") ","
 	    SLEEPER("old") "," SLEEPER("z") "," SLEEPER("c")));
 	assert_int_equal(kill(h->pid, SIGHUP), 0);
 	ht_wait_event(h, "config.reloaded", NULL, HT_T);
@@ -466,7 +438,7 @@ test_integ_reload_added_fails(void **state)
 	cJSON *res;
 	int n = 0;
 
-	write_conf(h, CONF(SLEEPER("a") "," DB("v2") "," GRP("3") ","
+	ht_write_conf(h, CONF(SLEEPER("a") "," DB("v2") "," GRP("3") ","
 	    SLEEPER("old") "," SLEEPER("z") ","
 	    "{'name':'bad','command':['@TMP@/no-such-command']},"
 	    SLEEPER("good")));
@@ -516,7 +488,7 @@ test_integ_reload_diff_changes_nothing(void **state)
 	assert_int_equal(code, 0);
 	assert_string_equal(out, "no changes\n");
 
-	write_conf(h, V2);
+	ht_write_conf(h, V2);
 	ht_sync_events(h);
 	from = ht_last_seq(h);
 	code = ht_herdctl(h, &out, &err, "diff", NULL);

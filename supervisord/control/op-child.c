@@ -252,6 +252,12 @@ op_add_child(struct request *r)
 	}
 	path = sup->path[0] ? xprintf("%s/%s", sup->path, spec->name) :
 	    xstrdup(spec->name);
+	if (cgroup_fits_child(spec, path, cause, sizeof cause) == -1) {
+		reply_err(r, IPC_E_BAD_REQUEST, "%s", cause);
+		conf_child_free(spec);
+		free(path);
+		return;
+	}
 	if ((w = wait_begin(r, path, W_START)) != 0) {
 		if (engine_cmd_add(&r->h->engine, sup, spec, &c, &code, cause,
 		    sizeof cause) == -1) {

@@ -30,7 +30,14 @@ load_new(struct request *r)
 
 	if (conf_load(r->h->conf->path, &nc, &errs) == 0) {
 		conf_override_dirs(nc, r->h->run_dir_arg, r->h->log_dir_arg);
-		return nc;
+		if (cgroup_fits(&nc->root, "", msg, sizeof msg) == 0)
+			return nc;
+		/* valid, but not on this machine */
+		conf_free(nc);
+		list = cJSON_CreateArray();
+		cJSON_AddItemToArray(list, cJSON_CreateString(msg));
+		reply_err_list(r, IPC_E_INVALID_CONFIG, msg, list);
+		return NULL;
 	}
 	list = cJSON_CreateArray();
 	for (i = 0; i < errs.n; i++)

@@ -47,6 +47,7 @@
 #include "herdd.h"
 #include "log.h"
 #include "util.h"
+#include "cgroup-int.h"
 
 #define RETRY_FIRST_MS 10
 #define RETRY_MAX_MS 1000
@@ -57,7 +58,7 @@ static struct {
 	int dirfd;      /* herd-<hash>, in herdd's own cgroup */
 	char *dir;
 	unsigned seq;
-	char **busy;    /* ended, but not empty yet when removed */
+	struct cgroup_run **busy; /* ended, not empty yet when removed */
 	size_t nbusy, cap;
 	struct event *retry;
 	long retry_ms;
@@ -69,8 +70,8 @@ static struct {
 } cg = { .dirfd = -1, .guard_fd = -1, .lockfd = -1 };
 
 /* Undoes mountinfo's octal escapes (\040 for a space) in place. */
-static void
-unescape(char *s)
+void
+cgroup_unescape(char *s)
 {
 	char *w = s;
 
@@ -85,13 +86,29 @@ unescape(char *s)
 	*w = '\0';
 }
 
+const char *
+cgroup_below(const char *root, const char *self)
+{
+	size_t n = strlen(root);
+
+	if (self[0] != '/')
+		return NULL;
+	/* the mount shows the hierarchy from ROOT down */
+	if (strcmp(root, "/") == 0)
+		return self;
+	if (strncmp(self, root, n) != 0 || (self[n] != '/' && self[n] != '\0'))
+		return NULL;
+	return self[n] == '\0' ? "/" : self + n;
+}
+
 /* The directory of herdd's own cgroup in the cgroup2 hierarchy; NULL
  * with cause when there is none it can be reached through. */
 static char *
 own_cgroup(char *cause, size_t len)
 {
 	char line[4096], root[4096] = "", mnt[4096] = "", self[4096] = "";
-	char *sep, *rel;
+	const char *rel;
+	char *sep;
 	FILE *f;
 
 	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL) {
@@ -113,8 +130,8 @@ own_cgroup(char *cause, size_t len)
 		snprintf(cause, len, "no cgroup2 hierarchy is mounted");
 		return NULL;
 	}
-	unescape(root);
-	unescape(mnt);
+	cgroup_unescape(root);
+	cgroup_unescape(mnt);
 	if ((f = fopen("/proc/self/cgroup", "re")) == NULL) {
 		snprintf(cause, len, "/proc/self/cgroup: %s", strerror(errno));
 		return NULL;
@@ -131,17 +148,10 @@ own_cgroup(char *cause, size_t len)
 		    "/proc/self/cgroup");
 		return NULL;
 	}
-	/* the mount shows the hierarchy from ROOT down */
-	rel = self;
-	if (strcmp(root, "/") != 0) {
-		size_t n = strlen(root);
-		if (strncmp(self, root, n) != 0 || (self[n] != '/' &&
-		    self[n] != '\0')) {
-			snprintf(cause, len, "herdd's cgroup %s is outside the "
-			    "cgroup2 mount at %s", self, mnt);
-			return NULL;
-		}
-		rel = self + n;
+	if ((rel = cgroup_below(root, self)) == NULL) {
+		snprintf(cause, len, "herdd's cgroup %s is outside the "
+		    "cgroup2 mount at %s", self, mnt);
+		return NULL;
 	}
 	return xprintf("%s%s", strcmp(mnt, "/") == 0 ? "" : mnt,
 	    strcmp(rel, "/") == 0 ? "" : rel);
@@ -289,9 +299,9 @@ guardian_empty(int fd)
 	return 0;
 }
 
-/* Removes the (empty) cgroups below DIRFD, read with getdents64. */
-static void
-guardian_rmdirs(int dirfd)
+/* Read with getdents64: the guardian's too. */
+void
+cgroup_rmdirs(int dirfd)
 {
 	char buf[4096];
 	long n, off;
@@ -335,14 +345,16 @@ guardian_close_but(const int *keep, int n)
  * till then: a next herdd waits for it (lock.c) rather than start
  * children this would kill. */
 static void __attribute__((noreturn))
-guardian_main(int herdd, int dirfd, int lock, const char *dir)
+guardian_main(int herdd, int dirfd, int lock, const char *dir,
+    const int *v1, const char **v1dirs, int nv1)
 {
 	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
 	    SIGPIPE, SIGUSR1, SIGUSR2 };
 	struct pollfd p = { herdd, POLLIN, 0 };
 	struct sigaction sa;
 	sigset_t none;
-	int keep[3] = { herdd, dirfd, lock }, fd, i, j, t;
+	int keep[3 + CGCTL_N] = { herdd, dirfd, lock }, nkeep = 3 + nv1;
+	int fd, i, j, t;
 
 	prctl(PR_SET_NAME, "herdd-guardian");
 	memset(&sa, 0, sizeof sa);
@@ -354,14 +366,16 @@ guardian_main(int herdd, int dirfd, int lock, const char *dir)
 		sigaction(ignored[i], &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (i = 0; i < 3; i++)
-		for (j = i + 1; j < 3; j++)
+	for (i = 0; i < nv1; i++)
+		keep[3 + i] = v1[i];
+	for (i = 0; i < nkeep; i++)
+		for (j = i + 1; j < nkeep; j++)
 			if (keep[j] < keep[i]) {
 				t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	guardian_close_but(keep, 3);
+	guardian_close_but(keep, nkeep);
 	while (poll(&p, 1, -1) == -1)
 		;
 	if ((fd = openat(dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) != -1) {
@@ -376,8 +390,12 @@ guardian_main(int herdd, int dirfd, int lock, const char *dir)
 		}
 		close(fd);
 	}
-	guardian_rmdirs(dirfd);
+	cgroup_rmdirs(dirfd);
 	rmdir(dir);
+	for (i = 0; i < nv1; i++) {
+		cgroup_rmdirs(v1[i]); /* empty now: their processes are gone */
+		rmdir(v1dirs[i]);
+	}
 	_exit(0);
 }
 
@@ -388,6 +406,8 @@ static void
 guardian_start(void)
 {
 	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	const char *v1dirs[CGCTL_N];
+	int v1[CGCTL_N], nv1 = cgctl_fds(v1, v1dirs);
 	sigset_t all, old;
 	pid_t p;
 
@@ -400,7 +420,8 @@ guardian_start(void)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	p = fork();
 	if (p == 0)
-		guardian_main(self, cg.dirfd, cg.lockfd, cg.dir);
+		guardian_main(self, cg.dirfd, cg.lockfd, cg.dir, v1, v1dirs,
+		    nv1);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(self);
 	if (p == -1) {
@@ -481,9 +502,9 @@ cgroup_guardian(void)
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg);
 
-int
-cgroup_start(struct event_base *base, const char *run_dir, int lockfd,
-    char *cause, size_t len)
+/* cgroup_start's steps, till the guardian. */
+static int
+cgroup_open(const char *run_dir, char *cause, size_t len)
 {
 	char *own, name[64];
 	uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
@@ -508,17 +529,31 @@ cgroup_start(struct event_base *base, const char *run_dir, int lockfd,
 		return -1;
 	}
 	cg.dirfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(fd);
 	cg.dir = xprintf("%s/%s", own, name);
 	free(own);
 	if (cg.dirfd == -1 || faccessat(cg.dirfd, "cgroup.kill", W_OK, 0)) {
 		snprintf(cause, len, "%s: %s", cg.dir, cg.dirfd != -1 &&
 		    errno == ENOENT ? "no cgroup.kill (Linux 5.14)" :
 		    strerror(errno));
+		close(fd);
 		cgroup_stop();
 		return -1;
 	}
 	clear_leftovers();
+	/* after the kill: a previous herdd's v1 cgroups are empty now */
+	cgctl_start(fd, cg.dirfd, name);
+	close(fd);
+	return 0;
+}
+
+int
+cgroup_start(struct event_base *base, const char *run_dir, int lockfd,
+    char *cause, size_t len)
+{
+	if (cgroup_open(run_dir, cause, len) == -1) {
+		cgctl_off(cause);
+		return -1;
+	}
 	cg.lockfd = lockfd;
 	cg.base = base;
 	cg.retry = evtimer_new(base, retry_cb, NULL);
@@ -533,15 +568,31 @@ cgroup_dir(void)
 	return cg.on ? cg.dir : NULL;
 }
 
-int
-cgroup_make(const char *path, char **name, char **procs, int *dirfd,
-    char *cause, size_t len)
+static void
+run_free(struct cgroup_run *run)
 {
+	int i;
+
+	free(run->name);
+	free(run->procs);
+	for (i = 0; i < CGCTL_N; i++)
+		free(run->v1procs[i]);
+	free(run);
+}
+
+int
+cgroup_make(const char *path, const struct conf_cgroup *lim,
+    struct cgroup_run **out, struct spawn_req *r, char *cause, size_t len)
+{
+	struct cgroup_run *run;
 	char buf[256];
 	int n;
 
-	*name = *procs = NULL;
-	*dirfd = -1;
+	*out = NULL;
+	r->cgroup_procs = NULL;
+	r->cgroup_fd = -1;
+	for (n = 0; n < CGCTL_N; n++)
+		r->cgroup_v1[n] = NULL;
 	if (!cg.on)
 		return 0;
 	/* N is new to this herdd; a name a previous one left (and could not
@@ -559,15 +610,35 @@ cgroup_make(const char *path, char **name, char **procs, int *dirfd,
 			return -1;
 		}
 	}
-	*name = xstrdup(buf);
-	*procs = xprintf("%s/%s/cgroup.procs", cg.dir, buf);
-	/* out of fds: the child moves in through *procs instead */
-	*dirfd = openat(cg.dirfd, buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	run = xcalloc(1, sizeof *run);
+	run->name = xstrdup(buf);
+	run->procs = xprintf("%s/%s/cgroup.procs", cg.dir, buf);
+	/* out of fds: the child moves in through procs instead */
+	r->cgroup_fd = openat(cg.dirfd, buf, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (lim != NULL && cgctl_make(run, r->cgroup_fd, lim, cause,
+	    len) == -1) {
+		if (r->cgroup_fd != -1)
+			close(r->cgroup_fd);
+		r->cgroup_fd = -1;
+		cgroup_end(run);
+		return -1;
+	}
+	r->cgroup_procs = run->procs;
+	for (n = 0; n < CGCTL_N; n++)
+		r->cgroup_v1[n] = run->v1procs[n];
+	*out = run;
 	return 0;
 }
 
+int
+cgroup_oom(const struct cgroup_run *run)
+{
+	return run != NULL && cgctl_oom(run, cg.dirfd);
+}
+
 static void
-busy_add(char *name)
+busy_add(struct cgroup_run *run)
 {
 	struct timeval tv;
 
@@ -575,12 +646,23 @@ busy_add(char *name)
 		cg.cap = cg.cap ? 2 * cg.cap : 16;
 		cg.busy = xreallocarray(cg.busy, cg.cap, sizeof *cg.busy);
 	}
-	cg.busy[cg.nbusy++] = name;
+	cg.busy[cg.nbusy++] = run;
 	if (!evtimer_pending(cg.retry, NULL)) {
 		cg.retry_ms = RETRY_FIRST_MS;
 		tv = (struct timeval){ 0, cg.retry_ms * 1000 };
 		evtimer_add(cg.retry, &tv);
 	}
+}
+
+/* Removes RUN's cgroups that are empty: 0 once all are gone. */
+static int
+run_remove(struct cgroup_run *run)
+{
+	if (!run->gone && (unlinkat(cg.dirfd, run->name, AT_REMOVEDIR) == 0 ||
+	    errno != EBUSY))
+		run->gone = 1; /* (or never to go: ENOENT) */
+	/* the v1 ones hold the same processes: empty after the unified */
+	return run->gone ? cgctl_remove(run) : -1;
 }
 
 /* Removes the cgroups whose killed processes have gone since; kills
@@ -593,12 +675,14 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	size_t i = 0;
 
 	while (i < cg.nbusy)
-		if (unlinkat(cg.dirfd, cg.busy[i], AT_REMOVEDIR) == 0 ||
-		    errno != EBUSY) {
-			free(cg.busy[i]);
+		if (run_remove(cg.busy[i]) == 0) {
+			run_free(cg.busy[i]);
 			cg.busy[i] = cg.busy[--cg.nbusy];
-		} else
-			cg_write(cg.busy[i++], "cgroup.kill", "1");
+		} else {
+			if (!cg.busy[i]->gone)
+				cg_write(cg.busy[i]->name, "cgroup.kill", "1");
+			i++;
+		}
 	if (cg.nbusy == 0)
 		return;
 	if ((cg.retry_ms *= 2) > RETRY_MAX_MS)
@@ -608,23 +692,24 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-cgroup_end(char *name)
+cgroup_end(struct cgroup_run *run)
 {
-	if (name == NULL)
+	if (run == NULL)
 		return;
-	/* empty (the usual case): one call */
-	if (unlinkat(cg.dirfd, name, AT_REMOVEDIR) == 0 || errno != EBUSY) {
-		free(name);
+	/* empty (the usual case): one call each */
+	if (run_remove(run) == 0) {
+		run_free(run);
 		return;
 	}
-	if (cg_write(name, "cgroup.kill", "1") == -1)
+	if (!run->gone && cg_write(run->name, "cgroup.kill",
+	    "1") == -1)
 		log_warn("cgroup %s/%s: cannot kill what is left", cg.dir,
-		    name);
-	if (unlinkat(cg.dirfd, name, AT_REMOVEDIR) == 0) {
-		free(name);
+		    run->name);
+	if (run_remove(run) == 0) {
+		run_free(run);
 		return;
 	}
-	busy_add(name); /* its processes die as the kernel gets to them */
+	busy_add(run); /* its processes die as the kernel gets to them */
 }
 
 void
@@ -649,8 +734,9 @@ cgroup_stop(void)
 		drain(DRAIN_MS);
 		remove_all();
 	}
+	cgctl_stop(); /* after the kill: their cgroups are empty */
 	for (i = 0; i < cg.nbusy; i++)
-		free(cg.busy[i]);
+		run_free(cg.busy[i]);
 	free(cg.busy);
 	cg.busy = NULL;
 	cg.nbusy = cg.cap = 0;
@@ -665,4 +751,37 @@ cgroup_stop(void)
 	free(cg.dir);
 	cg.dir = NULL;
 	cg.on = 0;
+}
+
+int
+cgroup_fits_child(const struct conf_child *c, const char *path, char *cause,
+    size_t len)
+{
+	char why[512];
+
+	if (c->sup != NULL)
+		return cgroup_fits(c->sup, path, cause, len);
+	if (c->type != CONF_WORKER || cgctl_missing(&c->cgroup, why,
+	    sizeof why) == 0)
+		return 0;
+	snprintf(cause, len, "%s: %s", path, why);
+	return -1;
+}
+
+int
+cgroup_fits(const struct conf_sup *sup, const char *prefix, char *cause,
+    size_t len)
+{
+	char path[1024];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sup->nchildren && rc == 0; i++) {
+		const struct conf_child *c = sup->children[i];
+
+		snprintf(path, sizeof path, "%s%s%s", prefix,
+		    prefix[0] != '\0' ? "/" : "", c->name);
+		rc = cgroup_fits_child(c, path, cause, len);
+	}
+	return rc;
 }

@@ -44,7 +44,7 @@ struct drv {
 	struct ready *ready;
 	struct logfile *out, *err;
 	char *exe;
-	char *cg;                /* this start's cgroup (cgroup.c), or NULL */
+	struct cgroup_run *cg;   /* this start's cgroups (cgroup.c), or NULL */
 };
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -371,8 +371,8 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	char *watchdog_env = NULL, *extra[9] = { NULL };
 	char *node_env = NULL, *name_env = NULL, *inc_env = NULL;
 	char *bound_env = NULL, *live_env = NULL;
-	char *mailbox_env = NULL, *cg_procs = NULL;
-	int live[2] = { -1, -1 }, cg_fd = -1, spawn_err;
+	char *mailbox_env = NULL;
+	int live[2] = { -1, -1 }, spawn_err;
 	size_t nextra = 0;
 	int ready_fd = -1, out_fd = -1, err_fd = -1, pidfd = -1, rc;
 	pid_t pid = 0;
@@ -494,7 +494,7 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 	/* each start its own cgroup: the last one's ended with its process */
 	cgroup_end(d->cg);
 	d->cg = NULL;
-	if (cgroup_make(c->path, &d->cg, &cg_procs, &cg_fd, cause, len) ==
+	if (cgroup_make(c->path, &spec->cgroup, &d->cg, &req, cause, len) ==
 	    -1) {
 		free(env);
 		if (argv != spec->argv)
@@ -502,13 +502,11 @@ op_spawn(void *ctx, struct child *c, char *cause, size_t len)
 		rc = -1;
 		goto done;
 	}
-	req.cgroup_procs = cg_procs;
-	req.cgroup_fd = cg_fd;
 	req.limits = spec->limits;
 	rc = spawn_process(&req, &pid, &pidfd, cause, len);
 	spawn_err = errno;
-	if (cg_fd != -1)
-		close(cg_fd);
+	if (req.cgroup_fd != -1)
+		close(req.cgroup_fd);
 	if (rc == -1) {
 		cgroup_end(d->cg);
 		d->cg = NULL;
@@ -546,7 +544,6 @@ done:
 	free(name_env);
 	free(inc_env);
 	free(mailbox_env);
-	free(cg_procs);
 	child_ident_destroy(ident);
 	if (rc == -1) {
 		ready_destroy(d->ready);
@@ -787,7 +784,7 @@ reap_one(struct herdd *h, pid_t pid)
 {
 	struct child *c = pidmap_get(h->pids, pid);
 	struct drv *d;
-	int status;
+	int status, oom = 0;
 
 	/* While the leader is a zombie its group id cannot be reused: end
 	 * what is left of the group now (rule 3), and of its cgroup, where
@@ -795,6 +792,7 @@ reap_one(struct herdd *h, pid_t pid)
 	if (c != NULL) {
 		killpg(pid, SIGKILL);
 		if ((d = c->drv) != NULL) {
+			oom = cgroup_oom(d->cg); /* before its cgroup goes */
 			cgroup_end(d->cg);
 			d->cg = NULL;
 		}
@@ -810,6 +808,9 @@ reap_one(struct herdd *h, pid_t pid)
 		return;
 	}
 	pidmap_del(h->pids, pid);
+	if (oom && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	    c->killed_for == NULL)
+		c->killed_for = "oom"; /* the OOM killer's, no bare SIGKILL */
 	if (c->actor != NULL) {
 		/* calls waiting on it fail now, with its reason (A5) */
 		char reason[64];

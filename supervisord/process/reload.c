@@ -255,6 +255,11 @@ reload_signal(struct herdd *h)
 		return;
 	}
 	conf_override_dirs(nc, h->run_dir_arg, h->log_dir_arg);
+	if (cgroup_fits(&nc->root, "", cause, sizeof cause) == -1) {
+		log_warnx("reload: %s; nothing changed", cause);
+		conf_free(nc);
+		return;
+	}
 	if (reload_apply(h, nc, cause, sizeof cause) == -1) {
 		log_warnx("reload: %s", cause);
 		conf_free(nc);

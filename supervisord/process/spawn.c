@@ -142,6 +142,7 @@ struct spawn_shared {
 	volatile int err;
 	volatile const char *step;
 	volatile int limit;    /* the "limits" entry a "limit" step failed on */
+	volatile int cgroup_v1; /* the cgroup_v1 a "cgroup_v1" step did */
 	int joined;            /* started in its cgroup (clone3) */
 };
 
@@ -242,6 +243,16 @@ child_main(void *arg)
 			return fail(sh, "cgroup");
 		if (write(fd, "0", 1) != 1)
 			return fail(sh, "cgroup");
+		close(fd);
+	}
+	/* and those of its limits' v1 controllers (cgroup-ctl.c) */
+	for (i = 0; i < CGCTL_N; i++) {
+		if (r->cgroup_v1[i] == NULL)
+			continue;
+		sh->cgroup_v1 = i;
+		fd = open(r->cgroup_v1[i], O_WRONLY | O_CLOEXEC);
+		if (fd == -1 || write(fd, "0", 1) != 1)
+			return fail(sh, "cgroup_v1");
 		close(fd);
 	}
 	/* Its "limits", after everything that needs fds (a low nofile) */
@@ -484,7 +495,9 @@ spawn_process(const struct spawn_req *r, pid_t *pid, int *pidfd,
 		}
 		arg = strcmp(what, "exec") == 0 ? r->path :
 		    strcmp(what, "chdir") == 0 && r->cwd ? r->cwd :
-		    strcmp(what, "cgroup") == 0 ? r->cgroup_procs : NULL;
+		    strcmp(what, "cgroup") == 0 ? r->cgroup_procs :
+		    strcmp(what, "cgroup_v1") == 0 ? r->cgroup_v1[sh.cgroup_v1] :
+		    NULL;
 		snprintf(cause, len, "%s%s%s: %s", what, arg ? " " : "",
 		    arg ? arg : "", strerror(sh.err));
 		errno = sh.err;

@@ -45,6 +45,9 @@ usage(void)
 	    "through a 1 MiB pipe\n"
 	    "  print-lines N              N lines \"line %%05d\" to stdout "
 	    "(4 KiB pipe), pause\n"
+	    "  eat MIB                    touch MIB MiB of memory, pause\n"
+	    "  forks N FILE               fork N pausing children, how many "
+	    "forked to FILE, pause\n"
 	    "  pidfile FILE               own pid to FILE, pause\n"
 	    "  stamp FILE                 append \"pid mono_ns\" to FILE, "
 	    "pause\n"
@@ -402,6 +405,42 @@ grandchild(const char *file)
 	write_pid(file, pid);
 }
 
+/* Touches MIB mebibytes, one at a time (a memory limit's OOM kill comes
+ * on the way), then waits. */
+static void
+eat(long mib)
+{
+	long i;
+
+	for (i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+		if (p == NULL)
+			exit(112);
+		memset(p, (int)i | 1, 1 << 20);
+	}
+	pause_forever();
+}
+
+/* Forks up to N children that wait, then writes how many forks
+ * succeeded to FILE (a pids limit stops them), and waits. */
+static void
+forks(long n, const char *file)
+{
+	char buf[32];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == -1)
+			break;
+		if (p == 0)
+			pause_forever();
+	}
+	snprintf(buf, sizeof buf, "%ld", i);
+	write_file(file, buf);
+	pause_forever();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -516,6 +555,10 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "fds") == 0 && argc == 3) {
 		write_fds(argv[2]);
 		pause_forever();
+	} else if (strcmp(mode, "eat") == 0 && argc == 3) {
+		eat(num(argv[2]));
+	} else if (strcmp(mode, "forks") == 0 && argc == 4) {
+		forks(num(argv[2]), argv[3]);
 	} else if (strcmp(mode, "argv") == 0 && argc >= 3) {
 		write_args(argv[2], argv + 3);
 		pause_forever();
