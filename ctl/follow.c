@@ -15,6 +15,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 
 #include "ctl.h"
+#include "nngbug.h"
 
 struct follow {
 	struct ctl *ctl;
@@ -353,7 +354,7 @@ follow_close(struct follow *f)
 	if (f == NULL)
 		return;
 	if (f->sub_open)
-		nng_close(f->sub);
+		nngbug_sub_release(f->sub); /* herdctl exits next */
 	client_close(f->client);
 	if (f->gone[0] != -1) {
 		close(f->gone[0]);

@@ -7,6 +7,8 @@
  * happen yet would (run_dir gone, no fds).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,12 +18,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
 #include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
@@ -95,7 +99,7 @@ test_guard_failed_relisten_retried(void **state)
 	snprintf(path, sizeof path, "%s/s.sock", dir);
 	snprintf(url, sizeof url, "ipc://%s", path);
 	assert_int_equal(nng_rep0_open_raw(&rep), 0);
-	assert_int_equal(guard_listen(g, rep, nng_req0_open, url, 0660, -1,
+	assert_int_equal(guard_listen(g, rep, GUARD_PEER_REQ0, url, 0660, -1,
 	    cause, sizeof cause), 0);
 	run_for(base, 1200); /* the first probe proves the accept hook */
 	/* wedge it, with the next three re-creations failing */
@@ -119,10 +123,106 @@ test_guard_failed_relisten_retried(void **state)
 	rmdir(dir);
 }
 
+static nng_socket flooded;
+
+/* A connection to the ipc socket at PATH that sends the SP header of
+ * protocol PROTO; the fd, or -1. */
+static int
+sp_connect(const char *path, unsigned proto)
+{
+	const unsigned char sp[8] = { 0, 'S', 'P', 0, (unsigned char)(proto >>
+	    8), (unsigned char)(proto & 0xff), 0, 0 };
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    send(fd, sp, sizeof sp, MSG_NOSIGNAL) != (ssize_t)sizeof sp) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Publishes as fast as nng takes messages, till the process ends. */
+static void *
+flood(void *arg)
+{
+	char msg[300];
+
+	memset(msg, 'x', sizeof msg);
+	for (;;)
+		nng_send(flooded, msg, sizeof msg, NNG_FLAG_NONBLOCK);
+	return arg;
+}
+
+/*
+ * The probes of a pub0 socket that publishes all the time (herdd's event
+ * socket while 1,000 children start): each check after a connection
+ * probes and ends its probe, and none of that may hang. A sub0 probe
+ * closed while its pipe received hung in nng 1.5.2 (ipc/nngbug.c) and
+ * wedged herdd. In a child, with a deadline: a hang cannot stop the test.
+ */
+static void
+test_guard_probes_a_publishing_socket(void **state)
+{
+	char dir[] = "/tmp/herd-guard-XXXXXX", path[128], url[160];
+	int pidfd, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/p.sock", dir);
+	snprintf(url, sizeof url, "ipc://%s", path);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct event_base *base = event_base_new();
+		struct guard *g = guard_create(base);
+		char cause[256];
+		pthread_t t;
+		int i;
+
+		if (nng_pub0_open(&flooded) != 0 || guard_listen(g, flooded,
+		    GUARD_PEER_SUB0, url, 0660, -1, cause, sizeof cause) != 0 ||
+		    pthread_create(&t, NULL, flood, NULL) != 0)
+			_exit(2);
+		for (i = 0; i < 20; i++) {
+			/* a subscriber's connection, for the accept hook */
+			int fd = sp_connect(path, GUARD_PEER_SUB0);
+			run_for(base, 150); /* a check, its probe, its end */
+			if (fd != -1)
+				close(fd);
+		}
+		guard_destroy(g);
+		_exit(0);
+	}
+	pidfd = ht_pidfd(pid);
+	if (!ht_wait_pidfd(pidfd, ht_ms(30000))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("the guard hung probing a publishing socket");
+	}
+	close(pidfd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
+		/* first: its child starts nng, which must not have run in
+		 * the parent before the fork ("not fork-reentrant safe") */
+		cmocka_unit_test(test_guard_probes_a_publishing_socket),
 		cmocka_unit_test(test_guard_failed_relisten_retried),
 	};
 

@@ -202,7 +202,7 @@ control_create(struct herdd *h, char *cause, size_t len)
 	 * replies would get NNG_EAGAIN (measured) */
 	nng_socket_set_int(ctl->sock, NNG_OPT_SENDBUF, SEND_BUF);
 	rv = 0;
-	if (guard_listen(h->guard, ctl->sock, nng_req0_open, ctl->url,
+	if (guard_listen(h->guard, ctl->sock, GUARD_PEER_REQ0, ctl->url,
 	    CONTROL_SOCKET_MODE, control_socket_gid(h), cause, len) == -1 ||
 	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_RECVFD, &fd)) != 0 ||
 	    (rv = nng_socket_get_int(ctl->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
@@ -214,7 +214,7 @@ control_create(struct herdd *h, char *cause, size_t len)
 	/* the node socket: actors of any user say hello here; herdd knows
 	 * them by pid (node.c), so the file is open to all who can reach it */
 	if (node_url(h->run_bind, url, sizeof url) == -1 ||
-	    guard_listen(h->guard, ctl->sock, nng_req0_open, url, 0666, -1,
+	    guard_listen(h->guard, ctl->sock, GUARD_PEER_REQ0, url, 0666, -1,
 	    cause, len) == -1) {
 		control_destroy(ctl);
 		return NULL;

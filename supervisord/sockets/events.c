@@ -11,7 +11,6 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
-#include <nng/protocol/pubsub0/sub.h>
 
 #include "events.h"
 #include "guard.h"
@@ -69,7 +68,7 @@ events_create(struct guard *g, const char *run_dir, size_t ring_size,
 	nng_socket_set_size(ev->sock, NNG_OPT_RECVMAXSZ, 64);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_ADD_PRE, count_cb, ev);
 	nng_pipe_notify(ev->sock, NNG_PIPE_EV_REM_POST, count_cb, ev);
-	if (guard_listen(g, ev->sock, nng_sub0_open, url, mode, gid, cause,
+	if (guard_listen(g, ev->sock, GUARD_PEER_SUB0, url, mode, gid, cause,
 	    len) == -1) {
 		nng_close(ev->sock);
 		free(ev);
@@ -131,8 +130,13 @@ events_publish(struct events *ev, const char *topic, cJSON *obj)
 	cJSON_AddStringToObject(obj, "event", topic);
 	cJSON_AddNumberToObject(obj, "ts", (double)mono_us());
 	wall_time(obj);
-	json = ipc_print(obj);
+	msg = ipc_print(obj);
 	cJSON_Delete(obj);
+	/* the ring keeps its own copy, of its size: the printed buffer has
+	 * 4 KiB at least, and the ring holds thousands (issue 14, item 7:
+	 * 8 KiB a child of herdd's memory, till the ring was full) */
+	json = xstrdup(msg);
+	free(msg);
 
 	tlen = strlen(topic);
 	msg = xcalloc(1, tlen + 1 + strlen(json) + 1);

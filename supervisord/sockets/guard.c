@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -55,8 +56,8 @@ struct guarded {
 	int mode;            /* the socket file's mode, 0 to leave it */
 	long gid;            /* its group, -1 to leave it */
 	int64_t surplus;     /* last seen; a healthy listener never goes above */
-	int (*open_peer)(nng_socket *);
-	nng_socket probe;    /* dialing our own listener, while probing */
+	unsigned peer_proto; /* the SP protocol number of s's peers */
+	int probe;           /* connected to our own listener, while probing */
 	int probing;
 	int starved;         /* a probe failed for want of fds (said once) */
 	_Atomic int probe_seen; /* set on nng's thread when the probe's pipe
@@ -171,16 +172,47 @@ out_of_fds(void)
 	return 0;
 }
 
+/*
+ * Connects to w's listener as one of its peers would, speaking the SP
+ * handshake (the 8-byte header) over a plain unix socket: no nng socket,
+ * because closing one is where nng 1.5.2 hangs. A sub0 socket closed
+ * while its pipe receives (herdd publishes) blocks nng_close, and nng's
+ * reaper with it, for ever (test_nng_bugs shows it); the probe of the
+ * event socket did that under a boot of 1,000 children, wedging herdd.
+ * A probe that cannot start is tried at the next check.
+ */
 static void
 probe_start(struct guarded *w)
 {
+	const unsigned char sp[8] = { 0, 'S', 'P', 0,
+	    (unsigned char)(w->peer_proto >> 8),
+	    (unsigned char)(w->peer_proto & 0xff), 0, 0 };
+	struct sockaddr_un sa;
+	const char *path = w->url + 6;
+	int fd;
+
 	atomic_store(&w->probe_seen, 0);
-	if (w->open_peer(&w->probe) != 0)
+	if (strncmp(w->url, "ipc://", 6) != 0 ||
+	    strlen(path) >= sizeof sa.sun_path)
 		return;
-	if (nng_dial(w->probe, w->url, NULL, NNG_FLAG_NONBLOCK) != 0) {
-		nng_close(w->probe);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		/* no proof of a wedge either way: probed again later */
+		if ((errno == EMFILE || errno == ENFILE) && !w->starved)
+			log_warnx("cannot probe %s: herdd is out of file "
+			    "descriptors", w->url);
+		w->starved = errno == EMFILE || errno == ENFILE;
 		return;
 	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    send(fd, sp, sizeof sp, MSG_NOSIGNAL) != (ssize_t)sizeof sp) {
+		close(fd);
+		return;
+	}
+	w->probe = fd;
 	w->probing = 1;
 }
 
@@ -345,7 +377,7 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 			continue; /* retry_cb brings it back */
 		surplus = listener_surplus(all, nng_listener_id(w->listener));
 		if (w->probing) {
-			nng_close(w->probe);
+			close(w->probe);
 			w->probing = 0;
 			if (!atomic_load(&w->probe_seen) && out_of_fds()) {
 				/* the probe could not even be made: that is
@@ -421,14 +453,14 @@ guard_destroy(struct guard *g)
 	close(g->efd);
 	for (i = 0; i < g->n; i++) {
 		if (g->g[i].probing)
-			nng_close(g->g[i].probe);
+			close(g->g[i].probe);
 		free(g->g[i].url);
 	}
 	free(g);
 }
 
 int
-guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
+guard_listen(struct guard *g, nng_socket s, unsigned peer_proto,
     const char *url, int mode, long gid, char *cause, size_t len)
 {
 	struct guarded *w;
@@ -450,7 +482,7 @@ guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
 		memset(w, 0, sizeof *w);
 		return -1;
 	}
-	w->open_peer = open_peer;
+	w->peer_proto = peer_proto;
 	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, g);
 	g->n++;
 	probe_start(w);

@@ -18,10 +18,12 @@ void guard_destroy(struct guard *g);
 /* Listens on url with s and keeps that listener alive, re-creating it
  * when wedged (and retrying until it listens again); an ipc socket file
  * gets mode (0: nng's default) and group gid (-1: herdd's) every time.
- * open_peer opens a socket of the protocol that talks to s (req0 for
- * rep0), for probes. Returns 0, or -1 with cause filled. */
-int guard_listen(struct guard *g, nng_socket s, int (*open_peer)(nng_socket *),
+ * peer_proto is the SP protocol number of s's peers (GUARD_PEER_*), which
+ * the probes speak. Returns 0, or -1 with cause filled. */
+int guard_listen(struct guard *g, nng_socket s, unsigned peer_proto,
     const char *url, int mode, long gid, char *cause, size_t len);
+#define GUARD_PEER_REQ0 0x30 /* for rep0 */
+#define GUARD_PEER_SUB0 0x21 /* for pub0 */
 
 /* A connection was accepted (admit.c's accept hook, nng's thread). */
 void guard_accepted(void);
