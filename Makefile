@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 SAN ?=
 
 PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors \
-	bench-sagas bench-chaos mutate
+	bench-sagas bench-chaos mutate soak valgrind
 
 .PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt \
 	build-chaos
@@ -92,6 +92,44 @@ bench-chaos: deps
 	    $(BENCH_CHAOS_B)/tests/test_saga_chaos | tee bench/results/chaos.txt
 
 build-chaos: build-all $(TOOLS) $(B)/tests/test_saga_chaos
+
+# herdd under valgrind's memcheck for the integration tests that drive
+# it (the harness runs it so when HT_VALGRIND names valgrind, scales
+# deadlines by 20 and fails a test whose herdd or guardian memcheck
+# reported anything: an error or a definite leak). Tests that count
+# herdd's fds, or start thousands of children, are left to make test.
+VALGRIND_TESTS ?= test_integ_strategy test_integ_stop test_integ_reload \
+	test_integ_status test_integ_runtime test_integ_control \
+	test_integ_ready test_integ_pool test_integ_logs test_integ_sdnotify \
+	test_integ_cgroup test_integ_limits
+
+valgrind:
+	@HERD_DEPS_EXTRA=valgrind ./scripts/deps.sh
+	@$(MAKE) --no-print-directory build-tests
+	@set -e; pass=0; fail=0; vg=$$(command -v valgrind); \
+	for t in $(VALGRIND_TESTS); do \
+		echo "== $$t (memcheck)"; \
+		if HT_VALGRIND=$$vg HERD_BUILD=$(abspath $(B)) timeout 1800 \
+		    $(B)/tests/$$t; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "valgrind: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# The soak, long (bench/soak.py; test_integ_soak is its 30 s version):
+# SOAK_CHILDREN children crash-looping for SOAK_SECONDS (each exits 1
+# SOAK_LIFE s after it starts), herdd's fds and memory sampled, control
+# latency measured, every restart accounted for.
+SOAK_CHILDREN ?= 1000
+SOAK_SECONDS ?= 600
+
+SOAK_LIFE ?= 2
+
+soak: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_B) build-all
+	@mkdir -p bench/results $(BENCH_B)/bench
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+	    -o $(BENCH_B)/bench/ctlreq bench/ctlreq.c -lnng -lpthread -latomic
+	./bench/soak.py $(BENCH_B) $(SOAK_CHILDREN) $(SOAK_SECONDS) \
+	    $(SOAK_LIFE) | tee bench/results/soak.txt
 
 clean:
 	rm -rf build build-asan

@@ -65,6 +65,8 @@ ht_ms(int ms)
 {
 	const char *b = getenv("HERD_BUILD");
 
+	if (getenv("HT_VALGRIND") != NULL)
+		return ms * 20; /* make valgrind: herdd under memcheck */
 	return b != NULL && strstr(b, "asan") != NULL ? ms * 3 : ms;
 }
 
@@ -289,10 +291,19 @@ ht_write_conf(struct ht *h, const char *tmpl)
 void
 ht_launch(struct ht *h, const char *tmpl)
 {
-	char *argv[] = { h->herdd, "-c", h->conf, NULL };
+	char *argv[] = { h->herdd, "-c", h->conf, NULL }, vglog[400];
+	/* make valgrind: herdd (and its guardian) under memcheck, a log
+	 * each in the test's dir, read at teardown */
+	char *vg[] = { getenv("HT_VALGRIND"), "--quiet", "--error-exitcode=99",
+	    "--leak-check=full", "--show-leak-kinds=definite",
+	    "--errors-for-leak-kinds=definite", vglog, h->herdd, "-c",
+	    h->conf, NULL };
+	char **run = vg[0] != NULL ? vg : argv;
 	pid_t parent = getpid(), pid;
 	int out, nul;
 
+	snprintf(vglog, sizeof vglog, "--log-file=%s/valgrind-%%p.log",
+	    h->dir);
 	ht_write_conf(h, tmpl);
 	assert_int_equal(access(h->herdd, X_OK), 0);
 
@@ -328,7 +339,7 @@ ht_launch(struct ht *h, const char *tmpl)
 		    errno != EEXIST) || mount("tmpfs", h->log, "tmpfs",
 		    MS_NOSUID | MS_NODEV, h->log_tmpfs) == -1))
 			_exit(124);
-		execv(argv[0], argv);
+		execv(run[0], run);
 		_exit(127);
 	}
 	close(out);
@@ -1300,7 +1311,14 @@ ht_connect_close(const char *path)
 int
 ht_sp_connect(const char *path)
 {
-	static const unsigned char sp[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	return ht_sp_connect_as(path, 0x30);
+}
+
+int
+ht_sp_connect_as(const char *path, unsigned proto)
+{
+	const unsigned char sp[8] = { 0, 'S', 'P', 0, (unsigned char)(proto >>
+	    8), (unsigned char)(proto & 0xff), 0, 0 };
 	struct sockaddr_un sa;
 	int fd;
 
@@ -1365,6 +1383,38 @@ ht_kill_helper(struct ht *h, pid_t pid)
 	}
 }
 
+/* make valgrind: 0 if memcheck reported no error in herdd's processes
+ * (quiet: its "==PID==" lines are errors and leaks; "--PID--" ones are
+ * valgrind's own warnings, such as a system call it does not know),
+ * else -1 with the log on stderr. */
+static int
+valgrind_clean(struct ht *h)
+{
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (getenv("HT_VALGRIND") == NULL || (d = opendir(h->dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[600];
+		const char *text;
+
+		if (strncmp(e->d_name, "valgrind-", 9) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", h->dir, e->d_name);
+		text = ht_read_file(h, path);
+		if (text != NULL && (strncmp(text, "==", 2) == 0 ||
+		    strstr(text, "\n==") != NULL)) {
+			fprintf(stderr, "harness: memcheck, %s:\n%s\n", path,
+			    text);
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
 int
 ht_teardown(void **state)
 {
@@ -1373,6 +1423,7 @@ ht_teardown(void **state)
 	DIR *d;
 	struct dirent *de;
 	size_t i;
+	int rc;
 
 	if (h == NULL)
 		return 0;
@@ -1415,6 +1466,7 @@ ht_teardown(void **state)
 		close(h->aio_pipe[0]);
 		close(h->aio_pipe[1]);
 	}
+	rc = valgrind_clean(h);
 	if (getenv("HT_KEEP") == NULL)
 		nftw(h->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	else
@@ -1426,7 +1478,7 @@ ht_teardown(void **state)
 	free(h->strs);
 	free(h);
 	*state = NULL;
-	return 0;
+	return rc;
 }
 
 int

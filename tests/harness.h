@@ -158,6 +158,8 @@ void ht_connect_close(const char *path);
 /* Connects to the ipc socket at PATH and sends an SP header as a req0
  * peer, speaking nng's wire by hand; the fd, or -1. */
 int ht_sp_connect(const char *path);
+/* The same as a peer of SP protocol PROTO (0x21: sub0). */
+int ht_sp_connect_as(const char *path, unsigned proto);
 /* An integer field of /proc/PID/status ("VmRSS", "Uid": its first
  * number); fails the test if absent. */
 long ht_proc_status(pid_t pid, const char *field);

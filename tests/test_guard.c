@@ -125,31 +125,6 @@ test_guard_failed_relisten_retried(void **state)
 
 static nng_socket flooded;
 
-/* A connection to the ipc socket at PATH that sends the SP header of
- * protocol PROTO; the fd, or -1. */
-static int
-sp_connect(const char *path, unsigned proto)
-{
-	const unsigned char sp[8] = { 0, 'S', 'P', 0, (unsigned char)(proto >>
-	    8), (unsigned char)(proto & 0xff), 0, 0 };
-	struct sockaddr_un sa;
-	int fd;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -1;
-	memcpy(sa.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-	    send(fd, sp, sizeof sp, MSG_NOSIGNAL) != (ssize_t)sizeof sp) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Publishes as fast as nng takes messages, till the process ends. */
 static void *
 flood(void *arg)
@@ -195,7 +170,7 @@ test_guard_probes_a_publishing_socket(void **state)
 			_exit(2);
 		for (i = 0; i < 20; i++) {
 			/* a subscriber's connection, for the accept hook */
-			int fd = sp_connect(path, GUARD_PEER_SUB0);
+			int fd = ht_sp_connect_as(path, GUARD_PEER_SUB0);
 			run_for(base, 150); /* a check, its probe, its end */
 			if (fd != -1)
 				close(fd);

@@ -65,20 +65,6 @@ read_at(int dirfd, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-static int
-write_at(int dirfd, const char *file, const char *text)
-{
-	int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC), rc = 0;
-	size_t n = strlen(text);
-
-	if (fd == -1)
-		return -1;
-	if (write(fd, text, n) != (ssize_t)n)
-		rc = -1;
-	close(fd);
-	return rc;
-}
-
 /*
  * cgroup2 gives controllers only to cgroups without processes of their
  * own (but the root). herdd alone in its cgroup (a systemd unit with
@@ -107,7 +93,7 @@ move_to_leaf(int own, char *why, size_t len)
 	    O_CLOEXEC)) == -1)
 		return -1;
 	snprintf(self, sizeof self, "%d", (int)getpid());
-	if (write_at(leaf, "cgroup.procs", self) == -1) {
+	if (cgroup_write_at(leaf, "cgroup.procs", self) == -1) {
 		close(leaf);
 		return -1;
 	}
@@ -136,10 +122,10 @@ enable_v2(int own, int base, int i)
 		return -1;
 	}
 	snprintf(plus, sizeof plus, "+%s", ctl_names[i]);
-	if (write_at(own, "cgroup.subtree_control", plus) == -1 &&
+	if (cgroup_write_at(own, "cgroup.subtree_control", plus) == -1 &&
 	    (errno != EBUSY || move_to_leaf(own, ctl.why[i],
 	    sizeof ctl.why[i]) == -1 ||
-	    write_at(own, "cgroup.subtree_control", plus) == -1)) {
+	    cgroup_write_at(own, "cgroup.subtree_control", plus) == -1)) {
 		if (ctl.why[i][0] == '\0')
 			snprintf(ctl.why[i], sizeof ctl.why[i], "cannot enable "
 			    "cgroup2's %s controller in herdd's cgroup: %s",
@@ -148,7 +134,7 @@ enable_v2(int own, int base, int i)
 	}
 base:
 	snprintf(plus, sizeof plus, "+%s", ctl_names[i]);
-	if (write_at(base, "cgroup.subtree_control", plus) == -1) {
+	if (cgroup_write_at(base, "cgroup.subtree_control", plus) == -1) {
 		snprintf(ctl.why[i], sizeof ctl.why[i], "cannot enable "
 		    "cgroup2's %s controller for the children's cgroups: %s",
 		    ctl_names[i], strerror(errno));
@@ -316,18 +302,18 @@ write_limits(int dirfd, int i, int v1, const struct conf_cgroup *lim,
 	case CGCTL_MEMORY:
 		amount(lim->memory_max, v1 ? "-1" : "max", buf, sizeof buf);
 		*file = v1 ? "memory.limit_in_bytes" : "memory.max";
-		return write_at(dirfd, *file, buf);
+		return cgroup_write_at(dirfd, *file, buf);
 	case CGCTL_PIDS:
 		amount(lim->pids_max, "max", buf, sizeof buf);
 		*file = "pids.max";
-		return write_at(dirfd, *file, buf);
+		return cgroup_write_at(dirfd, *file, buf);
 	}
 	if (lim->cpu_weight) {
 		/* systemd's mapping: weight 100 is 1024 shares */
 		snprintf(buf, sizeof buf, "%u", v1 ? (lim->cpu_weight * 1024 +
 		    50) / 100 : lim->cpu_weight);
 		*file = v1 ? "cpu.shares" : "cpu.weight";
-		if (write_at(dirfd, *file, buf) == -1)
+		if (cgroup_write_at(dirfd, *file, buf) == -1)
 			return -1;
 	}
 	if (!lim->cpu_max_us)
@@ -335,17 +321,17 @@ write_limits(int dirfd, int i, int v1, const struct conf_cgroup *lim,
 	if (v1) {
 		snprintf(buf, sizeof buf, "%d", CONF_CPU_PERIOD_US);
 		*file = "cpu.cfs_period_us";
-		if (write_at(dirfd, *file, buf) == -1)
+		if (cgroup_write_at(dirfd, *file, buf) == -1)
 			return -1;
 		amount(lim->cpu_max_us, "-1", buf, sizeof buf);
 		*file = "cpu.cfs_quota_us";
-		return write_at(dirfd, *file, buf);
+		return cgroup_write_at(dirfd, *file, buf);
 	}
 	amount(lim->cpu_max_us, "max", buf, sizeof buf);
 	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %d",
 	    CONF_CPU_PERIOD_US);
 	*file = "cpu.max";
-	return write_at(dirfd, *file, buf);
+	return cgroup_write_at(dirfd, *file, buf);
 }
 
 int

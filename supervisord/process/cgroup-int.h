@@ -23,6 +23,8 @@ void cgroup_unescape(char *s);
 /* SELF (a cgroup's path) below a mount's ROOT, as a path in the mount;
  * NULL when outside it. */
 const char *cgroup_below(const char *root, const char *self);
+/* Writes TEXT to FILE below DIRFD; 0, or -1 with errno. */
+int cgroup_write_at(int dirfd, const char *file, const char *text);
 /* Removes the (empty) cgroups below DIRFD; async-signal-safe. */
 void cgroup_rmdirs(int dirfd);
 

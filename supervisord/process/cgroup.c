@@ -157,22 +157,29 @@ own_cgroup(char *cause, size_t len)
 	    strcmp(rel, "/") == 0 ? "" : rel);
 }
 
-/* Writes TEXT to FILE of cgroup NAME (NULL: the base); 0 or -1. */
-static int
-cg_write(const char *name, const char *file, const char *text)
+int
+cgroup_write_at(int dirfd, const char *file, const char *text)
 {
-	char path[512];
-	int fd, rc = 0;
+	int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC), rc = 0;
 	size_t n = strlen(text);
 
-	snprintf(path, sizeof path, "%s%s%s", name ? name : "",
-	    name ? "/" : "", file);
-	if ((fd = openat(cg.dirfd, path, O_WRONLY | O_CLOEXEC)) == -1)
+	if (fd == -1)
 		return -1;
 	if (write(fd, text, n) != (ssize_t)n)
 		rc = -1;
 	close(fd);
 	return rc;
+}
+
+/* Writes TEXT to FILE of cgroup NAME (NULL: the base); 0 or -1. */
+static int
+cg_write(const char *name, const char *file, const char *text)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s%s%s", name ? name : "",
+	    name ? "/" : "", file);
+	return cgroup_write_at(cg.dirfd, path, text);
 }
 
 /* Waits up to MS for the base to hold no process (cgroup.events says
