@@ -96,12 +96,19 @@ build-chaos: build-all $(TOOLS) $(B)/tests/test_saga_chaos
 # herdd under valgrind's memcheck for the integration tests that drive
 # it (the harness runs it so when HT_VALGRIND names valgrind, scales
 # deadlines by 20 and fails a test whose herdd or guardian memcheck
-# reported anything: an error or a definite leak). Tests that count
-# herdd's fds, or start thousands of children, are left to make test.
-VALGRIND_TESTS ?= test_integ_strategy test_integ_stop test_integ_reload \
-	test_integ_status test_integ_runtime test_integ_control \
-	test_integ_ready test_integ_pool test_integ_logs test_integ_sdnotify \
-	test_integ_cgroup test_integ_limits
+# reported anything: an error or a definite leak; nng's known leaks are
+# in tests/valgrind.supp). Left to make test: tests that count herdd's
+# fds or start thousands of children, and those that want a failed exec
+# reported as a failed start (test_integ_strategy, test_integ_reload):
+# spawn.c learns of it through memory it shares with the vfork'd child
+# (CLONE_VM), and valgrind runs that child as a fork; and those that need
+# the cgroup guardian after a kill -9 (test_integ_cgroup, _survivors):
+# valgrind 3.19 has no pidfd_open, so herdd runs without pidfds there;
+# and test_integ_limits, whose child's low nofile leaves valgrind's own
+# high fds out of reach (its exec fails with 127).
+VALGRIND_TESTS ?= test_integ_stop test_integ_status test_integ_runtime \
+	test_integ_control test_integ_ready test_integ_pool test_integ_logs \
+	test_integ_sdnotify
 
 valgrind:
 	@HERD_DEPS_EXTRA=valgrind ./scripts/deps.sh
@@ -109,7 +116,8 @@ valgrind:
 	@set -e; pass=0; fail=0; vg=$$(command -v valgrind); \
 	for t in $(VALGRIND_TESTS); do \
 		echo "== $$t (memcheck)"; \
-		if HT_VALGRIND=$$vg HERD_BUILD=$(abspath $(B)) timeout 1800 \
+		if HT_VALGRIND=$$vg HT_VALGRIND_SUPP=$(abspath tests/valgrind.supp) \
+		    HERD_BUILD=$(abspath $(B)) timeout 1800 \
 		    $(B)/tests/$$t; then pass=$$((pass+1)); \
 		else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; echo "valgrind: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]

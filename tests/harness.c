@@ -292,11 +292,12 @@ void
 ht_launch(struct ht *h, const char *tmpl)
 {
 	char *argv[] = { h->herdd, "-c", h->conf, NULL }, vglog[400];
+	char vgsupp[4200];
 	/* make valgrind: herdd (and its guardian) under memcheck, a log
 	 * each in the test's dir, read at teardown */
 	char *vg[] = { getenv("HT_VALGRIND"), "--quiet", "--error-exitcode=99",
 	    "--leak-check=full", "--show-leak-kinds=definite",
-	    "--errors-for-leak-kinds=definite", vglog, h->herdd, "-c",
+	    "--errors-for-leak-kinds=definite", vgsupp, vglog, h->herdd, "-c",
 	    h->conf, NULL };
 	char **run = vg[0] != NULL ? vg : argv;
 	pid_t parent = getpid(), pid;
@@ -304,6 +305,10 @@ ht_launch(struct ht *h, const char *tmpl)
 
 	snprintf(vglog, sizeof vglog, "--log-file=%s/valgrind-%%p.log",
 	    h->dir);
+	/* nng's known leaks (tests/valgrind.supp) */
+	snprintf(vgsupp, sizeof vgsupp, "--suppressions=%s",
+	    getenv("HT_VALGRIND_SUPP") ? getenv("HT_VALGRIND_SUPP") :
+	    "tests/valgrind.supp");
 	ht_write_conf(h, tmpl);
 	assert_int_equal(access(h->herdd, X_OK), 0);
 
