@@ -189,7 +189,7 @@ v1_own(int i)
 	}
 	if ((rel = cgroup_below(root, self)) == NULL) {
 		snprintf(ctl.why[i], sizeof ctl.why[i], "herdd's cgroup in "
-		    "the v1 %s hierarchy at %s cannot be found", ctl_names[i],
+		    "the v1 %s hierarchy at %.200s cannot be found", ctl_names[i],
 		    mnt);
 		return NULL;
 	}
