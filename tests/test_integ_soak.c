@@ -29,6 +29,21 @@
 #define SOAK_S 30
 #define WARM_S 5
 
+/* RSS growth allowed from the first 10 s to the last. Under ASan its
+ * allocator grows RSS without a leak (measured here: +2.7 MiB in 30 s
+ * with the quarantine off; LeakSanitizer at herdd's exit is the leak
+ * check there), so the bound is looser: a gross leak still shows. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_SLACK_KIB 16384
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_SLACK_KIB 16384
+#endif
+#endif
+#ifndef RSS_SLACK_KIB
+#define RSS_SLACK_KIB 2048
+#endif
+
 /* Starts `herdctl events --since 0 --json` into FILE (stderr to
  * FILE.err); adopted, so teardown ends it. */
 static pid_t
@@ -126,6 +141,16 @@ test_integ_soak_crash_loop(void **state)
 	cJSON *st;
 	int i, s;
 
+	/* an ASan build's quarantine keeps freed memory (up to 256 MiB):
+	 * RSS that grows without a leak. herdd runs without it here (other
+	 * builds ignore the variable). */
+	{
+		const char *o = getenv("ASAN_OPTIONS");
+		char opts[1024];
+		snprintf(opts, sizeof opts, "%s%squarantine_size_mb=0",
+		    o != NULL ? o : "", o != NULL && o[0] != '\0' ? ":" : "");
+		setenv("ASAN_OPTIONS", opts, 1);
+	}
 	p += sprintf(p, "{" HT_DIRS ",'supervisor':{'intensity':1000000,"
 	    "'period_ms':1000,'children':[");
 	for (i = 0; i < CHILDREN; i++)
@@ -159,12 +184,17 @@ test_integ_soak_crash_loop(void **state)
 	    "%ld KiB\n", CHILDREN, SOAK_S, fds_warm, fds_late, rss_warm,
 	    rss_late);
 	assert_true(fds_late <= fds_warm + 16);
-	assert_true(rss_late <= rss_warm + 2048);
+	assert_true(rss_late <= rss_warm + RSS_SLACK_KIB);
 
 	/* stopped, every event of the loop is in the stream */
 	{
+		/* 200 stops one after another: more than ht_herdctl's 5 s
+		 * under ASan */
+		char *argv[] = { h->herdctl, "-r", h->run, "-t", "120s",
+		    "stop", "all", NULL };
 		const char *out, *err;
-		HT_CTL(h, 0, &out, &err, "stop", "all");
+		if (ht_run(h, argv, ht_ms(120000), &out, &err) != 0)
+			fail_msg("herdctl stop all failed:\n%s%s", out, err);
 	}
 	assert_true(ht_until(h, all_stopped, file, ht_ms(30000)));
 	st = ht_result(h, "status", NULL);
