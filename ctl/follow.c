@@ -40,15 +40,25 @@ follow_signal_cb(int sig)
 	follow_signalled = sig;
 }
 
+/* The self-pipe's write end, for follow_pipe_cb. Not in struct follow:
+ * where the event socket is left open at follow_close (nngbug.c), its
+ * callback may still run after, and the pipe stays open to the exit. */
+static volatile int follow_gone_w = -1;
+
 /* Called by nng when the event socket loses herdd: wakes follow_next. */
 static void
 follow_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	struct follow *f = arg;
+	int fd = follow_gone_w;
 	ssize_t n;
 
-	n = write(f->gone[1], "x", 1);
-	(void)n;
+	(void)p;
+	(void)ev;
+	(void)arg;
+	if (fd >= 0) {
+		n = write(fd, "x", 1);
+		(void)n;
+	}
 }
 
 /* The topic an event is published under; replayed events carry it in
@@ -202,6 +212,7 @@ follow_open(struct ctl *ctl, const char *filter, int watch_stdout, int *exit)
 		*exit = IPC_EXIT_FAILED;
 		goto fail;
 	}
+	follow_gone_w = f->gone[1];
 	if ((f->client = client_open(ctl, &cause)) == NULL) {
 		output_warnx("%s", cause);
 		free(cause);
@@ -223,7 +234,7 @@ follow_open(struct ctl *ctl, const char *filter, int watch_stdout, int *exit)
 	    (rv = nng_socket_get_int(f->sub, NNG_OPT_RECVFD,
 	    &f->sub_fd)) != 0 ||
 	    (rv = nng_pipe_notify(f->sub, NNG_PIPE_EV_REM_POST,
-	    follow_pipe_cb, f)) != 0) {
+	    follow_pipe_cb, NULL)) != 0) {
 		output_warnx("cannot set socket options: %s",
 		    nng_strerror(rv));
 		goto fail;
@@ -356,7 +367,10 @@ follow_close(struct follow *f)
 	if (f->sub_open)
 		nngbug_sub_release(f->sub); /* herdctl exits next */
 	client_close(f->client);
-	if (f->gone[0] != -1) {
+	/* a socket left open keeps its callback's pipe (both ends: a write
+	 * with no reader would be SIGPIPE) */
+	if (f->gone[0] != -1 && (!f->sub_open || !NNGBUG_SUB_CLOSE_HANGS)) {
+		follow_gone_w = -1;
 		close(f->gone[0]);
 		close(f->gone[1]);
 	}
