@@ -165,8 +165,8 @@ CTL_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null) \
 # an mbedTLS or nng security update needs herd rebuilt (Debian's
 # Built-Using), as with herdctl.
 HERDD_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null) \
-	-Wl,-Bstatic -lnng -lmbedtls -lmbedx509 -lmbedcrypto -levent_core \
-	-Wl,-Bdynamic -lpthread
+	-Wl,-Bstatic -lnng -lmbedtls -lmbedx509 -lmbedcrypto -levent_extra \
+	-levent_core -Wl,-Bdynamic -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -181,9 +181,10 @@ endif
 # (docs/architecture.md): engine/ (OTP's rules on the tree, no I/O),
 # process/ (processes, files, reload), sockets/ (listeners: guard,
 # admission, the event stream), control/ (the control plane),
-# node/ (the actor registry).
+# node/ (the actor registry), http/ (the HTTP listener: page, metrics).
 SUP_DIRS := supervisord supervisord/engine supervisord/process \
-	supervisord/sockets supervisord/control supervisord/node
+	supervisord/sockets supervisord/control supervisord/node \
+	supervisord/http
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
 	-Iipc -Iconf $(addprefix -I,$(SUP_DIRS)) -MMD -MP
 
@@ -191,6 +192,11 @@ CONF_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard conf/*.c))
 IPC_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard ipc/*.c))
 SUP_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out supervisord/main.c,\
 	$(foreach d,$(SUP_DIRS),$(wildcard $(d)/*.c))))
+# the status page's files, compiled into herdd (scripts/embed.py)
+PAGE_FILES := supervisord/http/page/page.html supervisord/http/page/page.js \
+	supervisord/http/page/login.html
+PAGE_OBJ := $(patsubst supervisord/http/page/%,$(B)/gen/page/%.o,$(PAGE_FILES))
+SUP_OBJ += $(PAGE_OBJ)
 CTL_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out ctl/main.c,$(wildcard ctl/*.c)))
 LIB_OBJ := $(CONF_OBJ) $(IPC_OBJ) $(SUP_OBJ)
 
@@ -241,7 +247,8 @@ FUZZ_INC := -Iipc -Iconf $(addprefix -I,$(SUP_DIRS))
 FUZZ_CONF_OBJ := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(wildcard conf/*.c))
 FUZZ_HERDD_OBJ := $(FUZZ_CONF_OBJ) \
 	$(patsubst %.c,$(B)/fuzz/obj/%.o,$(wildcard ipc/*.c) $(filter-out \
-	supervisord/main.c,$(foreach d,$(SUP_DIRS),$(wildcard $(d)/*.c))))
+	supervisord/main.c,$(foreach d,$(SUP_DIRS),$(wildcard $(d)/*.c)))) \
+	$(patsubst supervisord/http/page/%,$(B)/fuzz/obj/gen/page/%.o,$(PAGE_FILES))
 
 build-fuzz: $(FUZZ)
 
@@ -279,6 +286,16 @@ $(B)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_HERDD_OBJ)
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# page.html -> herd_page_html[] (and page.js, login.html)
+$(B)/gen/page/%.c: supervisord/http/page/% scripts/embed.py
+	@mkdir -p $(dir $@)
+	python3 scripts/embed.py $< herd_$(subst .,_,$*) $@
+$(B)/gen/page/%.o: $(B)/gen/page/%.c
+	$(CC) -std=c11 -c $< -o $@
+$(B)/fuzz/obj/gen/page/%.o: $(B)/gen/page/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -c $< -o $@
 
 $(HERDD): $(B)/supervisord/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(HERDD_LIBS)

@@ -569,6 +569,12 @@ conf_diff_top(struct conf_diff_ctx *x, const struct conf *a,
 	    !conf_diff_str_eq(ca->tls_ca, cb->tls_ca) ||
 	    !conf_diff_cidrs_eq(ca, cb))
 		conf_diff_note(x, "control.tcp", later);
+	if (!conf_diff_str_eq(a->http.listen, b->http.listen) ||
+	    !conf_diff_str_eq(a->http.token_file, b->http.token_file) ||
+	    a->http.public_read != b->http.public_read ||
+	    a->http.mutations_per_minute != b->http.mutations_per_minute ||
+	    a->http.max_connections != b->http.max_connections)
+		conf_diff_note(x, "http", later);
 	conf_diff_sagas(x, &a->sagas, &b->sagas);
 }
 

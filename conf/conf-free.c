@@ -53,6 +53,7 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	conf_sagas_clear(&c->sagas);
+	conf_http_clear(&c->http);
 	free(c->path);
 	free(c->text);
 	free(c->run_dir);

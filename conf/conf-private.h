@@ -224,6 +224,12 @@ int conf_set_sagas(struct conf_ctx *, const cJSON *, void *,
     const struct conf_key *);
 void conf_sagas_clear(struct conf_sagas *s);
 
+/* ---- conf-http.c: the "http" object, walked by hand (the key table's
+ * masks are full) ---- */
+int conf_set_http(struct conf_ctx *, const cJSON *, void *,
+    const struct conf_key *);
+void conf_http_clear(struct conf_http *h);
+
 /* ---- conf-names.c: names of enum values and signals ---- */
 
 extern const char *const conf_type_names[];

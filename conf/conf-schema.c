@@ -36,6 +36,7 @@ const struct conf_key conf_keys[] = {
 	{ "control", CONF_K_TOP, TOP(control), conf_set_control,
 	    .dflt = "{}" },
 	{ "sagas", CONF_K_TOP, TOP(sagas), conf_set_sagas, .dflt = NULL },
+	{ "http", CONF_K_TOP, TOP(http), conf_set_http, .dflt = NULL },
 
 	/* the "control" object; keys that set several fields get the whole
 	 * struct (offset 0) */

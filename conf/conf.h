@@ -216,6 +216,19 @@ struct conf_sagas {
 	size_t n;
 };
 
+/* "http": herdd's HTTP listener (status page, /metrics, /api/v1; see
+ * docs/http.md), off unless given. */
+struct conf_http {
+	char *listen;       /* "HOST:PORT" as written; NULL: no listener */
+	char *host;         /* the numeric address, without brackets */
+	unsigned port;      /* 0: one the kernel picks (run_dir/http.addr) */
+	int loopback;       /* host is 127.0.0.0/8 or ::1 */
+	char *token_file;   /* the bearer token's file; NULL: none */
+	int public_read;    /* reads need no token (loopback only) */
+	unsigned mutations_per_minute; /* POSTs allowed, default 60 */
+	unsigned max_connections;      /* open at once, default 64 */
+};
+
 struct conf {
 	char *path;     /* the file it was read from */
 	char *text;     /* its text, for diff's old and new values */
@@ -230,6 +243,7 @@ struct conf {
 	struct conf_sup root; /* the "supervisor" object */
 	struct conf_control control;
 	struct conf_sagas sagas; /* the "sagas" object, n 0 if none */
+	struct conf_http http;   /* the "http" object; listen NULL if none */
 };
 
 /* Every problem found in one config, in file order. */

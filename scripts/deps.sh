@@ -16,6 +16,12 @@ command -v nngcat >/dev/null 2>&1 || need="$need nng-utils"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v man >/dev/null 2>&1 || need="$need man-db"
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
+# the HTTP listener's tests: promtool checks /metrics, headless Chromium
+# (driven through chromedriver) the page, tmux herdctl top
+command -v promtool >/dev/null 2>&1 || need="$need prometheus"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
 # the fuzz targets (tests/fuzz/, run by make test): clang and its libFuzzer
 command -v clang >/dev/null 2>&1 || need="$need clang"
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \

@@ -299,6 +299,7 @@ struct events;
 struct control;
 struct guard;
 struct node;
+struct http;
 struct actor;
 struct sdnotify;
 
@@ -340,6 +341,7 @@ struct herdd {
 	struct control *control;
 	struct guard *guard;
 	struct node *node;         /* the actor registry (node.c) */
+	struct http *http;         /* the HTTP listener, NULL if off */
 	struct sdnotify *sd;       /* NULL unless run by a service manager */
 	struct event *reap_ev;     /* reaps in batches, between other events */
 	struct drv *ended;         /* children whose pidfd said they ended, in

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "guard.h"
 #include "herdd.h"
+#include "http.h"
 #include "lock.h"
 #include "mailbox.h"
 #include "log.h"
@@ -337,6 +338,9 @@ main(int argc, char **argv)
 	h.control = control_create(&h, cause, sizeof cause);
 	if (h.control == NULL)
 		fatalx("%s", cause);
+	h.http = http_create(&h, cause, sizeof cause);
+	if (h.http == NULL && cause[0] != '\0')
+		fatalx("%s", cause);
 	herdd_observe(&h, control_on_event, h.control);
 	herdd_observe(&h, reload_observe, &h);
 	herdd_observe(&h, node_observe, h.node);
@@ -361,6 +365,7 @@ main(int argc, char **argv)
 	h.nobservers = 0; /* they go now; the tree's release tells nobody */
 	node_destroy(h.node);
 	h.node = NULL;
+	http_destroy(h.http); /* before control: its requests wait there */
 	control_destroy(h.control);
 	events_destroy(h.events);
 	guard_destroy(h.guard);

@@ -28,6 +28,7 @@
 
 #include "control.h"
 #include "guard.h"
+#include "local.h"
 #include "log.h"
 #include "node.h"
 #include "util.h"
@@ -101,6 +102,14 @@ op_find(const char *name)
 	return NULL;
 }
 
+int
+control_op_mutating(const char *name)
+{
+	const struct op *op = op_find(name);
+
+	return op == NULL ? -1 : op->mutating;
+}
+
 /* One request, whole: size, decode, who sent it, dispatch. The reply is
  * sent now or later (a copy of msg's header routes it); msg stays the
  * caller's. */
@@ -131,17 +140,27 @@ control_handle(struct control *ctl, nng_msg *msg)
 	if (node_request(&r)) {
 		/* the node socket: actors' own ops, which check who sent */
 		if ((op = op_find_in(op_node_table, op_node_count,
-		    r.req.op)) == NULL)
+		    r.req.op)) == NULL) {
 			reply_err(&r, IPC_E_UNKNOWN_OP, "unknown node op "
 			    "\"%.100s\"", r.req.op);
-		else
+		} else {
+			r.op_name = op->name;
 			op->fn(&r);
+		}
 	} else if ((op = op_find(r.req.op)) == NULL) {
 		reply_err(&r, IPC_E_UNKNOWN_OP, "unknown op \"%.100s\"",
 		    r.req.op);
 	} else {
 		char why[512];
-		access_identify(&r);
+		r.op_name = op->name;
+		if (local_is(msg)) {
+			/* herdd's own clients (local.c) decide who may ask */
+			r.local = 1;
+			r.uid = (int)geteuid();
+			r.gid = (int)getegid();
+		} else {
+			access_identify(&r);
+		}
 		if (!access_may_mutate(&r, op, why, sizeof why))
 			reply_err(&r, IPC_E_REFUSED, "%s", why);
 		else
@@ -244,6 +263,8 @@ control_destroy(struct control *ctl)
 	while (ctl->outq_n > 0)
 		nng_msg_free(ctl->outq[--ctl->outq_n]);
 	free(ctl->outq);
+	local_free_all(ctl);
+	local_stats_free(ctl);
 	nng_close(ctl->sock);
 	tcp_close();
 	free(ctl);

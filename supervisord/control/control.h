@@ -31,7 +31,16 @@ struct waiter {
 	uint64_t id;
 	char *path;
 	enum wait_kind kind;
+	const char *op;   /* the op's name, from its table: for the counts */
 };
+
+/* Replies sent, by op and outcome ("ok" or the error's code). */
+struct ctl_stat {
+	char *op;
+	char *outcome;
+	uint64_t n;
+};
+struct local_route;
 
 /* The control socket and what waits on it. */
 struct control {
@@ -48,6 +57,10 @@ struct control {
 	struct reload_wait *reload; /* a reload request waiting for its
 	                               outcome (op-config.c) */
 	size_t max_request;      /* bytes; nng's receive limit follows it */
+	struct local_route *locals; /* in-process requests waiting (local.c) */
+	uint32_t local_next;
+	struct ctl_stat *stats;  /* replies by op and outcome */
+	size_t nstats;
 };
 
 /* The largest request body herdd reads (control.max_request_bytes as it
@@ -71,6 +84,8 @@ struct request {
 	int tls_verified; /* with a client certificate control.tcp.ca
 	                     verified */
 	char subject[256]; /* that certificate's subject, "" if none */
+	const char *op_name; /* the op found in a table, NULL: unknown */
+	int local;     /* made in herdd (local.c): as herdd's own user */
 };
 
 /* An op: its name, whether it changes anything (access control), and its
@@ -123,6 +138,16 @@ int access_spawn_user(struct request *r, const struct conf_child *tmpl,
 void op_config_on_event(struct control *ctl, const char *topic,
     struct child *c, const char *reason);
 void op_config_clear(struct control *ctl);
+
+/* local.c: whether MSG's routing header is an in-process request's; its
+ * reply (taken) to the client; the routes' cleanup. */
+int local_is(const nng_msg *msg);
+void local_deliver(struct control *ctl, nng_msg *msg);
+struct local_route *local_find(struct control *ctl, uint32_t id);
+void local_free_all(struct control *ctl);
+/* Counts one reply to OP (NULL: an unknown op) with OUTCOME. */
+void local_count(struct control *ctl, const char *op, const char *outcome);
+void local_stats_free(struct control *ctl);
 
 /* The routing header of a request, for a reply sent later; caller owns. */
 nng_msg *header_copy(nng_msg *msg);

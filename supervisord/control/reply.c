@@ -45,6 +45,10 @@ reply_json(struct control *ctl, nng_msg *hdr, cJSON *j)
 static void
 send_msg(struct control *ctl, nng_msg *hdr)
 {
+	if (local_is(hdr)) {
+		local_deliver(ctl, hdr);
+		return;
+	}
 	if (ctl->outq_n == 0 &&
 	    nng_sendmsg(ctl->sock, hdr, NNG_FLAG_NONBLOCK) == 0)
 		return;
@@ -59,6 +63,7 @@ send_msg(struct control *ctl, nng_msg *hdr)
 void
 reply_ok(struct request *r, cJSON *result)
 {
+	local_count(r->ctl, r->op_name, "ok");
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_ok(r->req.id,
 	    result));
 }
@@ -70,6 +75,7 @@ reply_ok_text(struct request *r, const char *result, size_t len)
 	nng_msg *hdr = header_copy(r->msg);
 	int n;
 
+	local_count(r->ctl, r->op_name, "ok");
 	n = snprintf(head, sizeof head, "{\"v\":%d,\"id\":%llu,\"ok\":true,"
 	    "\"result\":", IPC_VERSION, (unsigned long long)r->req.id);
 	nng_msg_append(hdr, head, (size_t)n);
@@ -88,6 +94,7 @@ reply_err(struct request *r, const char *code, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	local_count(r->ctl, r->op_name, code);
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_error(r->req.id,
 	    code, "%s", msg));
 	free(msg);
@@ -99,6 +106,7 @@ reply_err_list(struct request *r, const char *code, const char *msg,
 {
 	cJSON *j = ipc_reply_error(r->req.id, code, "%s", msg);
 
+	local_count(r->ctl, r->op_name, code);
 	cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(j, "error"),
 	    "errors", errors);
 	reply_json(r->ctl, header_copy(r->msg), j);

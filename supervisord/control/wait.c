@@ -30,6 +30,7 @@ wait_begin(struct request *r, const char *path, enum wait_kind kind)
 	w->id = r->req.id;
 	w->path = xstrdup(path);
 	w->kind = kind;
+	w->op = r->op_name;
 	w->next = ctl->waiters;
 	ctl->waiters = w;
 	ctl->nwaiters++;
@@ -54,10 +55,16 @@ waiter_done(struct control *ctl, struct waiter **wp, cJSON *j)
 	struct waiter *w = *wp;
 
 	*wp = w->next;
-	if (j != NULL)
+	if (j != NULL) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+
+		local_count(ctl, w->op, cJSON_IsString(code) ?
+		    code->valuestring : "ok");
 		reply_json(ctl, w->hdr, j);
-	else
+	} else {
 		nng_msg_free(w->hdr);
+	}
 	free(w->path);
 	free(w);
 	ctl->nwaiters--;

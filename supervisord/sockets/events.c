@@ -27,6 +27,8 @@ struct events {
 	uint64_t *seqs;
 	size_t cap, head, len;
 	uint64_t seq;
+	events_tap_fn tap;
+	void *tap_arg;
 };
 
 /* nng's pipe callback: counts subscribers, for the linger at exit. */
@@ -155,6 +157,34 @@ events_publish(struct events *ev, const char *topic, cJSON *obj)
 	ev->ring[slot] = json;
 	ev->seqs[slot] = ev->seq;
 	ev->len++;
+	if (ev->tap != NULL)
+		ev->tap(ev->tap_arg, ev->seq, json);
+	return ev->seq;
+}
+
+void
+events_tap(struct events *ev, events_tap_fn fn, void *arg)
+{
+	ev->tap = fn;
+	ev->tap_arg = arg;
+}
+
+void
+events_ring_each(struct events *ev, long long since, events_tap_fn fn,
+    void *arg)
+{
+	size_t i, slot;
+
+	for (i = 0; i < ev->len; i++) {
+		slot = (ev->head + i) % ev->cap;
+		if (since < 0 || ev->seqs[slot] > (uint64_t)since)
+			fn(arg, ev->seqs[slot], ev->ring[slot]);
+	}
+}
+
+uint64_t
+events_last_seq(const struct events *ev)
+{
 	return ev->seq;
 }
 

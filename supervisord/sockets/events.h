@@ -25,4 +25,14 @@ uint64_t events_publish(struct events *ev, const char *topic, cJSON *obj);
  * since < 0 gives no events, only last_seq. Caller owns the result. */
 cJSON *events_since(struct events *ev, long long since);
 
+/* Each event published from now on, as printed JSON, goes to FN too (one
+ * such tap: the HTTP listener's event streams); NULL FN: none. */
+typedef void (*events_tap_fn)(void *arg, uint64_t seq, const char *json);
+void events_tap(struct events *ev, events_tap_fn fn, void *arg);
+/* FN for each event in the ring with seq > since, oldest first. */
+void events_ring_each(struct events *ev, long long since, events_tap_fn fn,
+    void *arg);
+/* The seq of the last event published (how many were). */
+uint64_t events_last_seq(const struct events *ev);
+
 #endif

@@ -1,0 +1,99 @@
+/* Private to the HTTP listener's files (http/): the listener's state and
+ * what its handlers share. */
+#ifndef HERDD_HTTP_INT_H
+#define HERDD_HTTP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct evhttp;
+struct evhttp_request;
+struct evconnlistener;
+struct evbuffer;
+struct event;
+struct herdd;
+struct sse;
+
+/* A connection, known by its fd and its socket's inode (http.c). */
+struct http_conn {
+	int fd;
+	unsigned long ino;
+};
+
+struct http {
+	struct herdd *h;
+	struct evhttp *http;
+	struct evconnlistener *lev;
+	char addr[80];             /* "127.0.0.1:9090" as bound */
+	char *token;               /* NULL: none configured */
+	size_t token_len;
+	int public_read;
+	unsigned max_conns;
+	struct http_conn *conns;   /* connections that sent something */
+	size_t nconns, conns_cap;  /* at most max_conns */
+	struct event *full_ev;     /* at the bound: checks for one gone */
+	unsigned long full_times;  /* times the bound was reached */
+	/* mutating requests: a bucket of mutations_per_minute, refilled
+	 * continuously */
+	double bucket, per_ms, bucket_max;
+	uint64_t bucket_at;
+	struct sse *streams;       /* open /events streams (http-sse.c) */
+	size_t nstreams;
+	uint64_t requests;         /* answered, for /metrics */
+	struct pending *pending;   /* requests waiting for a control reply */
+};
+
+/* What a path needs. */
+enum http_access {
+	HA_OPEN,   /* anyone: probes */
+	HA_READ,   /* the token, unless public_read */
+};
+
+/* http.c: replies. */
+void http_send(struct evhttp_request *req, int code, const char *type,
+    struct evbuffer *body);
+void http_send_text(struct evhttp_request *req, int code, const char *type,
+    const char *text);
+/* {"error":{"code":..,"message":..}} with status CODE. */
+void http_send_error(struct evhttp_request *req, int code, const char *err,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Whether req carries the token: in Authorization, or (not HEADER_ONLY)
+ * in the herd_token cookie /login gives a browser. */
+int http_has_token(struct http *http, struct evhttp_request *req,
+    int header_only);
+/* Whether S (LEN bytes) is the token. */
+int http_token_is(struct http *http, const char *s, size_t len);
+
+/* http-metrics.c */
+void http_metrics(struct http *http, struct evhttp_request *req);
+void http_healthz(struct http *http, struct evhttp_request *req);
+void http_readyz(struct http *http, struct evhttp_request *req);
+
+/* http-api.c: /api/v1/OP, GET for read-only ops, POST for the few
+ * mutating ones the listener allows. */
+void http_api(struct http *http, struct evhttp_request *req);
+/* The connection of a request waiting for a reply has closed. */
+void http_api_close_all(struct http *http);
+
+/* http-logs.c: /logs?name=PATH, the end of a child's output. */
+void http_logs(struct http *http, struct evhttp_request *req);
+
+/* http-sse.c: /events, the event stream as Server-Sent Events. */
+void http_sse(struct http *http, struct evhttp_request *req);
+void http_sse_close_all(struct http *http);
+
+/* http.c: spends one of the bucket's changes; 0 with 429 sent when it
+ * is empty. */
+int http_spend(struct http *http, struct evhttp_request *req);
+
+/* http-page.c: the status page and its script; the form that asks for
+ * the token (sent with CODE to a browser without it); /login, which
+ * checks a token and gives the browser its cookie, and /logout. */
+void http_page(struct http *http, struct evhttp_request *req);
+void http_page_js(struct http *http, struct evhttp_request *req);
+void http_page_login(struct http *http, struct evhttp_request *req,
+    int code);
+void http_login(struct http *http, struct evhttp_request *req);
+void http_logout(struct http *http, struct evhttp_request *req);
+
+#endif
