@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 SAN ?=
 
 PUBLIC := all test asan-test run check bench bench-quick fuzz bench-actors \
-	bench-sagas bench-chaos mutate soak valgrind
+	bench-sagas bench-chaos mutate soak valgrind bench-page
 
 .PHONY: $(PUBLIC) deps clean build-all build-tests build-fuzz run-tests fmt \
 	build-chaos
@@ -121,6 +121,17 @@ valgrind:
 		    $(B)/tests/$$t; then pass=$$((pass+1)); \
 		else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; echo "valgrind: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# The status page with PAGE_CHILDREN children in headless Chromium
+# (tests/test_integ_page.c, 43 children in make test): how long it takes
+# to load and count them, and to show a kill (docs/performance.md).
+PAGE_CHILDREN ?= 10000
+
+bench-page: deps
+	@$(MAKE) --no-print-directory B=$(BENCH_B) build-all build-tests
+	@mkdir -p bench/results
+	HERD_PAGE_CHILDREN=$(PAGE_CHILDREN) HERD_BUILD=$(abspath $(BENCH_B)) \
+	    $(BENCH_B)/tests/test_integ_page | tee bench/results/page.txt
 
 # The soak, long (bench/soak.py; test_integ_soak is its 30 s version):
 # SOAK_CHILDREN children crash-looping for SOAK_SECONDS (each exits 1

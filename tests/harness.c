@@ -70,8 +70,8 @@ ht_ms(int ms)
 	return b != NULL && strstr(b, "asan") != NULL ? ms * 3 : ms;
 }
 
-static char *
-str_keep(struct ht *h, char *s)
+char *
+ht_keep_str(struct ht *h, char *s)
 {
 	h->strs = realloc(h->strs, (h->nstrs + 1) * sizeof *h->strs);
 	assert_non_null(h->strs);
@@ -98,7 +98,7 @@ ht_path(struct ht *h, const char *fmt, ...)
 	va_end(ap);
 	if (asprintf(&s, "%s/%s", h->dir, rel) < 0)
 		abort();
-	return str_keep(h, s);
+	return ht_keep_str(h, s);
 }
 
 double
@@ -524,7 +524,7 @@ ht_result(struct ht *h, const char *op, const char *args)
 
 	if (ht_error_code(r) != NULL) {
 		s = cJSON_PrintUnformatted(r);
-		str_keep(h, s);
+		ht_keep_str(h, s);
 		fail_msg("%s %s failed: %s", op, args ? args : "", s);
 	}
 	return cJSON_GetObjectItemCaseSensitive(r, "result");
@@ -744,7 +744,7 @@ ht_trace(struct ht *h, long long after, long long upto, const char *prefix)
 		memcpy(s + len, item, strlen(item) + 1);
 		len += strlen(item);
 	}
-	return str_keep(h, s);
+	return ht_keep_str(h, s);
 }
 
 cJSON *
@@ -974,11 +974,11 @@ ht_run_as(struct ht *h, int uid, char *const argv[], int timeout_ms,
 	if (pe[0] != -1)
 		close(pe[0]);
 	if (out != NULL)
-		*out = str_keep(h, bo);
+		*out = ht_keep_str(h, bo);
 	else
 		free(bo);
 	if (err != NULL)
-		*err = str_keep(h, be);
+		*err = ht_keep_str(h, be);
 	else
 		free(be);
 	return code;
@@ -1064,7 +1064,7 @@ ht_read_file(struct ht *h, const char *path)
 		buf_add(&b, &len, buf, (size_t)n);
 	}
 	close(fd);
-	return str_keep(h, b);
+	return ht_keep_str(h, b);
 }
 
 const char *
@@ -1123,7 +1123,7 @@ ht_status_order(struct ht *h)
 			buf_add(&b, &len, " ", 1);
 		buf_add(&b, &len, p->valuestring, strlen(p->valuestring));
 	}
-	return str_keep(h, b);
+	return ht_keep_str(h, b);
 }
 
 const char *

@@ -213,6 +213,40 @@ const char *ht_status_order(struct ht *h);
 	} \
 } while (0)
 
+/* S (malloc'd) is the harness's now: freed at teardown. Returns S. */
+char *ht_keep_str(struct ht *h, char *s);
+
+/* ---- harness-http.c: HTTP/1.1 by hand on loopback, for the listener's
+ * tests (what they send may be as broken as they like) ---- */
+
+/* A reply: its status (-1: none could be read), and the whole text and
+ * the body in it (harness-owned). */
+struct ht_resp {
+	int status;
+	const char *raw;
+	const char *body;
+};
+/* "127.0.0.1:PORT" from run_dir/http.addr, where herdd wrote it. */
+const char *ht_http_addr(struct ht *h);
+/* A TCP connection to HOSTPORT (IPv4); fails the test if none. */
+int ht_tcp_connect(const char *hostport);
+/* Writes all of S (N bytes) to FD. */
+void ht_send_all(int fd, const char *s, size_t n);
+/* What FD gives until NEEDLE shows (NULL: until EOF) or TIMEOUT_MS;
+ * *eof set when the peer closed (harness-owned). */
+const char *ht_read_until(struct ht *h, int fd, const char *needle,
+    int timeout_ms, int *eof);
+/* RAW (LEN bytes) sent to HOSTPORT on a connection of its own, the reply
+ * read to EOF. */
+struct ht_resp ht_http_raw(struct ht *h, const char *hostport,
+    const char *raw, size_t len);
+/* METHOD PATH with HEADERS ("" or lines each ending in \r\n) and BODY
+ * (NULL: none; JSON unless HEADERS name a Content-Type), Connection:
+ * close. */
+struct ht_resp ht_http(struct ht *h, const char *hostport,
+    const char *method, const char *path, const char *headers,
+    const char *body);
+
 /* Fails the test unless HAY contains NEEDLE. */
 #define HT_CONTAINS(hay, needle) do { \
 	if (strstr((hay), (needle)) == NULL) \

@@ -44,139 +44,11 @@ write_token(struct ht *h, const char *tok, mode_t mode)
 	assert_int_equal(chmod(p, mode), 0);
 }
 
-/* The address herdd bound (it writes run_dir/http.addr). */
-static struct sockaddr_in
-addr_of(struct ht *h)
-{
-	const char *a = ht_read_file(h, ht_path(h, "run/http.addr"));
-	struct sockaddr_in sin;
-	char host[64];
-	unsigned port;
-
-	assert_non_null(a);
-	assert_int_equal(sscanf(a, "%63[^:]:%u", host, &port), 2);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	assert_int_equal(inet_pton(AF_INET, host, &sin.sin_addr), 1);
-	return sin;
-}
-
-static int
-conn(struct ht *h)
-{
-	struct sockaddr_in sin = addr_of(h);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return fd;
-}
-
-static void
-send_all(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, s, n);
-		assert_true(w > 0);
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Reads from fd until EOF or until NEEDLE shows (NULL: EOF), within
- * TIMEOUT_MS; returns what came (harness-owned via ht_path's pool is not
- * available for this: the caller frees). */
-static char *
-read_until(int fd, const char *needle, int timeout_ms, int *eof)
-{
-	size_t n = 0, cap = 8192;
-	char *buf = calloc(1, cap + 1);
-	struct pollfd p = { fd, POLLIN, 0 };
-	int left = timeout_ms;
-	ssize_t r;
-
-	*eof = 0;
-	assert_non_null(buf);
-	while (left > 0) {
-		if (needle != NULL && strstr(buf, needle) != NULL)
-			break;
-		if (poll(&p, 1, 50) == 0) {
-			left -= 50;
-			continue;
-		}
-		if (n == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r <= 0) {
-			*eof = 1;
-			break;
-		}
-		n += (size_t)r;
-		buf[n] = '\0';
-	}
-	return buf;
-}
-
-struct resp {
-	int status;
-	char *raw;   /* whole reply */
-	char *body;  /* into raw */
-};
-
-/* One request on its own connection (Connection: close), RAW as sent. */
-static struct resp
-request_raw(struct ht *h, const char *raw, size_t len)
-{
-	struct resp r = { 0, NULL, NULL };
-	int fd = conn(h), eof;
-
-	send_all(fd, raw, len);
-	r.raw = read_until(fd, NULL, HT_T, &eof);
-	close(fd);
-	if (sscanf(r.raw, "HTTP/1.%*d %d", &r.status) != 1)
-		r.status = -1;
-	r.body = strstr(r.raw, "\r\n\r\n");
-	r.body = r.body != NULL ? r.body + 4 : r.raw + strlen(r.raw);
-	return r;
-}
-
-/* METHOD PATH with HEADERS ("" or lines each ending in \r\n) and BODY
- * (JSON unless HEADERS name another Content-Type). */
-static struct resp
-request(struct ht *h, const char *method, const char *path,
-    const char *headers, const char *body)
-{
-	char *raw, cl[96] = "";
-	struct resp r;
-	int n;
-
-	if (body != NULL)
-		snprintf(cl, sizeof cl, "%sContent-Length: %zu\r\n",
-		    strstr(headers, "Content-Type") != NULL ? "" :
-		    "Content-Type: application/json\r\n", strlen(body));
-	n = asprintf(&raw, "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close"
-	    "\r\n%s%s\r\n%s", method, path, headers, cl, body != NULL ? body :
-	    "");
-	assert_true(n > 0);
-	r = request_raw(h, raw, (size_t)n);
-	free(raw);
-	return r;
-}
+#define request(h, m, p, hd, b) ht_http(h, ht_http_addr(h), m, p, hd, b)
+#define request_raw(h, raw, n) ht_http_raw(h, ht_http_addr(h), raw, n)
+#define conn(h) ht_tcp_connect(ht_http_addr(h))
 
 #define AUTH "Authorization: Bearer " TOKEN "\r\n"
-
-static void
-resp_free(struct resp *r)
-{
-	free(r->raw);
-	r->raw = r->body = NULL;
-}
 
 #define EXPECT(r, code) do { \
 	if ((r).status != (code)) \
@@ -198,67 +70,54 @@ static void
 test_integ_http_access(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 
 	boot(h, CONF);
 	r = request(h, "GET", "/healthz", "", NULL);
 	EXPECT(r, 200);
 	HT_CONTAINS(r.body, "ok");
-	resp_free(&r);
 	r = request(h, "GET", "/readyz", "", NULL);
 	EXPECT(r, 200);
-	resp_free(&r);
 	r = request(h, "GET", "/metrics", "", NULL);
 	EXPECT(r, 401);
 	HT_CONTAINS(r.raw, "WWW-Authenticate: Bearer");
-	resp_free(&r);
 	r = request(h, "GET", "/api/v1/status", "Authorization: Bearer "
 	    "wrong-token-of-some-length\r\n", NULL);
 	EXPECT(r, 401);
-	resp_free(&r);
 	/* a browser without the token gets the form, not the page */
 	r = request(h, "GET", "/", "", NULL);
 	EXPECT(r, 401);
 	HT_CONTAINS(r.body, "name=\"token\"");
-	resp_free(&r);
 	r = request(h, "GET", "/api/v1/status", AUTH, NULL);
 	EXPECT(r, 200);
 	HT_CONTAINS(r.body, "\"path\":\"api/db\"");
-	resp_free(&r);
 	/* the page's cookie reads, but changes need the header too */
 	r = request(h, "GET", "/api/v1/status", "Cookie: a=b; herd_token="
 	    TOKEN "\r\n", NULL);
 	EXPECT(r, 200);
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/stop", "Cookie: herd_token=" TOKEN
 	    "\r\n", "{\"name\":\"web\"}");
 	EXPECT(r, 401);
-	resp_free(&r);
 	assert_string_equal(ht_status(h, "web").state, "running");
 	r = request(h, "POST", "/api/v1/stop", "Cookie: herd_token=" TOKEN
 	    "\r\nX-Herd-Change: 1\r\n", "{\"name\":\"web\"}");
 	EXPECT(r, 200);
-	resp_free(&r);
 	assert_string_equal(ht_status(h, "web").state, "stopped");
 	/* /login gives the cookie for the right token only */
 	r = request(h, "POST", "/login", "Content-Type: application/"
 	    "x-www-form-urlencoded\r\n", "token=nope-nope-nope-nope");
 	EXPECT(r, 401);
 	assert_null(strstr(r.raw, "Set-Cookie"));
-	resp_free(&r);
 	r = request(h, "POST", "/login", "Content-Type: application/"
 	    "x-www-form-urlencoded\r\n", "token=" TOKEN);
 	EXPECT(r, 303);
 	HT_CONTAINS(r.raw, "Set-Cookie: herd_token=" TOKEN "; HttpOnly; "
 	    "SameSite=Strict");
-	resp_free(&r);
 	/* what may not be done over HTTP at all */
 	r = request(h, "POST", "/api/v1/add_child", AUTH, "{}");
 	EXPECT(r, 403);
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/shutdown", AUTH, "{}");
 	EXPECT(r, 403);
-	resp_free(&r);
 	assert_true(ht_alive(h->pid));
 }
 
@@ -268,7 +127,7 @@ static void
 test_integ_http_public_read(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 
 	ht_boot(h, "{" HT_DIRS ",'http':{'listen':'127.0.0.1:0',"
 	    "'public_read':true},'supervisor':{'children':["
@@ -276,16 +135,13 @@ test_integ_http_public_read(void **state)
 	ht_wait_event(h, "herd.started", NULL, HT_T);
 	r = request(h, "GET", "/metrics", "", NULL);
 	EXPECT(r, 200);
-	resp_free(&r);
 	r = request(h, "GET", "/", "", NULL);
 	EXPECT(r, 200);
 	HT_CONTAINS(r.body, "/page.js");
 	HT_CONTAINS(r.raw, "Content-Security-Policy: default-src 'none'");
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/stop", "", "{\"name\":\"web\"}");
 	EXPECT(r, 403);
 	HT_CONTAINS(r.body, "token_file");
-	resp_free(&r);
 	assert_string_equal(ht_status(h, "web").state, "running");
 }
 
@@ -354,7 +210,7 @@ static void
 test_integ_http_metrics(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 	pid_t pid;
 	double start;
 
@@ -369,7 +225,6 @@ test_integ_http_metrics(void **state)
 	start = sample(r.body, "herd_child_start_time_seconds{path=\"web\"}");
 	assert_true(sample(r.body, "process_open_fds") > 3);
 	assert_true(sample(r.body, "process_resident_memory_bytes") > 1e5);
-	resp_free(&r);
 
 	pid = ht_pid(h, "web");
 	kill(pid, SIGKILL);
@@ -386,7 +241,6 @@ test_integ_http_metrics(void **state)
 	/* the requests above, counted by op and outcome */
 	assert_true(sample(r.body, "herd_control_requests_total{op=\"status\","
 	    "outcome=\"ok\"}") >= 1);
-	resp_free(&r);
 }
 
 /* ---- changes ---- */
@@ -396,7 +250,7 @@ static void
 test_integ_http_deferred_reply(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 	pid_t pid;
 
 	boot(h, CONF);
@@ -404,31 +258,26 @@ test_integ_http_deferred_reply(void **state)
 	r = request(h, "POST", "/api/v1/stop", AUTH, "{\"name\":\"api/db\"}");
 	EXPECT(r, 200);
 	HT_CONTAINS(r.body, "{\"path\":\"api/db\"}");
-	resp_free(&r);
 	assert_true(ht_wait_gone(pid, HT_T));
 	r = request(h, "POST", "/api/v1/start", AUTH, "{\"name\":\"api/db\"}");
 	EXPECT(r, 200);
 	HT_CONTAINS(r.body, "\"pid\":");
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/start", AUTH, "{\"name\":\"api/db\"}");
 	EXPECT(r, 409);
 	HT_CONTAINS(r.body, "already_started");
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/restart", AUTH,
 	    "{\"name\":\"web\",\"force\":true}");
 	EXPECT(r, 200);
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/stop", AUTH, "{\"name\":\"nope\"}");
 	EXPECT(r, 404);
 	HT_CONTAINS(r.body, "no child named");
-	resp_free(&r);
 }
 
 static void
 test_integ_http_rate_limited(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 	int i;
 
 	boot(h, CONF_HTTP(",'mutations_per_minute':3"));
@@ -436,16 +285,13 @@ test_integ_http_rate_limited(void **state)
 		r = request(h, "POST", "/api/v1/reset", AUTH,
 		    "{\"name\":\"web\"}");
 		EXPECT(r, 200);
-		resp_free(&r);
 	}
 	r = request(h, "POST", "/api/v1/reset", AUTH, "{\"name\":\"web\"}");
 	EXPECT(r, 429);
 	HT_CONTAINS(r.raw, "Retry-After: ");
-	resp_free(&r);
 	/* reads are not limited */
 	r = request(h, "GET", "/api/v1/ping", AUTH, NULL);
 	EXPECT(r, 200);
-	resp_free(&r);
 }
 
 /* ---- /events ---- */
@@ -453,12 +299,11 @@ test_integ_http_rate_limited(void **state)
 static int
 no_streams(struct ht *h, void *arg)
 {
-	struct resp r = request(h, "GET", "/metrics", AUTH, NULL);
+	struct ht_resp r = request(h, "GET", "/metrics", AUTH, NULL);
 	int none = r.status == 200 && sample(r.body,
 	    "herd_http_event_streams") == 0;
 
 	(void)arg;
-	resp_free(&r);
 	return none;
 }
 
@@ -466,7 +311,8 @@ static void
 test_integ_http_events(void **state)
 {
 	struct ht *h = *state;
-	char raw[512], want[64], *got;
+	char raw[512], want[64];
+	const char *got;
 	long long seq;
 	int fd, eof;
 	pid_t pid;
@@ -478,19 +324,17 @@ test_integ_http_events(void **state)
 	fd = conn(h);
 	snprintf(raw, sizeof raw, "GET /events HTTP/1.1\r\nHost: x\r\n"
 	    AUTH "Last-Event-ID: 2\r\n\r\n");
-	send_all(fd, raw, strlen(raw));
+	ht_send_all(fd, raw, strlen(raw));
 	snprintf(want, sizeof want, "id: %lld\n", seq);
-	got = read_until(fd, want, HT_T, &eof);
+	got = ht_read_until(h, fd, want, HT_T, &eof);
 	HT_CONTAINS(got, "Content-Type: text/event-stream");
 	assert_null(strstr(got, "id: 2\n"));
 	HT_CONTAINS(got, "id: 3\n");
 	assert_true(strstr(got, "id: 3\n") < strstr(got, "id: 4\n"));
-	free(got);
 	pid = ht_pid(h, "web");
 	kill(pid, SIGKILL);
-	got = read_until(fd, "\"event\":\"child.started\"", HT_T, &eof);
+	got = ht_read_until(h, fd, "\"event\":\"child.started\"", HT_T, &eof);
 	HT_CONTAINS(got, "\"reason\":\"signal:KILL\"");
-	free(got);
 	close(fd);
 	/* herdd lets go of the stream: the gauge falls back to 0 */
 	assert_true(ht_until(h, no_streams, NULL, HT_T));
@@ -502,37 +346,29 @@ static void
 test_integ_http_bad_requests(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 	char *big;
 	size_t n = 16384;
 
 	boot(h, CONF);
 	r = request(h, "GET", "/nope", AUTH, NULL);
 	EXPECT(r, 404);
-	resp_free(&r);
 	r = request(h, "PUT", "/metrics", AUTH, "{}");
 	EXPECT(r, 405);
 	HT_CONTAINS(r.raw, "Allow: GET, HEAD");
-	resp_free(&r);
 	r = request(h, "GET", "/api/v1/stop", AUTH, NULL);
 	EXPECT(r, 405);
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/status", AUTH, "{}");
 	EXPECT(r, 405);
-	resp_free(&r);
 	r = request(h, "GET", "/api/v1/bogus", AUTH, NULL);
 	EXPECT(r, 404);
-	resp_free(&r);
 	r = request(h, "GET", "/metrics", AUTH, "{\"a\":1}");
 	EXPECT(r, 400);
 	HT_CONTAINS(r.body, "a GET has no body");
-	resp_free(&r);
 	r = request(h, "POST", "/api/v1/stop", AUTH, "not json");
 	EXPECT(r, 400);
-	resp_free(&r);
 	r = request(h, "GET", "/api/v1/events?since=%zz", AUTH, NULL);
 	assert_true(r.status == 400 || r.status == 200);
-	resp_free(&r);
 	/* a header past 8 KiB */
 	big = malloc(n + 64);
 	assert_non_null(big);
@@ -545,7 +381,6 @@ test_integ_http_bad_requests(void **state)
 		free(hdr);
 	}
 	assert_true(r.status == 413 || r.status == 400 || r.status == -1);
-	resp_free(&r);
 	free(big);
 	/* a body past 64 KiB */
 	big = malloc(70000);
@@ -555,16 +390,13 @@ test_integ_http_bad_requests(void **state)
 	r = request(h, "POST", "/api/v1/stop", AUTH, big);
 	free(big);
 	assert_true(r.status == 413 || r.status == 400 || r.status == -1);
-	resp_free(&r);
 	/* garbage instead of HTTP */
 	r = request_raw(h, "\x01\x02\x03 nonsense\r\n\r\n", 16);
 	assert_true(r.status == 400 || r.status == -1);
-	resp_free(&r);
 	assert_true(ht_alive(h->pid));
 	assert_string_equal(ht_status(h, "web").state, "running");
 	r = request(h, "GET", "/healthz", "", NULL);
 	EXPECT(r, 200);
-	resp_free(&r);
 }
 
 /* Slow clients hold at most max_connections; the control socket goes on,
@@ -575,32 +407,30 @@ test_integ_http_slowloris(void **state)
 {
 	struct ht *h = *state;
 	int slow[4], fd, i, eof;
-	char *got;
+	const char *got;
 	struct pollfd p;
 
 	boot(h, CONF_HTTP(",'max_connections':4"));
 	for (i = 0; i < 4; i++) {
 		slow[i] = conn(h);
-		send_all(slow[i], "GET /healthz HTTP/1.1\r\nHo", 25);
+		ht_send_all(slow[i], "GET /healthz HTTP/1.1\r\nHo", 25);
 	}
 	/* the control socket is not held up by them */
 	ht_result(h, "ping", NULL);
 	/* a fifth waits in the backlog: no answer while the four hold */
 	fd = conn(h);
-	send_all(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35);
+	ht_send_all(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35);
 	p.fd = fd;
 	p.events = POLLIN;
 	assert_int_equal(poll(&p, 1, ht_ms(300)), 0);
 	close(slow[0]);
-	got = read_until(fd, "ok\n", HT_T, &eof);
+	got = ht_read_until(h, fd, "ok\n", HT_T, &eof);
 	HT_CONTAINS(got, "200 OK");
-	free(got);
 	close(fd);
 	/* the other three: closed by herdd at the read timeout (10 s) */
 	for (i = 1; i < 4; i++) {
-		got = read_until(slow[i], NULL, ht_ms(20000), &eof);
+		got = ht_read_until(h, slow[i], NULL, ht_ms(20000), &eof);
 		assert_true(eof);
-		free(got);
 		close(slow[i]);
 	}
 	assert_true(ht_alive(h->pid));
@@ -612,7 +442,7 @@ static void
 test_integ_http_logs(void **state)
 {
 	struct ht *h = *state;
-	struct resp r;
+	struct ht_resp r;
 
 	write_token(h, TOKEN "\n", 0600);
 	assert_int_equal(ht_write_file(h, ht_path(h, "say.sh"),
@@ -627,10 +457,8 @@ test_integ_http_logs(void **state)
 	HT_CONTAINS(r.raw, "Content-Type: text/plain");
 	HT_CONTAINS(r.raw, "X-Content-Type-Options: nosniff");
 	HT_CONTAINS(r.body, "<b>&amp;\"'");
-	resp_free(&r);
 	r = request(h, "GET", "/logs?name=../../etc/passwd", AUTH, NULL);
 	EXPECT(r, 404);
-	resp_free(&r);
 }
 
 int

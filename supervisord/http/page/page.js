@@ -18,7 +18,7 @@ const st = {
   sort: null, desc: false,
   spark: new Map(),      // path -> {last, buckets: [SPARK_MIN]}
   lastSeq: -1,
-  dirty: new Set(), full: false, timer: 0,
+  dirty: new Set(), full: false, timer: 0, busy: false, again: false,
   selected: null,
   herd: null,
 };
@@ -212,11 +212,15 @@ function drawRow(path, i) {
   return r;
 }
 
+// Draws the rows the window shows, once per turn of the page's loop
+// however many changes asked for it (a timer, not requestAnimationFrame:
+// that one waits for a frame, which a hidden or headless page may not
+// make for a long time).
 let drawQueued = false;
 function draw() {
   if (drawQueued) return;
   drawQueued = true;
-  requestAnimationFrame(() => {
+  setTimeout(() => {
     drawQueued = false;
     const sc = $('scroll'), sp = $('spacer');
     const first = Math.max(0, Math.floor(sc.scrollTop / ROW) - 5);
@@ -225,7 +229,7 @@ function draw() {
     const rows = [];
     for (let i = first; i < last; i++) rows.push(drawRow(st.visible[i], i));
     sp.replaceChildren(...rows);
-  });
+  }, 0);
 }
 
 function drawNode() {
@@ -264,24 +268,33 @@ async function fullRefresh() {
   draw();
 }
 
+// One status request at a time: replies that crossed would let an older
+// one overwrite a newer. What changes meanwhile waits for the next.
 async function refreshDirty() {
   st.timer = 0;
+  if (st.busy) { st.again = true; return; }
   const names = [...st.dirty].filter((p) => p !== '');
   const full = st.full || names.some((p) => !st.kids.has(p));
   st.dirty.clear();
   st.full = false;
+  st.busy = true;
   try {
-    if (full || names.length > 500) { await fullRefresh(); return; }
-    if (!names.length) return;
-    const s = await api('status', { names });
-    st.herd = s.herd;
-    for (const c of s.children) take(c);
-    drawNode();
-    recompute();
-    draw();
+    if (full || names.length > 500) {
+      await fullRefresh();
+    } else if (names.length) {
+      const s = await api('status', { names });
+      st.herd = s.herd;
+      for (const c of s.children) take(c);
+      drawNode();
+      recompute();
+      draw();
+    }
   } catch (e) {
-    if (e.code === 'not_found') { st.full = true; schedule(); }
+    if (e.code === 'not_found') st.full = true;
     else say('status: ' + e.message);
+  } finally {
+    st.busy = false;
+    if (st.again || st.full) { st.again = false; schedule(); }
   }
 }
 
