@@ -141,6 +141,7 @@ cmd_events_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 			continue;
 		case FOLLOW_TIMEOUT:
 		case FOLLOW_STOP:
+		case FOLLOW_INPUT: /* none is watched */
 			rv = IPC_EXIT_OK;
 			break;
 		case FOLLOW_ERROR:

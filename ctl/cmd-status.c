@@ -60,18 +60,6 @@ clock_text(int64_t ms, char *buf, size_t len)
 }
 
 /* Adds CHILD (borrowed) as a row of T. */
-/* RSS as 1.5M, 230M, 2.1G. */
-static void
-bytes_text(double b, char *buf, size_t len)
-{
-	if (b >= 1024.0 * 1024 * 1024)
-		snprintf(buf, len, "%.1fG", b / (1024.0 * 1024 * 1024));
-	else if (b >= 1024.0 * 1024)
-		snprintf(buf, len, "%.1fM", b / (1024.0 * 1024));
-	else
-		snprintf(buf, len, "%.0fK", b / 1024.0);
-}
-
 static void
 cmd_status_row(struct table *t, const cJSON *child, int resources)
 {
@@ -137,7 +125,7 @@ cmd_status_row(struct table *t, const cJSON *child, int resources)
 		cells[5] = cells[6] = "-";
 		if (cJSON_IsNumber(c) && cJSON_IsNumber(r)) {
 			snprintf(cpu, sizeof cpu, "%.1f", c->valuedouble);
-			bytes_text(r->valuedouble, rss, sizeof rss);
+			output_bytes(r->valuedouble, rss, sizeof rss);
 			cells[5] = cpu;
 			cells[6] = rss;
 		}

@@ -162,6 +162,7 @@ cmd_wait_exec(struct ctl *ctl, const struct cmd_entry *self, int argc,
 			    state);
 			rv = IPC_EXIT_FAILED;
 			goto out;
+		case FOLLOW_INPUT: /* none is watched */
 		case FOLLOW_STOP:
 			output_warnx("interrupted while waiting for %s to be "
 			    "%s", path, state);

@@ -14,6 +14,7 @@ extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_top_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_wait_entry;
@@ -38,6 +39,7 @@ extern const struct cmd_entry cmd_tx_entry;
 /* In the order herdctl --help lists them. */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
+	&cmd_top_entry,
 	&cmd_tree_entry,
 	&cmd_start_entry,
 	&cmd_stop_entry,

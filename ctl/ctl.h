@@ -111,6 +111,14 @@ int targets_apply(struct ctl *ctl, int argc, char **argv, int mode,
  * /proc, to the objects of CHILDREN that have a pid. */
 #define PROC_SAMPLE_MS 250
 void proc_usage_add(cJSON *children);
+/* The same from two samples of /proc taken SECS apart (herdctl top's,
+ * one a redraw): proc_sample_take, then proc_usage_between, and each
+ * sample's proc_sample_free. */
+struct proc_sample;
+struct proc_sample *proc_sample_take(void);
+void proc_usage_between(const struct proc_sample *a,
+    const struct proc_sample *b, double secs, cJSON *children);
+void proc_sample_free(struct proc_sample *);
 
 /* cmd-help.c */
 void cmd_help_all(void);
@@ -153,7 +161,8 @@ enum follow_status {
 	FOLLOW_EVENT,   /* *ev is the next event (caller frees) */
 	FOLLOW_TIMEOUT, /* the deadline passed */
 	FOLLOW_STOP,    /* SIGINT, SIGTERM, or stdout closed */
-	FOLLOW_ERROR    /* already reported; *exit holds the exit code */
+	FOLLOW_ERROR,   /* already reported; *exit holds the exit code */
+	FOLLOW_INPUT    /* the fd given to follow_watch_input is readable */
 };
 
 struct follow *follow_open(struct ctl *, const char *filter, int watch_stdout,
@@ -162,6 +171,8 @@ int follow_start(struct follow *, int64_t since);
 enum follow_status follow_next(struct follow *, cJSON **ev,
     int64_t deadline_ms, int *exit);
 struct client *follow_client(struct follow *);
+/* follow_next also returns FOLLOW_INPUT when FD has input (-1: none). */
+void follow_watch_input(struct follow *, int fd);
 void follow_close(struct follow *);
 
 /* threads.c */
@@ -179,6 +190,8 @@ int output_json(const cJSON *);
 int output_flush(void);
 const char *output_string(const cJSON *obj, const char *key, const char *dflt);
 int output_int(const cJSON *obj, const char *key, int64_t *out);
+/* A size in bytes as 512K, 1.5M, 2.1G. */
+void output_bytes(double b, char *buf, size_t len);
 
 struct table;
 struct table *table_create(int ncols);

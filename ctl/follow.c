@@ -25,6 +25,7 @@ struct follow {
 	int sub_fd;      /* NNG_OPT_RECVFD: readable when a message waits */
 	int gone[2];     /* self-pipe written when the event stream drops */
 	int watch_stdout;
+	int input_fd;    /* -1, or a fd whose input ends a wait (top's keys) */
 	char *filter;    /* topic prefix, "" for all */
 	int64_t last;    /* highest seq handled, printed or filtered out */
 	cJSON *queue;    /* events ready for follow_next, in seq order */
@@ -190,6 +191,7 @@ follow_open(struct ctl *ctl, const char *filter, int watch_stdout, int *exit)
 	f->last = -1;
 	f->gone[0] = f->gone[1] = -1;
 	f->watch_stdout = watch_stdout;
+	f->input_fd = -1;
 	if ((f->filter = strdup(filter ? filter : "")) == NULL ||
 	    (f->queue = cJSON_CreateArray()) == NULL)
 		abort();
@@ -290,7 +292,7 @@ follow_drain(struct follow *f)
 enum follow_status
 follow_next(struct follow *f, cJSON **ev, int64_t deadline_ms, int *exit)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct timespec ts, *tsp;
 	struct stat sb;
 	int64_t left;
@@ -323,7 +325,8 @@ follow_next(struct follow *f, cJSON **ev, int64_t deadline_ms, int *exit)
 		}
 		pfd[0] = (struct pollfd){ .fd = f->sub_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = f->gone[0], .events = POLLIN };
-		n = 2;
+		pfd[2] = (struct pollfd){ .fd = f->input_fd, .events = POLLIN };
+		n = 3;
 		/* A pipe's reader going away shows as POLLERR on fd 1. */
 		if (f->watch_stdout && fstat(STDOUT_FILENO, &sb) == 0 &&
 		    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
@@ -336,8 +339,10 @@ follow_next(struct follow *f, cJSON **ev, int64_t deadline_ms, int *exit)
 		}
 		if (rv <= 0)
 			continue;
-		if (n == 3 && (pfd[2].revents & (POLLERR | POLLHUP)))
+		if (n == 4 && (pfd[3].revents & (POLLERR | POLLHUP)))
 			return FOLLOW_STOP;
+		if (pfd[2].revents & (POLLIN | POLLHUP))
+			return FOLLOW_INPUT;
 		if (pfd[1].revents & POLLIN) {
 			if ((rv = follow_drain(f)) != IPC_EXIT_OK) {
 				*exit = rv;
@@ -353,6 +358,12 @@ follow_next(struct follow *f, cJSON **ev, int64_t deadline_ms, int *exit)
 }
 
 /* The control connection, borrowed, for requests while following. */
+void
+follow_watch_input(struct follow *f, int fd)
+{
+	f->input_fd = fd;
+}
+
 struct client *
 follow_client(struct follow *f)
 {

@@ -140,3 +140,14 @@ table_destroy(struct table *t)
 	free(t->cells);
 	free(t);
 }
+
+void
+output_bytes(double b, char *buf, size_t len)
+{
+	if (b >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1fG", b / (1024.0 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024)
+		snprintf(buf, len, "%.1fM", b / (1024.0 * 1024));
+	else
+		snprintf(buf, len, "%.0fK", b / 1024.0);
+}

@@ -15,44 +15,52 @@
 
 #include "ctl.h"
 
-/* utime + stime (ticks) and rss (pages) of every process, by group */
-struct sample {
-	long long *pgid, *ticks, *rss;
+/* utime + stime (ticks) and rss (pages) of every process, by group,
+ * sorted by group once taken */
+struct proc_sample {
+	struct group {
+		long long pgid, ticks, rss;
+	} *g;
 	size_t n, cap;
 };
 
 static void
-add(struct sample *s, long long pgid, long long ticks, long long rss)
+add(struct proc_sample *s, long long pgid, long long ticks, long long rss)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->pgid[i] == pgid) {
-			s->ticks[i] += ticks;
-			s->rss[i] += rss;
-			return;
-		}
+	/* a group's processes are mostly one after another in /proc */
+	if (s->n > 0 && s->g[s->n - 1].pgid == pgid) {
+		s->g[s->n - 1].ticks += ticks;
+		s->g[s->n - 1].rss += rss;
+		return;
+	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 256;
-		if ((s->pgid = realloc(s->pgid, s->cap * sizeof *s->pgid)) ==
-		    NULL || (s->ticks = realloc(s->ticks, s->cap *
-		    sizeof *s->ticks)) == NULL || (s->rss = realloc(s->rss,
-		    s->cap * sizeof *s->rss)) == NULL)
+		if ((s->g = realloc(s->g, s->cap * sizeof *s->g)) == NULL)
 			abort();
 	}
-	s->pgid[s->n] = pgid;
-	s->ticks[s->n] = ticks;
-	s->rss[s->n++] = rss;
+	s->g[s->n++] = (struct group){ pgid, ticks, rss };
 }
 
-/* One pass over /proc/N/stat. */
-static void
-take(struct sample *s)
+static int
+by_pgid(const void *a, const void *b)
 {
+	const struct group *x = a, *y = b;
+
+	return x->pgid < y->pgid ? -1 : x->pgid > y->pgid;
+}
+
+struct proc_sample *
+proc_sample_take(void)
+{
+	struct proc_sample *s = calloc(1, sizeof *s);
 	DIR *d = opendir("/proc");
 	struct dirent *e;
+	size_t i, k;
 
-	s->n = 0;
+	if (s == NULL)
+		abort();
 	if (d == NULL)
-		return;
+		return s;
 	while ((e = readdir(d)) != NULL) {
 		char path[300], buf[1024], *p;
 		long long pgid, ut, st, rss;
@@ -76,52 +84,74 @@ take(struct sample *s)
 		add(s, pgid, ut + st, rss);
 	}
 	closedir(d);
+	/* sorted, then each group's entries merged into one */
+	qsort(s->g, s->n, sizeof *s->g, by_pgid);
+	for (i = 0, k = 0; i < s->n; i++) {
+		if (k > 0 && s->g[k - 1].pgid == s->g[i].pgid) {
+			s->g[k - 1].ticks += s->g[i].ticks;
+			s->g[k - 1].rss += s->g[i].rss;
+		} else {
+			s->g[k++] = s->g[i];
+		}
+	}
+	s->n = k;
+	return s;
 }
 
-static long long
-find(const struct sample *s, long long pgid, const long long *v)
+void
+proc_sample_free(struct proc_sample *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->pgid[i] == pgid)
-			return v[i];
-	return -1;
+	if (s != NULL)
+		free(s->g);
+	free(s);
+}
+
+static const struct group *
+find(const struct proc_sample *s, long long pgid)
+{
+	struct group key = { pgid, 0, 0 };
+
+	return s->n ? bsearch(&key, s->g, s->n, sizeof *s->g, by_pgid) :
+	    NULL;
+}
+
+void
+proc_usage_between(const struct proc_sample *a, const struct proc_sample *b,
+    double secs, cJSON *children)
+{
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	long page = sysconf(_SC_PAGESIZE);
+	const struct group *x, *y;
+	cJSON *c;
+
+	cJSON_ArrayForEach(c, children) {
+		int64_t pid;
+		if (output_int(c, "pid", &pid) != 0 || pid <= 0)
+			continue;
+		x = find(a, pid);
+		if ((y = find(b, pid)) == NULL)
+			continue;
+		cJSON_AddNumberToObject(c, "cpu_percent", x != NULL &&
+		    secs > 0 ? (double)(y->ticks - x->ticks) / hz / secs *
+		    100 : 0);
+		cJSON_AddNumberToObject(c, "rss_bytes", (double)y->rss * page);
+	}
 }
 
 void
 proc_usage_add(cJSON *children)
 {
-	struct sample a = { 0 }, b = { 0 };
 	struct timespec t0, t1, nap = { 0, PROC_SAMPLE_MS * 1000000L };
-	double secs, hz = (double)sysconf(_SC_CLK_TCK);
-	long page = sysconf(_SC_PAGESIZE);
-	cJSON *c;
+	struct proc_sample *a, *b;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	take(&a);
+	a = proc_sample_take();
 	/* the interval CPU% is measured over: a sample, not a wait */
 	nanosleep(&nap, NULL);
-	take(&b);
+	b = proc_sample_take();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) /
-	    1e9;
-	cJSON_ArrayForEach(c, children) {
-		int64_t pid;
-		long long x, y, rss;
-		if (output_int(c, "pid", &pid) != 0 || pid <= 0)
-			continue;
-		x = find(&a, pid, a.ticks);
-		y = find(&b, pid, b.ticks);
-		rss = find(&b, pid, b.rss);
-		if (y < 0 || rss < 0)
-			continue;
-		cJSON_AddNumberToObject(c, "cpu_percent", x >= 0 && secs > 0 ?
-		    (double)(y - x) / hz / secs * 100 : 0);
-		cJSON_AddNumberToObject(c, "rss_bytes", (double)rss * page);
-	}
-	free(a.pgid);
-	free(a.ticks);
-	free(a.rss);
-	free(b.pgid);
-	free(b.ticks);
-	free(b.rss);
+	proc_usage_between(a, b, (double)(t1.tv_sec - t0.tv_sec) +
+	    (t1.tv_nsec - t0.tv_nsec) / 1e9, children);
+	proc_sample_free(a);
+	proc_sample_free(b);
 }
