@@ -24,6 +24,9 @@ herdd is starting the demo fleet (examples/demo.json). In another shell:
   $B/herdctl -r $D/run call bank/bob '{}'                  # its balance, on disk
   $B/herdctl -r $D/run tx start order '{"item":"book","card":"declined"}' --wait
   cat $D/orders.log                                       # reserved, then released
+  $B/herdctl -r $D/run top                                  # live, q quits
+  curl http://\$(cat $D/run/http.addr)/metrics               # Prometheus
+  xdg-open http://\$(cat $D/run/http.addr)/                  # the status page
   $B/herdctl -r $D/run shutdown
 Logs are in $D/log. Ctrl-C stops everything.
 MSG

@@ -32,7 +32,7 @@ static const char *const bad_fixtures[] = {
 	"control-tcp-url",
 	"duplicate-key", "duplicate-name", "duplicate-name-adjacent",
 	"empty-command", "env-value", "eof", "exit-codes", "intensity",
-	"cgroup", "limits", "long-value", "missing-command", "missing-supervisor", "multiple",
+	"cgroup", "http", "http-open", "http-public", "limits", "long-value", "missing-command", "missing-supervisor", "multiple",
 	"name-chars", "name-dots", "nested", "period", "ready", "restart",
 	"root-child-keys", "sagas", "shutdown", "significant-never",
 	"significant-permanent",

@@ -305,6 +305,19 @@ test_integ_page_live(void **state)
 	t_kill = now_ms() - t0;
 	printf("page: %d children, loaded and counted in %.0f ms, a kill "
 	    "shown in %.0f ms\n", n + 3, t_load, t_kill);
+	{
+		static const char *const paths[] = { "/metrics",
+		    "/api/v1/status" };
+		struct ht_resp r;
+		for (size_t k = 0; k < 2; k++) {
+			t0 = now_ms();
+			r = ht_http(h, w.herd, "GET", paths[k],
+			    "Authorization: Bearer " TOKEN "\r\n", NULL);
+			assert_int_equal(r.status, 200);
+			printf("GET %s: %zu bytes in %.1f ms\n", paths[k],
+			    strlen(r.body), now_ms() - t0);
+		}
+	}
 
 	/* the restart button, with the page's cookie */
 	wd_js(&w, "document.querySelector('.row[data-path=\"web\"] "
