@@ -461,6 +461,34 @@ test_integ_http_logs(void **state)
 	EXPECT(r, 404);
 }
 
+/* /api/v1/tx: the coordinator's TXs, or not_found without one. */
+static void
+test_integ_http_tx(void **state)
+{
+	struct ht *h = *state;
+	struct ht_resp r;
+
+	boot(h, "{" HT_DIRS ",'http':{'listen':'127.0.0.1:0',"
+	    "'token_file':'@TMP@/token'},'supervisor':{'children':["
+	    "{'name':'sagad','type':'actor','ready':'actor','command':"
+	    "['@BUILD@/herd-sagad','@TMP@/coord.journal']}]}}");
+	r = request(h, "GET", "/api/v1/tx", AUTH, NULL);
+	EXPECT(r, 200);
+	HT_CONTAINS(r.body, "\"txs\":[]");
+}
+
+static void
+test_integ_http_tx_none(void **state)
+{
+	struct ht *h = *state;
+	struct ht_resp r;
+
+	boot(h, CONF);
+	r = request(h, "GET", "/api/v1/tx", AUTH, NULL);
+	EXPECT(r, 404);
+	HT_CONTAINS(r.body, "not_found");
+}
+
 int
 main(void)
 {
@@ -484,6 +512,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_integ_http_slowloris,
 		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_http_logs,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_tx,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_tx_none,
 		    ht_setup, ht_teardown),
 	};
 

@@ -4,7 +4,8 @@
  * socket's own. GET runs a read-only op with the query's parameters as
  * args; POST runs one of the few changes the listener allows, with a JSON
  * object body as args. The reply is the op's result (200) or its error,
- * with the status its code maps to.
+ * with the status its code maps to. /api/v1/tx is the saga
+ * coordinator's list of TXs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,7 @@ api_ops(struct evhttp_request *req)
 	for (i = 0; reads[i] != NULL; i++)
 		if (control_op_mutating(reads[i]) == 0)
 			cJSON_AddItemToArray(a, cJSON_CreateString(reads[i]));
+	cJSON_AddItemToArray(a, cJSON_CreateString("tx"));
 	a = cJSON_AddArrayToObject(o, "post");
 	for (i = 0; posts[i] != NULL; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(posts[i]));
@@ -209,6 +211,37 @@ api_ops(struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+/* Sends OP with ARGS (taken) for req; the reply comes to api_reply. */
+static void
+api_run(struct http *http, struct evhttp_request *req, const char *op,
+    cJSON *args)
+{
+	struct pending *p = xcalloc(1, sizeof *p);
+	unsigned long id;
+
+	p->http = http;
+	p->req = req;
+	p->next = http->pending;
+	http->pending = p;
+	id = control_local(http->h->control, op, args, api_reply, p);
+	if (id != 0)
+		p->id = id; /* waits: p is freed by api_reply when it comes */
+}
+
+/* /api/v1/tx: the saga coordinator's TXs (herdctl tx list), a call to
+ * the actor herd.tx: read-only, though the control op "call" is not. */
+static void
+api_tx(struct http *http, struct evhttp_request *req)
+{
+	cJSON *args = cJSON_CreateObject(), *msg;
+
+	cJSON_AddStringToObject(args, "name", "herd.tx");
+	msg = cJSON_AddObjectToObject(args, "msg");
+	cJSON_AddStringToObject(msg, "op", "list");
+	cJSON_AddNumberToObject(args, "timeout_ms", 3000);
+	api_run(http, req, "call", args);
+}
+
 void
 http_api(struct http *http, struct evhttp_request *req)
 {
@@ -216,12 +249,14 @@ http_api(struct http *http, struct evhttp_request *req)
 	const char *op = evhttp_uri_get_path(uri) + strlen("/api/v1/");
 	int post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
 	int mutating = control_op_mutating(op);
-	struct pending *p;
-	unsigned long id;
 	cJSON *args;
 
 	if (strcmp(op, "ops") == 0 && !post) {
 		api_ops(req);
+		return;
+	}
+	if (strcmp(op, "tx") == 0 && !post) {
+		api_tx(http, req);
 		return;
 	}
 	if (mutating == -1) {
@@ -243,14 +278,7 @@ http_api(struct http *http, struct evhttp_request *req)
 	}
 	if ((args = post ? body_args(req) : query_args(req)) == NULL)
 		return;
-	p = xcalloc(1, sizeof *p);
-	p->http = http;
-	p->req = req;
-	p->next = http->pending;
-	http->pending = p;
-	id = control_local(http->h->control, op, args, api_reply, p);
-	if (id != 0)
-		p->id = id; /* waits: p is freed by api_reply when it comes */
+	api_run(http, req, op, args);
 }
 
 void

@@ -346,6 +346,27 @@ async function actors() {
   } catch (e) { $('nactors').textContent = e.message; }
 }
 
+// The saga coordinator's TXs in flight (herdctl tx list), when it runs.
+async function txs() {
+  try {
+    const r = await api('tx', {});
+    const list = (r.reply && r.reply.txs) || [];
+    const rows = list.map((t) => {
+      const tr = el('tr');
+      for (const v of [t.tx, t.saga, t.state, t.two_phase ? 'yes' : 'no',
+        t.age_ms !== undefined ? fmtUptime(t.age_ms) : '',
+        (t.jobs || []).length])
+        tr.appendChild(el('td', null, v));
+      return tr;
+    });
+    $('txrows').replaceChildren(...rows);
+    $('ntxs').textContent = list.length + ' in flight';
+  } catch (e) {
+    $('ntxs').textContent = e.code === 'not_found' ?
+      'no saga coordinator (herd-sagad) runs' : e.message;
+  }
+}
+
 async function showLogs(path) {
   st.selected = path;
   $('logname').textContent = path;
@@ -387,6 +408,7 @@ function wire() {
   });
   setInterval(draw, 1000);     // uptimes; herdd is not asked
   setInterval(actors, 5000);
+  setInterval(txs, 5000);
 }
 
 async function main() {
@@ -397,6 +419,7 @@ async function main() {
     await fullRefresh();
     follow();
     actors();
+    txs();
   } catch (e) {
     say(e.message);
   }
