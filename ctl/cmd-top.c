@@ -266,7 +266,8 @@ draw(struct top *t)
 		pid = 0;
 	fputs("\033[H\033[2J", stdout);
 	printf("herd top - herdd %s pid %lld, %zu shown, sort %s%s%s%s\r\n",
-	    output_string(t->herd, "version", "?"), (long long)pid, t->nrows, sort_keys[t->sort], t->desc ? " (reversed)" : "",
+	    output_string(t->herd, "version", "?"), (long long)pid, t->nrows,
+	    sort_keys[t->sort], t->desc ? " (reversed)" : "",
 	    t->filter[0] || t->filtering ? ", filter " : "", t->filter);
 	printf("\033[7m%-*s %-10s %7s %6s %7s %8s %5s\033[0m\r\n", pathw,
 	    "PATH", "STATE", "PID", "CPU%", "RSS", "RESTARTS", "R/MIN");

@@ -357,13 +357,13 @@ follow_next(struct follow *f, cJSON **ev, int64_t deadline_ms, int *exit)
 	}
 }
 
-/* The control connection, borrowed, for requests while following. */
 void
 follow_watch_input(struct follow *f, int fd)
 {
 	f->input_fd = fd;
 }
 
+/* The control connection, borrowed, for requests while following. */
 struct client *
 follow_client(struct follow *f)
 {

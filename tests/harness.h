@@ -236,8 +236,8 @@ void ht_send_all(int fd, const char *s, size_t n);
  * *eof set when the peer closed (harness-owned). */
 const char *ht_read_until(struct ht *h, int fd, const char *needle,
     int timeout_ms, int *eof);
-/* RAW (LEN bytes) sent to HOSTPORT on a connection of its own, the reply
- * read to EOF. */
+/* RAW (LEN bytes) sent to HOSTPORT on a connection of its own; the reply
+ * read until it is whole (its Content-Length) or the peer closes. */
 struct ht_resp ht_http_raw(struct ht *h, const char *hostport,
     const char *raw, size_t len);
 /* METHOD PATH with HEADERS ("" or lines each ending in \r\n) and BODY

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -368,7 +369,8 @@ test_integ_http_bad_requests(void **state)
 	r = request(h, "POST", "/api/v1/stop", AUTH, "not json");
 	EXPECT(r, 400);
 	r = request(h, "GET", "/api/v1/events?since=%zz", AUTH, NULL);
-	assert_true(r.status == 400 || r.status == 200);
+	EXPECT(r, 400);
+	HT_CONTAINS(r.body, "args.since must be a number");
 	/* a header past 8 KiB */
 	big = malloc(n + 64);
 	assert_non_null(big);
@@ -380,7 +382,7 @@ test_integ_http_bad_requests(void **state)
 		r = request(h, "GET", "/healthz", hdr, NULL);
 		free(hdr);
 	}
-	assert_true(r.status == 413 || r.status == 400 || r.status == -1);
+	EXPECT(r, 400); /* evhttp's answer to headers past the limit */
 	free(big);
 	/* a body past 64 KiB */
 	big = malloc(70000);
@@ -389,10 +391,10 @@ test_integ_http_bad_requests(void **state)
 	big[69999] = '\0';
 	r = request(h, "POST", "/api/v1/stop", AUTH, big);
 	free(big);
-	assert_true(r.status == 413 || r.status == 400 || r.status == -1);
+	EXPECT(r, 413);
 	/* garbage instead of HTTP */
 	r = request_raw(h, "\x01\x02\x03 nonsense\r\n\r\n", 16);
-	assert_true(r.status == 400 || r.status == -1);
+	EXPECT(r, 400);
 	assert_true(ht_alive(h->pid));
 	assert_string_equal(ht_status(h, "web").state, "running");
 	r = request(h, "GET", "/healthz", "", NULL);
@@ -415,6 +417,8 @@ test_integ_http_slowloris(void **state)
 		slow[i] = conn(h);
 		ht_send_all(slow[i], "GET /healthz HTTP/1.1\r\nHo", 25);
 	}
+	/* herdd counted the four and stopped accepting */
+	ht_wait_file(h, h->err, "no more accepted", HT_T);
 	/* the control socket is not held up by them */
 	ht_result(h, "ping", NULL);
 	/* a fifth waits in the backlog: no answer while the four hold */
@@ -422,7 +426,7 @@ test_integ_http_slowloris(void **state)
 	ht_send_all(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35);
 	p.fd = fd;
 	p.events = POLLIN;
-	assert_int_equal(poll(&p, 1, ht_ms(300)), 0);
+	assert_int_equal(poll(&p, 1, 0), 0);
 	close(slow[0]);
 	got = ht_read_until(h, fd, "ok\n", HT_T, &eof);
 	HT_CONTAINS(got, "200 OK");
@@ -434,6 +438,166 @@ test_integ_http_slowloris(void **state)
 		close(slow[i]);
 	}
 	assert_true(ht_alive(h->pid));
+}
+
+/* A slow client that sends a byte before each read timeout does not hold
+ * its place past the request deadline once the bound is reached. */
+static void
+test_integ_http_trickle(void **state)
+{
+	struct ht *h = *state;
+	struct pollfd p;
+	int slow[2], fd, i, k, eof, answered = 0;
+	const char *got;
+
+	boot(h, CONF_HTTP(",'max_connections':2"));
+	for (i = 0; i < 2; i++) {
+		slow[i] = conn(h);
+		ht_send_all(slow[i], "GET /healthz HTTP/1.1\r\n", 23);
+	}
+	ht_wait_file(h, h->err, "no more accepted", HT_T);
+	fd = conn(h);
+	ht_send_all(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35);
+	p.fd = fd;
+	p.events = POLLIN;
+	/* the attack: a header byte a second on each, for up to 30 s; the
+	 * pacing is the attacker's, the wait is for fd's answer */
+	for (k = 0; k < 30 && !answered; k++) {
+		answered = poll(&p, 1, 1000) == 1;
+		for (i = 0; i < 2 && !answered; i++)
+			/* once herdd shut one down, its write fails: the
+			 * point of the test, not an error of it */
+			(void)!write(slow[i], "X", 1);
+	}
+	assert_true(answered);
+	got = ht_read_until(h, fd, "ok\n", HT_T, &eof);
+	HT_CONTAINS(got, "200 OK");
+	close(fd);
+	HT_CONTAINS(ht_herdd_output(h), "took more than 10000 ms");
+	for (i = 0; i < 2; i++)
+		close(slow[i]);
+}
+
+/* HEAD answers with the length and no body: the next request on the
+ * same connection is read as a request. */
+static void
+test_integ_http_head(void **state)
+{
+	struct ht *h = *state;
+	const char *got;
+	int fd, eof;
+
+	boot(h, CONF);
+	fd = conn(h);
+	ht_send_all(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	    87);
+	got = ht_read_until(h, fd, NULL, HT_T, &eof);
+	close(fd);
+	HT_CONTAINS(got, "Content-Length: 3\r\n");
+	assert_null(strstr(got, "\r\n\r\nok\n"));
+	HT_CONTAINS(got, "ready\n");
+	assert_true(strstr(got, "HTTP/1.1 200") != strstr(got, "ready\n"));
+}
+
+/* Guessing the token is bounded, and does not spend the changes the
+ * token holder has. */
+static void
+test_integ_http_login_limited(void **state)
+{
+	struct ht *h = *state;
+	struct ht_resp r;
+	int i;
+
+	boot(h, CONF_HTTP(",'mutations_per_minute':2"));
+	for (i = 0; i < 2; i++) {
+		r = request(h, "POST", "/login", "Content-Type: application/"
+		    "x-www-form-urlencoded\r\n", "token=guess-guess-guess-0");
+		EXPECT(r, 401);
+	}
+	r = request(h, "POST", "/login", "Content-Type: application/"
+	    "x-www-form-urlencoded\r\n", "token=" TOKEN);
+	EXPECT(r, 429); /* even the right one, while the bucket is empty */
+	r = request(h, "POST", "/api/v1/reset", AUTH, "{\"name\":\"web\"}");
+	EXPECT(r, 200);
+}
+
+/* A client that writes into its event stream is not read without bound:
+ * its memory stays (evhttp 2.1 stops reading a connection while it
+ * answers; the read watermark in http.c holds if a version does not). */
+static void
+test_integ_http_events_flood(void **state)
+{
+	struct ht *h = *state;
+	static char junk[65536];
+	long before, after;
+	size_t sent = 0;
+	const char *got;
+	ssize_t w;
+	int fd, eof;
+
+	boot(h, CONF);
+	fd = conn(h);
+	ht_send_all(fd, "GET /events HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n",
+	    strlen("GET /events HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n"));
+	got = ht_read_until(h, fd, "retry:", HT_T, &eof);
+	HT_CONTAINS(got, "text/event-stream");
+	before = ht_proc_status(h->pid, "VmRSS");
+	memset(junk, 'x', sizeof junk);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	while (sent < 64u * 1024 * 1024 &&
+	    (w = write(fd, junk, sizeof junk)) > 0)
+		sent += (size_t)w;
+	/* the socket filled: herdd took only what its limit lets in */
+	assert_true(sent < 64u * 1024 * 1024);
+	ht_result(h, "ping", NULL);
+	after = ht_proc_status(h->pid, "VmRSS");
+	if (after - before > 8192)
+		fail_msg("herdd's RSS grew %ld KiB taking %zu bytes", after -
+		    before, sent);
+	close(fd);
+}
+
+/* A client resuming from another herdd's numbering (higher than this
+ * one's last) gets this herdd's events and a gap. */
+static void
+test_integ_http_events_ahead(void **state)
+{
+	struct ht *h = *state;
+	const char *got;
+	int fd, eof;
+
+	boot(h, CONF);
+	fd = conn(h);
+	ht_send_all(fd, "GET /events HTTP/1.1\r\nHost: x\r\n" AUTH
+	    "Last-Event-ID: 999999999\r\n\r\n", strlen("GET /events "
+	    "HTTP/1.1\r\nHost: x\r\n" AUTH "Last-Event-ID: 999999999\r\n"
+	    "\r\n"));
+	got = ht_read_until(h, fd, "\"event\":\"herd.started\"", HT_T, &eof);
+	HT_CONTAINS(got, "event: gap");
+	HT_CONTAINS(got, "id: 1\n");
+	close(fd);
+}
+
+/* With public_read, a read without the token must name this machine in
+ * Host: another site's page that resolved its name to 127.0.0.1 may not
+ * read the fleet (DNS rebinding). */
+static void
+test_integ_http_rebinding(void **state)
+{
+	struct ht *h = *state;
+	struct ht_resp r;
+
+	ht_boot(h, "{" HT_DIRS ",'http':{'listen':'127.0.0.1:0',"
+	    "'public_read':true},'supervisor':{'children':["
+	    "{'name':'web','command':['@CHILD@','sleep']}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	r = ht_http_raw(h, ht_http_addr(h), "GET /api/v1/status HTTP/1.1\r\n"
+	    "Host: evil.example:80\r\nConnection: close\r\n\r\n", 73);
+	EXPECT(r, 401);
+	r = ht_http_raw(h, ht_http_addr(h), "GET /api/v1/status HTTP/1.1\r\n"
+	    "Host: localhost:80\r\nConnection: close\r\n\r\n", 70);
+	EXPECT(r, 200);
 }
 
 /* Captured output through /logs, as text that a browser does not take
@@ -512,6 +676,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_integ_http_slowloris,
 		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_http_logs,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_trickle,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_head,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_login_limited,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_events_flood,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_events_ahead,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_rebinding,
 		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_http_tx,
 		    ht_setup, ht_teardown),

@@ -300,6 +300,64 @@ test_integ_survivors_restart_at_once(void **state)
 	assert_true(ht_alive(a));
 }
 
+/* The cgroup directory a herdd's log names ("under DIR"). */
+static const char *
+cgroup_of(struct ht *h, const char *log)
+{
+	const char *at = strstr(log, "cgroup of its own, under ");
+	char *dir;
+
+	assert_non_null(at);
+	at += strlen("cgroup of its own, under ");
+	dir = strndup(at, strcspn(at, " \n"));
+	assert_non_null(dir);
+	return ht_keep_str(h, dir);
+}
+
+/* Two herdds of two run_dirs: each its own cgroup, and the second's
+ * start leaves the first's children alone (they shared one when the name
+ * came from the /proc/self/fd path herdd binds through). */
+static void
+test_integ_survivors_two_herdds(void **state)
+{
+	struct ht *h = *state;
+	const char *conf2 = ht_path(h, "two.json"), *log2 = ht_path(h,
+	    "two.log");
+	char text[16384];
+	pid_t first, other;
+
+	ht_boot(h, "{" HT_DIRS ",'supervisor':{'children':["
+	    "{'name':'s','command':['@CHILD@','sleep']}]}}");
+	ht_wait_event(h, "herd.started", NULL, HT_T);
+	first = ht_pid(h, "s");
+	mkdir(ht_path(h, "run2"), 0750);
+	mkdir(ht_path(h, "log2"), 0750);
+	snprintf(text, sizeof text, "{\"run_dir\":\"%s\",\"log_dir\":\"%s\","
+	    "\"supervisor\":{\"children\":[{\"name\":\"s\",\"command\":"
+	    "[\"%s\",\"sleep\"]}]}}", ht_path(h, "run2"), ht_path(h, "log2"),
+	    h->child);
+	assert_int_equal(ht_write_file(h, conf2, text), 0);
+	other = fork();
+	assert_true(other >= 0);
+	if (other == 0) {
+		int fd = open(log2, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(h->herdd, h->herdd, "-c", conf2, (char *)NULL);
+		_exit(127);
+	}
+	ht_adopt(h, other);
+	ht_wait_file(h, log2, "guardian pid", HT_T);
+	assert_string_not_equal(cgroup_of(h, ht_read_file(h, log2)),
+	    cgroup_of(h, ht_herdd_output(h)));
+	assert_null(strstr(ht_read_file(h, log2), "previous herdd left"));
+	assert_true(ht_alive(first));
+	assert_int_equal(ht_pid(h, "s"), first);
+	kill(other, SIGTERM);
+	assert_true(ht_wait_gone(other, HT_T));
+	assert_true(ht_alive(first));
+}
+
 int
 main(void)
 {
@@ -320,6 +378,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_integ_survivors_restart_at_once, ht_setup,
 		    ht_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_integ_survivors_two_herdds, ht_setup, ht_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_survivors", tests, NULL,

@@ -104,6 +104,21 @@ burn_first(struct ht *h, void *arg)
 	return b != NULL && i != NULL && b < i;
 }
 
+/* web's row shows the pid in ARG (" 123 ") and one restart, one this
+ * minute. */
+static int
+web_row_restarted(struct ht *h, void *arg)
+{
+	struct screen s = { "\nweb ", "" };
+	const char *row;
+
+	if (!shows(h, &s))
+		return 0;
+	row = row_of(h, s.text, "web");
+	return strstr(row, arg) != NULL && strstr(row, "        1     1") !=
+	    NULL;
+}
+
 static int
 session_gone(struct ht *h, void *arg)
 {
@@ -140,9 +155,10 @@ test_integ_top_in_tmux(void **state)
 	pid = ht_pid(h, "web");
 	kill(pid, SIGKILL);
 	ht_wait_event(h, "child.started", "web", HT_T);
-	snprintf(want, sizeof want, "%d", (int)ht_pid(h, "web"));
-	scr = wait_screen(h, want);
-	HT_CONTAINS(row_of(h, scr, "web"), "        1     1");
+	snprintf(want, sizeof want, " %d ", (int)ht_pid(h, "web"));
+	if (!ht_until(h, web_row_restarted, want, HT_T))
+		fail_msg("web's row never showed pid%s and one restart:\n%s",
+		    want, wait_screen(h, "PATH"));
 	/* the filter, then r restarts the one child shown */
 	assert_int_equal(tmux(h, &out, "send-keys", "-t", "top", "/", "w",
 	    "e", "b", "Enter", NULL), 0);

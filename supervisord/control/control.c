@@ -264,7 +264,7 @@ control_destroy(struct control *ctl)
 		nng_msg_free(ctl->outq[--ctl->outq_n]);
 	free(ctl->outq);
 	local_free_all(ctl);
-	local_stats_free(ctl);
+	reply_counts_free(ctl);
 	nng_close(ctl->sock);
 	tcp_close();
 	free(ctl);

@@ -145,14 +145,19 @@ int local_is(const nng_msg *msg);
 void local_deliver(struct control *ctl, nng_msg *msg);
 struct local_route *local_find(struct control *ctl, uint32_t id);
 void local_free_all(struct control *ctl);
-/* Counts one reply to OP (NULL: an unknown op) with OUTCOME. */
-void local_count(struct control *ctl, const char *op, const char *outcome);
-void local_stats_free(struct control *ctl);
+/* reply-count.c: counts one reply to OP (NULL: an unknown op) with
+ * OUTCOME. */
+void reply_count(struct control *ctl, const char *op, const char *outcome);
+void reply_counts_free(struct control *ctl);
 
 /* The routing header of a request, for a reply sent later; caller owns. */
 nng_msg *header_copy(nng_msg *msg);
 /* Sends j as the reply routed by hdr; takes both. */
 void reply_json(struct control *ctl, nng_msg *hdr, cJSON *j);
+/* The same for a reply that waited (a deferred one): counted as OP's,
+ * with the outcome J says. */
+void reply_json_op(struct control *ctl, nng_msg *hdr, cJSON *j,
+    const char *op);
 void reply_ok(struct request *r, cJSON *result);
 /* Replies ok with RESULT, LEN bytes of JSON text (borrowed). */
 void reply_ok_text(struct request *r, const char *result, size_t len);

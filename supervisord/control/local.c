@@ -3,8 +3,7 @@
  * a routing header naming pipe 0, which no nng pipe has, and is handled
  * as any other (control_handle); reply.c hands a reply with that header
  * here, now or when a deferred reply completes, and it goes to the
- * client's callback instead of a pipe. Also the counts of replies by op
- * and outcome (/metrics).
+ * client's callback instead of a pipe.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -131,52 +130,4 @@ local_free_all(struct control *ctl)
 		ctl->locals = rt->next;
 		free(rt);
 	}
-}
-
-/* ---- counts of replies ---- */
-
-void
-local_count(struct control *ctl, const char *op, const char *outcome)
-{
-	size_t i;
-
-	if (op == NULL)
-		op = "unknown";
-	for (i = 0; i < ctl->nstats; i++)
-		if (strcmp(ctl->stats[i].op, op) == 0 &&
-		    strcmp(ctl->stats[i].outcome, outcome) == 0) {
-			ctl->stats[i].n++;
-			return;
-		}
-	ctl->stats = xreallocarray(ctl->stats, ctl->nstats + 1,
-	    sizeof *ctl->stats);
-	ctl->stats[ctl->nstats].op = xstrdup(op);
-	ctl->stats[ctl->nstats].outcome = xstrdup(outcome);
-	ctl->stats[ctl->nstats++].n = 1;
-}
-
-void
-control_stats_each(const struct control *ctl,
-    void (*fn)(void *arg, const char *op, const char *outcome, uint64_t n),
-    void *arg)
-{
-	size_t i;
-
-	for (i = 0; i < ctl->nstats; i++)
-		fn(arg, ctl->stats[i].op, ctl->stats[i].outcome,
-		    ctl->stats[i].n);
-}
-
-void
-local_stats_free(struct control *ctl)
-{
-	size_t i;
-
-	for (i = 0; i < ctl->nstats; i++) {
-		free(ctl->stats[i].op);
-		free(ctl->stats[i].outcome);
-	}
-	free(ctl->stats);
-	ctl->stats = NULL;
-	ctl->nstats = 0;
 }

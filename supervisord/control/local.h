@@ -28,7 +28,7 @@ unsigned long control_local(struct control *ctl, const char *op,
 void control_local_cancel(struct control *ctl, unsigned long id);
 
 /* Whether OP is a control op, and whether it changes anything: 1 yes,
- * 0 read-only, -1 no such op. */
+ * 0 read-only, -1 no such op (control.c, which has the tables). */
 int control_op_mutating(const char *op);
 
 /* Calls FN for each (op, outcome) pair answered so far: outcome "ok" or an

@@ -133,7 +133,8 @@ reload_reply(struct control *ctl)
 			cJSON_AddStringToObject(e, "error", why->valuestring);
 		cJSON_AddItemToArray(applied, e);
 	}
-	reply_json(ctl, rw->hdr, ipc_reply_ok(rw->id, rw->result));
+	reply_json_op(ctl, rw->hdr, ipc_reply_ok(rw->id, rw->result),
+	    "reload");
 	cJSON_Delete(rw->failed);
 	free(rw);
 }

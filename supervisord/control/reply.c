@@ -29,6 +29,16 @@ header_copy(nng_msg *msg)
 	return hdr;
 }
 
+void
+reply_json_op(struct control *ctl, nng_msg *hdr, cJSON *j, const char *op)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+
+	reply_count(ctl, op, cJSON_IsString(code) ? code->valuestring : "ok");
+	reply_json(ctl, hdr, j);
+}
+
 /* Sends j as the reply routed by hdr; takes both. */
 void
 reply_json(struct control *ctl, nng_msg *hdr, cJSON *j)
@@ -63,7 +73,7 @@ send_msg(struct control *ctl, nng_msg *hdr)
 void
 reply_ok(struct request *r, cJSON *result)
 {
-	local_count(r->ctl, r->op_name, "ok");
+	reply_count(r->ctl, r->op_name, "ok");
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_ok(r->req.id,
 	    result));
 }
@@ -75,7 +85,7 @@ reply_ok_text(struct request *r, const char *result, size_t len)
 	nng_msg *hdr = header_copy(r->msg);
 	int n;
 
-	local_count(r->ctl, r->op_name, "ok");
+	reply_count(r->ctl, r->op_name, "ok");
 	n = snprintf(head, sizeof head, "{\"v\":%d,\"id\":%llu,\"ok\":true,"
 	    "\"result\":", IPC_VERSION, (unsigned long long)r->req.id);
 	nng_msg_append(hdr, head, (size_t)n);
@@ -94,7 +104,7 @@ reply_err(struct request *r, const char *code, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	local_count(r->ctl, r->op_name, code);
+	reply_count(r->ctl, r->op_name, code);
 	reply_json(r->ctl, header_copy(r->msg), ipc_reply_error(r->req.id,
 	    code, "%s", msg));
 	free(msg);
@@ -106,7 +116,7 @@ reply_err_list(struct request *r, const char *code, const char *msg,
 {
 	cJSON *j = ipc_reply_error(r->req.id, code, "%s", msg);
 
-	local_count(r->ctl, r->op_name, code);
+	reply_count(r->ctl, r->op_name, code);
 	cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(j, "error"),
 	    "errors", errors);
 	reply_json(r->ctl, header_copy(r->msg), j);

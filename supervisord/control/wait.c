@@ -55,16 +55,10 @@ waiter_done(struct control *ctl, struct waiter **wp, cJSON *j)
 	struct waiter *w = *wp;
 
 	*wp = w->next;
-	if (j != NULL) {
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-
-		local_count(ctl, w->op, cJSON_IsString(code) ?
-		    code->valuestring : "ok");
-		reply_json(ctl, w->hdr, j);
-	} else {
+	if (j != NULL)
+		reply_json_op(ctl, w->hdr, j, w->op);
+	else
 		nng_msg_free(w->hdr);
-	}
 	free(w->path);
 	free(w);
 	ctl->nwaiters--;

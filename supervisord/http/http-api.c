@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -74,12 +75,10 @@ post_allowed(const char *op)
 
 /* The control reply JSON (LEN bytes) as an HTTP reply to p's request. */
 static void
-api_reply(void *arg, const char *json, size_t len)
+api_reply_cb(void *arg, const char *json, size_t len)
 {
 	struct pending *p = arg, **pp;
-	cJSON *j = cJSON_ParseWithLength(json, len), *res, *err, *code;
-	struct evbuffer *b;
-	char *text;
+	cJSON *j = cJSON_ParseWithLength(json, len), *res, *err, *code, *o;
 
 	for (pp = &p->http->pending; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == p) {
@@ -90,22 +89,16 @@ api_reply(void *arg, const char *json, size_t len)
 	code = cJSON_GetObjectItemCaseSensitive(err, "code");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"))) {
 		res = cJSON_GetObjectItemCaseSensitive(j, "result");
-		text = res != NULL ? cJSON_PrintUnformatted(res) : xstrdup("{}");
-		b = evbuffer_new();
-		evbuffer_add(b, text, strlen(text));
-		evbuffer_add(b, "\n", 1);
-		http_send(p->req, 200, "application/json", b);
-		evbuffer_free(b);
-		free(text);
+		o = res != NULL ? res : cJSON_CreateObject();
+		http_send_json(p->req, 200, o);
+		if (o != res)
+			cJSON_Delete(o);
 	} else if (cJSON_IsString(code)) {
 		/* the error object as the control socket gives it */
-		text = cJSON_PrintUnformatted(err);
-		b = evbuffer_new();
-		evbuffer_add_printf(b, "{\"error\":%s}\n", text);
-		http_send(p->req, status_of(code->valuestring),
-		    "application/json", b);
-		evbuffer_free(b);
-		free(text);
+		o = cJSON_CreateObject();
+		cJSON_AddItemReferenceToObject(o, "error", err);
+		http_send_json(p->req, status_of(code->valuestring), o);
+		cJSON_Delete(o);
 	} else {
 		http_send_error(p->req, 500, "internal", "no reply from the "
 		    "op");
@@ -190,8 +183,6 @@ api_ops(struct evhttp_request *req)
 		"diff", "actors", "inspect", NULL,
 	};
 	cJSON *o = cJSON_CreateObject(), *a;
-	struct evbuffer *b = evbuffer_new();
-	char *text;
 	size_t i;
 
 	a = cJSON_AddArrayToObject(o, "get");
@@ -202,16 +193,11 @@ api_ops(struct evhttp_request *req)
 	a = cJSON_AddArrayToObject(o, "post");
 	for (i = 0; posts[i] != NULL; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(posts[i]));
-	text = cJSON_PrintUnformatted(o);
+	http_send_json(req, 200, o);
 	cJSON_Delete(o);
-	evbuffer_add(b, text, strlen(text));
-	evbuffer_add(b, "\n", 1);
-	free(text);
-	http_send(req, 200, "application/json", b);
-	evbuffer_free(b);
 }
 
-/* Sends OP with ARGS (taken) for req; the reply comes to api_reply. */
+/* Sends OP with ARGS (taken) for req; the reply comes to api_reply_cb. */
 static void
 api_run(struct http *http, struct evhttp_request *req, const char *op,
     cJSON *args)
@@ -223,9 +209,9 @@ api_run(struct http *http, struct evhttp_request *req, const char *op,
 	p->req = req;
 	p->next = http->pending;
 	http->pending = p;
-	id = control_local(http->h->control, op, args, api_reply, p);
+	id = control_local(http->h->control, op, args, api_reply_cb, p);
 	if (id != 0)
-		p->id = id; /* waits: p is freed by api_reply when it comes */
+		p->id = id; /* waits: p is freed by api_reply_cb when it comes */
 }
 
 /* /api/v1/tx: the saga coordinator's TXs (herdctl tx list), a call to
@@ -256,6 +242,12 @@ http_api(struct http *http, struct evhttp_request *req)
 		return;
 	}
 	if (strcmp(op, "tx") == 0 && !post) {
+		/* a call to an actor: not for public_read's anyone */
+		if (!http_has_token(http, req, 0)) {
+			http_send_error(req, 401, "unauthorized", "/api/v1/tx "
+			    "needs the token, public_read or not");
+			return;
+		}
 		api_tx(http, req);
 		return;
 	}
@@ -278,7 +270,25 @@ http_api(struct http *http, struct evhttp_request *req)
 	}
 	if ((args = post ? body_args(req) : query_args(req)) == NULL)
 		return;
+	if (post && !http_spend(http, &http->changes, req)) {
+		cJSON_Delete(args);
+		return;
+	}
 	api_run(http, req, op, args);
+}
+
+int
+http_api_waits_on(struct http *http, int fd)
+{
+	struct evhttp_connection *c;
+	struct pending *p;
+
+	for (p = http->pending; p != NULL; p = p->next)
+		if ((c = evhttp_request_get_connection(p->req)) != NULL &&
+		    bufferevent_getfd(evhttp_connection_get_bufferevent(c)) ==
+		    fd)
+			return 1;
+	return 0;
 }
 
 void

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 struct evhttp;
 struct evhttp_request;
 struct evconnlistener;
@@ -14,10 +16,18 @@ struct event;
 struct herdd;
 struct sse;
 
-/* A connection, known by its fd and its socket's inode (http.c). */
+/* A connection, known by its fd and its socket's inode (http.c), and
+ * when it sent its first byte or had its last request read. */
 struct http_conn {
 	int fd;
 	unsigned long ino;
+	uint64_t since_ms;
+};
+
+/* A rate: LEVEL of MAX left, refilled by PER_MS a ms. */
+struct http_bucket {
+	double level, per_ms, max;
+	uint64_t at;
 };
 
 struct http {
@@ -33,13 +43,12 @@ struct http {
 	size_t nconns, conns_cap;  /* at most max_conns */
 	struct event *full_ev;     /* at the bound: checks for one gone */
 	unsigned long full_times;  /* times the bound was reached */
-	/* mutating requests: a bucket of mutations_per_minute, refilled
-	 * continuously */
-	double bucket, per_ms, bucket_max;
-	uint64_t bucket_at;
+	/* mutations_per_minute each: changes, and failed logins (so that
+	 * guesses cannot starve the token holder's changes) */
+	struct http_bucket changes, logins;
 	struct sse *streams;       /* open /events streams (http-sse.c) */
 	size_t nstreams;
-	uint64_t requests;         /* answered, for /metrics */
+	uint64_t requests;         /* received and routed, for /metrics */
 	struct pending *pending;   /* requests waiting for a control reply */
 };
 
@@ -54,6 +63,8 @@ void http_send(struct evhttp_request *req, int code, const char *type,
     struct evbuffer *body);
 void http_send_text(struct evhttp_request *req, int code, const char *type,
     const char *text);
+/* J printed, a line of application/json, with status CODE. */
+void http_send_json(struct evhttp_request *req, int code, const cJSON *j);
 /* {"error":{"code":..,"message":..}} with status CODE. */
 void http_send_error(struct evhttp_request *req, int code, const char *err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -72,7 +83,9 @@ void http_readyz(struct http *http, struct evhttp_request *req);
 /* http-api.c: /api/v1/OP, GET for read-only ops, POST for the few
  * mutating ones the listener allows. */
 void http_api(struct http *http, struct evhttp_request *req);
-/* The connection of a request waiting for a reply has closed. */
+/* Whether the connection on FD has a request waiting for its reply. */
+int http_api_waits_on(struct http *http, int fd);
+/* herdd ends: every waiting request is answered 503. */
 void http_api_close_all(struct http *http);
 
 /* http-logs.c: /logs?name=PATH, the end of a child's output. */
@@ -80,11 +93,16 @@ void http_logs(struct http *http, struct evhttp_request *req);
 
 /* http-sse.c: /events, the event stream as Server-Sent Events. */
 void http_sse(struct http *http, struct evhttp_request *req);
+/* Whether the connection on FD is an event stream. */
+int http_sse_on(struct http *http, int fd);
 void http_sse_close_all(struct http *http);
 
-/* http.c: spends one of the bucket's changes; 0 with 429 sent when it
- * is empty. */
-int http_spend(struct http *http, struct evhttp_request *req);
+/* http.c: spends one of B's (&http->changes, &http->logins); 0 with 429
+ * sent when it is empty. */
+int http_spend(struct http *http, struct http_bucket *b,
+    struct evhttp_request *req);
+/* Connections open (those that sent something), for /metrics. */
+size_t http_conns_open(struct http *http);
 
 /* http-page.c: the status page and its script; the form that asks for
  * the token (sent with CODE to a browser without it); /login, which

@@ -3,8 +3,9 @@
  * log_dir/PATH.stdout.log and .stderr.log), for the page's output pane,
  * as `herdctl logs` shows it. Only children herdd knows (in the tree, or
  * a temporary one that ended), so the path names files under log_dir and
- * nothing else; read beneath log_dir's fd, no symlink followed; at most
- * the last TAIL_MAX bytes of each.
+ * nothing else (the name comes from herdd's own record, not the query);
+ * opened beneath log_dir's fd, the file itself not a symlink (log_dir
+ * and its folders are herdd's); at most the last TAIL_MAX bytes.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -70,6 +71,7 @@ http_logs(struct http *http, struct evhttp_request *req)
 	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(
 	    req));
 	const struct conf_child *spec = NULL;
+	const char *path = NULL;
 	const struct ended *e;
 	const char *name, *v;
 	struct evkeyvalq kv;
@@ -96,10 +98,13 @@ http_logs(struct http *http, struct evhttp_request *req)
 		}
 	}
 	if ((c = tree_find(http->h->root, name)) != NULL && c->spec != NULL &&
-	    c->type == CONF_WORKER)
+	    c->type == CONF_WORKER) {
 		spec = c->spec;
-	else if (c == NULL && (e = ended_find(http->h, name)) != NULL)
+		path = c->path;
+	} else if (c == NULL && (e = ended_find(http->h, name)) != NULL) {
 		spec = e->spec;
+		path = e->path;
+	}
 	if (spec == NULL) {
 		http_send_error(req, 404, "not_found", "no worker named "
 		    "\"%.200s\"", name);
@@ -108,9 +113,9 @@ http_logs(struct http *http, struct evhttp_request *req)
 	}
 	b = evbuffer_new();
 	if (spec->out == CONF_OUT_LOG)
-		tail(http->h, b, name, "stdout", n, 1);
+		tail(http->h, b, path, "stdout", n, 1);
 	if (spec->err == CONF_OUT_LOG)
-		tail(http->h, b, name, "stderr", n, 1);
+		tail(http->h, b, path, "stderr", n, 1);
 	if (spec->out != CONF_OUT_LOG && spec->err != CONF_OUT_LOG)
 		evbuffer_add_printf(b, "(its output is not captured: stdout "
 		    "and stderr are not \"log\")\n");

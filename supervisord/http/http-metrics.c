@@ -77,7 +77,7 @@ intensity_used(const struct sup *s, uint64_t now)
 }
 
 static void
-child_walk(struct child *c, void *arg)
+child_walk_cb(struct child *c, void *arg)
 {
 	struct scrape *sc = arg;
 	const char *f = sc->section;
@@ -121,7 +121,7 @@ static const struct {
 };
 
 static void
-control_sample(void *arg, const char *op, const char *outcome, uint64_t n)
+control_sample_cb(void *arg, const char *op, const char *outcome, uint64_t n)
 {
 	struct evbuffer *b = arg;
 
@@ -214,8 +214,8 @@ http_metrics(struct http *http, struct evhttp_request *req)
 		    child_families[i].help);
 		sc.section = child_families[i].name;
 		if (strncmp(sc.section, "herd_supervisor", 15) == 0)
-			child_walk(h->root, &sc);
-		tree_walk(h->root, child_walk, &sc);
+			child_walk_cb(h->root, &sc);
+		tree_walk(h->root, child_walk_cb, &sc);
 	}
 	family(sc.b, "herd_children", "gauge", "Children in each state.");
 	for (i = 0; i <= CH_EXITED; i++)
@@ -228,7 +228,7 @@ http_metrics(struct http *http, struct evhttp_request *req)
 	family(sc.b, "herd_control_requests_total", "counter",
 	    "Control requests answered, by op and outcome (ok or the "
 	    "error's code).");
-	control_stats_each(h->control, control_sample, sc.b);
+	control_stats_each(h->control, control_sample_cb, sc.b);
 	family(sc.b, "herd_http_requests_total", "counter",
 	    "HTTP requests received.");
 	evbuffer_add_printf(sc.b, "herd_http_requests_total %llu\n",
@@ -236,7 +236,7 @@ http_metrics(struct http *http, struct evhttp_request *req)
 	family(sc.b, "herd_http_connections", "gauge",
 	    "HTTP connections open.");
 	evbuffer_add_printf(sc.b, "herd_http_connections %zu\n",
-	    http->nconns);
+	    http_conns_open(http));
 	family(sc.b, "herd_http_event_streams", "gauge",
 	    "Clients following /events.");
 	evbuffer_add_printf(sc.b, "herd_http_event_streams %zu\n",

@@ -100,7 +100,9 @@ http_login(struct http *http, struct evhttp_request *req)
 		    "(http.token_file)");
 		return;
 	}
-	if (!http_spend(http, req)) /* guesses cost what changes do */
+	/* spent before the check (an empty bucket checks nothing), given
+	 * back on success: failed guesses are what it counts */
+	if (!http_spend(http, &http->logins, req))
 		return;
 	body = xcalloc(1, n + 1);
 	evbuffer_copyout(in, body, n);
@@ -108,6 +110,7 @@ http_login(struct http *http, struct evhttp_request *req)
 	if (evhttp_parse_query_str(body, &kv) == 0 &&
 	    (tok = evhttp_find_header(&kv, "token")) != NULL &&
 	    http_token_is(http, tok, strlen(tok))) {
+		http->logins.level += 1;
 		cookie = xprintf("herd_token=%s; HttpOnly; SameSite=Strict; "
 		    "Path=/; Max-Age=%d", tok, COOKIE_MAX_AGE_S);
 		redirect(req, "/", cookie);

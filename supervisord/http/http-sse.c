@@ -25,7 +25,8 @@
 #include "util.h"
 
 #define STREAM_BACKLOG (1024 * 1024)
-/* a stream with no events for this long ends (the client comes back) */
+/* the read timeout of a stream's connection: its client sends nothing,
+ * so a stream ends after this (the client comes back, resuming) */
 #define STREAM_IDLE_S 3600
 
 struct sse {
@@ -58,9 +59,20 @@ sse_end(struct sse *s)
 	free(s);
 }
 
+/* A client that does not read: its connection goes now (and the request
+ * with it), not once the terminator gets through. */
+static void
+sse_drop(struct sse *s)
+{
+	sse_unlink(s);
+	evhttp_connection_set_closecb(s->evcon, NULL, NULL);
+	evhttp_connection_free(s->evcon);
+	free(s);
+}
+
 /* The connection went: evhttp has let go of the request already. */
 static void
-sse_closed(struct evhttp_connection *evcon, void *arg)
+sse_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
 	struct sse *s = arg;
 
@@ -77,7 +89,7 @@ sse_add(struct evbuffer *b, uint64_t seq, const char *json)
 }
 
 static void
-replay_one(void *arg, uint64_t seq, const char *json)
+replay_cb(void *arg, uint64_t seq, const char *json)
 {
 	sse_add(arg, seq, json);
 }
@@ -92,7 +104,7 @@ backlog(const struct sse *s)
 
 /* The events tap: each new event to every stream. */
 static void
-sse_tap(void *arg, uint64_t seq, const char *json)
+sse_tap_cb(void *arg, uint64_t seq, const char *json)
 {
 	struct http *http = arg;
 	struct sse *s, *next;
@@ -102,9 +114,9 @@ sse_tap(void *arg, uint64_t seq, const char *json)
 		next = s->next;
 		if (backlog(s) > STREAM_BACKLOG) {
 			log_info("http: an event stream is %d bytes behind: "
-			    "ended, its client resumes from the ring",
+			    "closed, its client resumes from the ring",
 			    STREAM_BACKLOG);
-			sse_end(s);
+			sse_drop(s);
 			continue;
 		}
 		b = evbuffer_new();
@@ -152,6 +164,7 @@ http_sse(struct http *http, struct evhttp_request *req)
 	struct sse *s;
 	cJSON *first;
 	long long first_seq;
+	int ahead;
 
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		http_send_text(req, 200, "text/event-stream", "");
@@ -168,11 +181,15 @@ http_sse(struct http *http, struct evhttp_request *req)
 		first_seq = (long long)cJSON_GetNumberValue(
 		    cJSON_GetObjectItemCaseSensitive(first, "first_seq"));
 		cJSON_Delete(first);
-		if (since + 1 < first_seq)
+		ahead = since > (long long)events_last_seq(http->h->events);
+		if (ahead)
+			/* numbered by an earlier herdd: all of this one's */
+			since = 0;
+		if (ahead || since < first_seq - 1)
 			evbuffer_add_printf(b, "event: gap\ndata: "
 			    "{\"missed_from\":%lld,\"first_seq\":%lld}\n\n",
 			    since + 1, first_seq);
-		events_ring_each(http->h->events, since, replay_one, b);
+		events_ring_each(http->h->events, since, replay_cb, b);
 	}
 	evhttp_send_reply_chunk(req, b);
 	evbuffer_free(b);
@@ -182,11 +199,23 @@ http_sse(struct http *http, struct evhttp_request *req)
 	s->req = req;
 	s->evcon = evhttp_request_get_connection(req);
 	evhttp_connection_set_timeout(s->evcon, STREAM_IDLE_S);
-	evhttp_connection_set_closecb(s->evcon, sse_closed, s);
+	evhttp_connection_set_closecb(s->evcon, sse_closed_cb, s);
 	s->next = http->streams;
 	http->streams = s;
 	if (http->nstreams++ == 0)
-		events_tap(http->h->events, sse_tap, http);
+		events_tap(http->h->events, sse_tap_cb, http);
+}
+
+int
+http_sse_on(struct http *http, int fd)
+{
+	struct sse *s;
+
+	for (s = http->streams; s != NULL; s = s->next)
+		if (bufferevent_getfd(evhttp_connection_get_bufferevent(
+		    s->evcon)) == fd)
+			return 1;
+	return 0;
 }
 
 void

@@ -39,6 +39,8 @@
 #define MAX_HEADERS_BYTES 8192
 #define MAX_BODY_BYTES 65536
 #define READ_TIMEOUT_S 10
+#define REQUEST_DEADLINE_MS 10000
+#define READ_HIGH (MAX_HEADERS_BYTES + MAX_BODY_BYTES + 16384)
 #define TOKEN_MIN 16
 #define TOKEN_MAX 4096
 
@@ -50,9 +52,18 @@ http_send(struct evhttp_request *req, int code, const char *type,
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
+	char len[24];
+
 	evhttp_add_header(out, "Content-Type", type);
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* evhttp 2.1 would send a HEAD's body, and no length */
+		snprintf(len, sizeof len, "%zu", body != NULL ?
+		    evbuffer_get_length(body) : 0);
+		evhttp_add_header(out, "Content-Length", len);
+		body = NULL;
+	}
 	evhttp_send_reply(req, code, NULL, body);
 }
 
@@ -68,13 +79,27 @@ http_send_text(struct evhttp_request *req, int code, const char *type,
 }
 
 void
+http_send_json(struct evhttp_request *req, int code, const cJSON *j)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *text = cJSON_PrintUnformatted(j);
+
+	if (text == NULL)
+		abort();
+	evbuffer_add(b, text, strlen(text));
+	evbuffer_add(b, "\n", 1);
+	free(text);
+	http_send(req, code, "application/json", b);
+	evbuffer_free(b);
+}
+
+void
 http_send_error(struct evhttp_request *req, int code, const char *err,
     const char *fmt, ...)
 {
-	struct evbuffer *b = evbuffer_new();
 	cJSON *o = cJSON_CreateObject(), *e;
 	va_list ap;
-	char *msg, *text;
+	char *msg;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
@@ -84,15 +109,8 @@ http_send_error(struct evhttp_request *req, int code, const char *err,
 	cJSON_AddStringToObject(e, "code", err);
 	cJSON_AddStringToObject(e, "message", msg);
 	free(msg);
-	text = cJSON_PrintUnformatted(o);
+	http_send_json(req, code, o);
 	cJSON_Delete(o);
-	if (text == NULL)
-		abort();
-	evbuffer_add(b, text, strlen(text));
-	evbuffer_add(b, "\n", 1);
-	free(text);
-	http_send(req, code, "application/json", b);
-	evbuffer_free(b);
 }
 
 /* ---- the token ---- */
@@ -171,7 +189,7 @@ token_chars(const char *s)
 static char *
 token_read(const char *path, char *cause, size_t len)
 {
-	char buf[TOKEN_MAX + 2];
+	char buf[TOKEN_MAX + 2], *tok;
 	struct stat st;
 	ssize_t n;
 	size_t k;
@@ -212,13 +230,16 @@ token_read(const char *path, char *cause, size_t len)
 	k = strcspn(buf, "\r\n");
 	buf[k] = '\0';
 	if (k < TOKEN_MIN || k > TOKEN_MAX || !token_chars(buf)) {
+		explicit_bzero(buf, sizeof buf);
 		snprintf(cause, len, "http.token_file %s: the token (its first "
 		    "line) must be %d to %d printable ASCII characters, none "
 		    "of them a space or one of \\\",;", path, TOKEN_MIN,
 		    TOKEN_MAX);
 		return NULL;
 	}
-	return xstrdup(buf);
+	tok = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return tok;
 }
 
 /* ---- the connection bound ---- */
@@ -257,12 +278,58 @@ conns_prune(struct http *http)
 	return http->nconns;
 }
 
+/*
+ * At the bound: a connection that has taken more than REQUEST_DEADLINE_MS
+ * since its first byte or its last request, and neither waits for a
+ * reply nor follows /events, is shut down (a slow client that trickles
+ * a byte before each read timeout). shutdown(2), not close: evhttp reads
+ * the end and frees the connection itself.
+ */
+static void
+conns_sweep(struct http *http)
+{
+	uint64_t now = mono_ms();
+	size_t i, n = 0;
+
+	for (i = 0; i < http->nconns; i++) {
+		if (now - http->conns[i].since_ms < REQUEST_DEADLINE_MS ||
+		    http_api_waits_on(http, http->conns[i].fd) ||
+		    http_sse_on(http, http->conns[i].fd))
+			continue;
+		shutdown(http->conns[i].fd, SHUT_RDWR);
+		http->conns[i].since_ms = now; /* once */
+		n++;
+	}
+	if (n > 0)
+		log_warnx("http: %zu connections took more than %d ms for a "
+		    "request: closed", n, REQUEST_DEADLINE_MS);
+}
+
+/* A request of the connection on FD was read: its deadline starts
+ * again. */
+static void
+conns_request(struct http *http, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < http->nconns; i++)
+		if (http->conns[i].fd == fd)
+			http->conns[i].since_ms = mono_ms();
+}
+
+size_t
+http_conns_open(struct http *http)
+{
+	return conns_prune(http);
+}
+
 static void
 full_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct http *http = arg;
 	struct timeval tv = { 1, 0 };
 
+	conns_sweep(http);
 	if (conns_prune(http) < http->max_conns) {
 		evconnlistener_enable(http->lev);
 		log_info("http: accepting connections again");
@@ -294,6 +361,7 @@ first_bytes_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
 		    sizeof *http->conns);
 	}
 	http->conns[http->nconns].fd = fd;
+	http->conns[http->nconns].since_ms = mono_ms();
 	http->conns[http->nconns++].ino = (unsigned long)sb.st_ino;
 	if (http->nconns >= http->max_conns &&
 	    !evtimer_pending(http->full_ev, NULL)) {
@@ -301,6 +369,7 @@ first_bytes_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
 		http->full_times++;
 		log_warnx("http: %zu connections open (http.max_connections):"
 		    " no more accepted until one closes", http->nconns);
+		conns_sweep(http);
 		evtimer_add(http->full_ev, &tv);
 	}
 }
@@ -314,30 +383,43 @@ conn_new(struct event_base *base, void *arg)
 
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	(void)arg;
-	if (bev != NULL)
-		evbuffer_add_cb(bufferevent_get_input(bev), first_bytes_cb,
-		    bev);
+	if (bev == NULL)
+		return NULL;
+	evbuffer_add_cb(bufferevent_get_input(bev), first_bytes_cb, bev);
+	/* evhttp goes on reading while it writes (an event stream's whole
+	 * life): what a client sends meanwhile is held up to this, then
+	 * reading stops */
+	bufferevent_setwatermark(bev, EV_READ, 0, READ_HIGH);
 	return bev;
 }
 
 /* ---- dispatch ---- */
 
-/* Spends one mutation of the bucket; 0 when it is empty. */
+/* Spends one of B's; 0 when it is empty, with the seconds until one is
+ * back in *retry_s. */
 static int
-bucket_take(struct http *http, unsigned *retry_s)
+bucket_take(struct http_bucket *b, unsigned *retry_s)
 {
 	uint64_t now = mono_ms();
 
-	http->bucket += (double)(now - http->bucket_at) * http->per_ms;
-	if (http->bucket > http->bucket_max)
-		http->bucket = http->bucket_max;
-	http->bucket_at = now;
-	if (http->bucket >= 1) {
-		http->bucket -= 1;
+	b->level += (double)(now - b->at) * b->per_ms;
+	if (b->level > b->max)
+		b->level = b->max;
+	b->at = now;
+	if (b->level >= 1) {
+		b->level -= 1;
 		return 1;
 	}
-	*retry_s = (unsigned)((1 - http->bucket) / http->per_ms / 1000) + 1;
+	*retry_s = (unsigned)((1 - b->level) / b->per_ms / 1000) + 1;
 	return 0;
+}
+
+static void
+bucket_init(struct http_bucket *b, unsigned per_minute)
+{
+	b->max = b->level = per_minute ? per_minute : 60;
+	b->per_ms = b->max / 60000.0;
+	b->at = mono_ms();
 }
 
 #define M_GET (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
@@ -378,24 +460,26 @@ route_find(const char *path)
 }
 
 int
-http_spend(struct http *http, struct evhttp_request *req)
+http_spend(struct http *http, struct http_bucket *b,
+    struct evhttp_request *req)
 {
 	unsigned retry;
 	char s[16];
 
-	if (bucket_take(http, &retry))
+	if (bucket_take(b, &retry))
 		return 1;
 	snprintf(s, sizeof s, "%u", retry);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Retry-After", s);
-	http_send_error(req, 429, "rate_limited", "more than %u changes or "
-	    "logins a minute (http.mutations_per_minute)",
-	    http->h->conf->http.mutations_per_minute);
+	http_send_error(req, 429, "rate_limited", "more than %.0f %s a minute "
+	    "(http.mutations_per_minute)", b->max, b == &http->logins ?
+	    "failed logins" : "changes");
 	return 0;
 }
 
 /* A change: the token in Authorization, or the page's cookie with the
- * header no cross-site form can send; and one of the bucket's. */
+ * header no cross-site form can send (the op, once checked, spends one
+ * of http->changes: http-api.c). */
 static int
 may_change(struct http *http, struct evhttp_request *req)
 {
@@ -413,7 +497,28 @@ may_change(struct http *http, struct evhttp_request *req)
 		    "\"Authorization: Bearer TOKEN\"");
 		return 0;
 	}
-	return http_spend(http, req);
+	return 1;
+}
+
+/* Whether a request without the token comes through a name only this
+ * machine resolves (DNS rebinding: a page of another site that renamed
+ * itself 127.0.0.1 may not read an open listener). */
+static int
+host_is_local(struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(
+	    req), "Host");
+	size_t n;
+
+	if (h == NULL)
+		return 0;
+	if (h[0] == '[')
+		return strncmp(h, "[::1]", 5) == 0 && (h[5] == '\0' ||
+		    h[5] == ':');
+	n = strcspn(h, ":");
+	return (n == 9 && strncmp(h, "localhost", 9) == 0) ||
+	    (n >= 9 && strncmp(h, "127.", 4) == 0 &&
+	    strspn(h, "0123456789.") == n);
 }
 
 static void
@@ -426,6 +531,12 @@ request_cb(struct evhttp_request *req, void *arg)
 	const struct route *rt;
 
 	http->requests++;
+	{
+		struct evhttp_connection *c = evhttp_request_get_connection(req);
+		if (c != NULL)
+			conns_request(http, bufferevent_getfd(
+			    evhttp_connection_get_bufferevent(c)));
+	}
 	if (path == NULL || path[0] != '/') {
 		http_send_error(req, HTTP_BADREQUEST, "bad_request",
 		    "the request has no path");
@@ -454,8 +565,8 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (cmd == EVHTTP_REQ_POST && rt->access != HA_OPEN) {
 		if (!may_change(http, req))
 			return;
-	} else if (rt->access == HA_READ && !http->public_read &&
-	    !http_has_token(http, req, 0)) {
+	} else if (rt->access == HA_READ && !http_has_token(http, req, 0) &&
+	    (!http->public_read || !host_is_local(req))) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer realm=\"herd\"");
 		if (rt->fn == http_page) {
@@ -560,11 +671,8 @@ http_create(struct herdd *h, char *cause, size_t len)
 	http->h = h;
 	http->public_read = c->public_read;
 	http->max_conns = c->max_connections ? c->max_connections : 64;
-	http->bucket_max = c->mutations_per_minute ?
-	    c->mutations_per_minute : 60;
-	http->bucket = http->bucket_max;
-	http->per_ms = http->bucket_max / 60000.0;
-	http->bucket_at = mono_ms();
+	bucket_init(&http->changes, c->mutations_per_minute);
+	bucket_init(&http->logins, c->mutations_per_minute);
 	if (c->token_file != NULL) {
 		if ((http->token = token_read(c->token_file, cause, len)) ==
 		    NULL) {

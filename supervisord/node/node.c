@@ -51,9 +51,9 @@ node_create(struct herdd *h)
 
 /* Replies J (taken) to the request routed by HDR (taken). */
 static void
-send_reply(struct node *n, nng_msg *hdr, cJSON *j)
+send_reply(struct node *n, nng_msg *hdr, cJSON *j, const char *op)
 {
-	reply_json(n->h->control, hdr, j);
+	reply_json_op(n->h->control, hdr, j, op);
 }
 
 static void
@@ -84,7 +84,7 @@ call_end(struct ncall *k, cJSON *result, const char *code, const char *msg)
 		j = ipc_reply_error(k->req_id, code, "%s", msg);
 	else
 		j = ipc_reply_ok(k->req_id, result);
-	send_reply(k->n, k->hdr, j);
+	send_reply(k->n, k->hdr, j, "call");
 	k->hdr = NULL;
 	call_free(k);
 }
@@ -154,7 +154,7 @@ node_child_ended(struct node *n, struct child *c, const char *reason)
 		a->why = w->next;
 		cJSON_AddStringToObject(o, "reason", reason != NULL ? reason :
 		    "noproc");
-		send_reply(n, w->hdr, ipc_reply_ok(w->id, o));
+		send_reply(n, w->hdr, ipc_reply_ok(w->id, o), "reason");
 		free(w);
 	}
 	snprintf(n->dead[n->dead_next].id, sizeof n->dead[0].id, "%s", a->id);
@@ -275,7 +275,7 @@ flush(struct node *n, struct actor *a)
 	cJSON_AddItemToObject(res, "msgs", a->queue);
 	a->queue = cJSON_CreateArray();
 	a->queued = a->ordinary = 0;
-	send_reply(n, a->poll, ipc_reply_ok(a->poll_id, res));
+	send_reply(n, a->poll, ipc_reply_ok(a->poll_id, res), "poll");
 	a->poll = NULL;
 }
 
@@ -512,7 +512,8 @@ op_poll(struct request *r)
 	if (a->poll != NULL) {
 		cJSON *res = cJSON_CreateObject();
 		cJSON_AddArrayToObject(res, "msgs");
-		send_reply(a->n, a->poll, ipc_reply_ok(a->poll_id, res));
+		send_reply(a->n, a->poll, ipc_reply_ok(a->poll_id, res),
+		    "poll");
 	}
 	a->poll = header_copy(r->msg);
 	a->poll_id = r->req.id;

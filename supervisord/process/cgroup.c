@@ -513,13 +513,18 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg);
 static int
 cgroup_open(const char *run_dir, char *cause, size_t len)
 {
-	char *own, name[64];
+	char *own, name[64], *real;
 	uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
 	const char *s;
 	int fd;
 
-	for (s = run_dir; *s != '\0'; s++)
+	/* run_dir's real path: herdd binds through /proc/self/fd/N, a name
+	 * every herdd has (hashed as given, two herdds of two run_dirs
+	 * shared one cgroup, and each start killed the other's children) */
+	real = realpath(run_dir, NULL);
+	for (s = real != NULL ? real : run_dir; *s != '\0'; s++)
 		hash = (hash ^ (unsigned char)*s) * 1099511628211ULL;
+	free(real);
 	snprintf(name, sizeof name, "herd-%016llx", (unsigned long long)hash);
 	if ((own = own_cgroup(cause, len)) == NULL)
 		return -1;

@@ -375,7 +375,7 @@ async function showLogs(path) {
     const r = await fetch('/logs?' + new URLSearchParams({ name: path }),
       { credentials: 'same-origin' });
     const t = await r.text();
-    $('logtext').textContent = r.ok ? t : t;
+    $('logtext').textContent = t; // the output, or why there is none
     $('logtext').scrollTop = $('logtext').scrollHeight;
   } catch (e) { $('logtext').textContent = e.message; }
 }
