@@ -242,7 +242,11 @@ admit_count(uint64_t *accepted, uint64_t *refused_total)
 
 /*
  * accept(2) and accept4(2) for the whole process: what libc's do, through
- * the system call, then admission. nng's poller thread is the only caller.
+ * the system call, then admission. Called from nng's poller thread and,
+ * for the HTTP listener (http/), from libevent's on the loop thread (the
+ * mutex covers both): an HTTP connection counts against its address's
+ * cap like a tls+tcp one, and wakes the guard for a check of nng's
+ * listeners it did not need (one eventfd write, and a check on the loop).
  */
 int
 accept(int fd, struct sockaddr *addr, socklen_t *len)
