@@ -65,9 +65,11 @@ ht_send_all(int fd, const char *s, size_t n)
 	}
 }
 
-const char *
-ht_read_until(struct ht *h, int fd, const char *needle, int timeout_ms,
-    int *eof)
+/* Reads FD into a buffer (caller frees) until DONE(buf, n, arg) holds,
+ * the peer closes (*eof) or TIMEOUT_MS pass. */
+static char *
+read_while(int fd, int timeout_ms, int (*done)(const char *, size_t,
+    const void *), const void *arg, int *eof)
 {
 	size_t n = 0, cap = 8192;
 	char *buf = calloc(1, cap + 1);
@@ -77,9 +79,7 @@ ht_read_until(struct ht *h, int fd, const char *needle, int timeout_ms,
 
 	*eof = 0;
 	assert_non_null(buf);
-	while (left > 0) {
-		if (needle != NULL && strstr(buf, needle) != NULL)
-			break;
+	while (left > 0 && !done(buf, n, arg)) {
 		if (poll(&p, 1, 50) == 0) {
 			left -= 50;
 			continue;
@@ -89,24 +89,39 @@ ht_read_until(struct ht *h, int fd, const char *needle, int timeout_ms,
 			buf = realloc(buf, cap + 1);
 			assert_non_null(buf);
 		}
-		r = read(fd, buf + n, cap - n);
-		if (r <= 0) {
+		if ((r = read(fd, buf + n, cap - n)) <= 0) {
 			*eof = 1;
 			break;
 		}
 		n += (size_t)r;
 		buf[n] = '\0';
 	}
-	return ht_keep_str(h, buf);
+	return buf;
+}
+
+static int
+has_needle(const char *buf, size_t n, const void *needle)
+{
+	(void)n;
+	return needle != NULL && strstr(buf, needle) != NULL;
+}
+
+const char *
+ht_read_until(struct ht *h, int fd, const char *needle, int timeout_ms,
+    int *eof)
+{
+	return ht_keep_str(h, read_while(fd, timeout_ms, has_needle, needle,
+	    eof));
 }
 
 /* Whether BUF holds a whole reply: its headers, and as much body as its
  * Content-Length says (none: the peer's close ends it). */
 static int
-reply_whole(const char *buf, size_t n)
+reply_whole(const char *buf, size_t n, const void *arg)
 {
 	const char *end = strstr(buf, "\r\n\r\n"), *cl;
 
+	(void)arg;
 	if (end == NULL)
 		return 0;
 	cl = strcasestr(buf, "\r\nContent-Length:");
@@ -119,34 +134,14 @@ struct ht_resp
 ht_http_raw(struct ht *h, const char *hostport, const char *raw, size_t len)
 {
 	struct ht_resp r = { -1, NULL, NULL };
-	int fd = ht_tcp_connect(hostport), left = HT_T;
-	size_t n = 0, cap = 8192;
-	char *buf = calloc(1, cap + 1);
-	struct pollfd p = { fd, POLLIN, 0 };
+	int fd = ht_tcp_connect(hostport), eof;
 	const char *b;
-	ssize_t got;
 
-	assert_non_null(buf);
 	ht_send_all(fd, raw, len);
 	/* to the peer's close, or a whole reply: a peer may keep the
 	 * connection open whatever Connection: close said (chromedriver) */
-	while (left > 0 && !reply_whole(buf, n)) {
-		if (poll(&p, 1, 50) == 0) {
-			left -= 50;
-			continue;
-		}
-		if (n == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		if ((got = read(fd, buf + n, cap - n)) <= 0)
-			break;
-		n += (size_t)got;
-		buf[n] = '\0';
-	}
+	r.raw = ht_keep_str(h, read_while(fd, HT_T, reply_whole, NULL, &eof));
 	close(fd);
-	r.raw = ht_keep_str(h, buf);
 	if (sscanf(r.raw, "HTTP/1.%*d %d", &r.status) != 1)
 		r.status = -1;
 	b = strstr(r.raw, "\r\n\r\n");

@@ -625,6 +625,35 @@ test_integ_http_logs(void **state)
 	EXPECT(r, 404);
 }
 
+/* /api/v1/stats: an actor's messages handled, which the page makes a
+ * rate of: each cast and call counted, whoever sent it. */
+static void
+test_integ_http_actor_stats(void **state)
+{
+	struct ht *h = *state;
+	struct ht_resp r;
+	const char *out, *err;
+	cJSON *j;
+	int i;
+
+	boot(h, "{" HT_DIRS ",'http':{'listen':'127.0.0.1:0',"
+	    "'token_file':'@TMP@/token'},'supervisor':{'children':["
+	    "{'name':'counter','type':'actor','command':"
+	    "['@EXAMPLES@/counter','0']}]}}");
+	for (i = 0; i < 5; i++)
+		HT_CTL(h, 0, &out, &err, "call", "counter",
+		    "{\"op\":\"incr\"}");
+	r = request(h, "GET", "/api/v1/stats?name=counter", AUTH, NULL);
+	EXPECT(r, 200);
+	j = cJSON_Parse(r.body);
+	assert_non_null(j);
+	assert_int_equal((int)ht_num(cJSON_GetObjectItem(j, "reply"),
+	    "handled"), 5);
+	cJSON_Delete(j);
+	r = request(h, "GET", "/api/v1/stats?name=nobody", AUTH, NULL);
+	EXPECT(r, 404);
+}
+
 /* /api/v1/tx: the coordinator's TXs, or not_found without one. */
 static void
 test_integ_http_tx(void **state)
@@ -690,6 +719,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_integ_http_rebinding,
 		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_http_tx,
+		    ht_setup, ht_teardown),
+		cmocka_unit_test_setup_teardown(test_integ_http_actor_stats,
 		    ht_setup, ht_teardown),
 		cmocka_unit_test_setup_teardown(test_integ_http_tx_none,
 		    ht_setup, ht_teardown),

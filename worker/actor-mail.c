@@ -490,6 +490,8 @@ dispatch(herd_actor *self, const struct herdi_rec *r)
 {
 	herd_id from = { r->from };
 
+	if (r->kind == HERDI_CAST || r->kind == HERDI_CALL)
+		self->handled++;
 	switch (r->kind) {
 	case HERDI_CAST:
 		if (self->ops->handle_cast != NULL)

@@ -234,6 +234,20 @@ do_inspect(herd_actor *self, const cJSON *m)
 	    NULL);
 }
 
+/* herdd's "stats": the messages handled so far (herdd's page makes a
+ * rate of two), and the malformed ones dropped. */
+static void
+do_stats(herd_actor *self, const cJSON *m)
+{
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(m, "ref");
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "handled", (double)self->handled);
+	cJSON_AddNumberToObject(o, "malformed", (double)self->mail.malformed);
+	reply_node(self, NODE_REF | (herd_ref)ref->valuedouble, o, NULL,
+	    NULL);
+}
+
 /* A cast or call from herdd: its message as JSON text. */
 static void
 do_message(herd_actor *self, const cJSON *m, int call)
@@ -245,6 +259,7 @@ do_message(herd_actor *self, const cJSON *m, int call)
 
 	if (text == NULL)
 		return;
+	self->handled++;
 	if (!call && self->ops->handle_cast != NULL) {
 		herdi_check(self, self->ops->handle_cast(self, node_id,
 		    text, strlen(text)));
@@ -333,6 +348,8 @@ handle_batch(herd_actor *self, const cJSON *msgs)
 			herdi_contact_welcome(self, m);
 		else if (is(m, "inspect"))
 			do_inspect(self, m);
+		else if (is(m, "stats"))
+			do_stats(self, m);
 		else if (is(m, "exit"))
 			herdi_link_exit(self, m);
 		else if (is(m, "forget"))

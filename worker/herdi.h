@@ -213,6 +213,8 @@ struct herd_actor {
 	cJSON *init_mons, *init_links; /* herd_monitor, herd_link from init */
 	herd_ref next_mon;         /* monitors' refs are the actor's own */
 	int registered;            /* hello answered ok */
+	uint64_t handled;          /* casts and calls given to callbacks, for
+	                              herdd's "stats" (messages per second) */
 	int unready;               /* herd_set_ready(self, 0) */
 	struct herdi_timer *timers;
 	size_t ntimers;

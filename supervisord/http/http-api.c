@@ -180,7 +180,7 @@ api_ops(struct evhttp_request *req)
 {
 	static const char *const reads[] = {
 		"ping", "version", "status", "events", "logs", "config_path",
-		"diff", "actors", "inspect", NULL,
+		"diff", "actors", "inspect", "stats", NULL,
 	};
 	cJSON *o = cJSON_CreateObject(), *a;
 	size_t i;

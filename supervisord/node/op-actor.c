@@ -115,10 +115,24 @@ op_inspect(struct request *r)
 	node_call(r->h->node, a, r, "inspect", NULL, timeout);
 }
 
+/* stats: the actor's own counts (messages handled), asked of it as
+ * inspect is. */
+static void
+op_stats(struct request *r)
+{
+	long timeout = arg_timeout(r);
+	struct actor *a;
+
+	if (timeout < 0 || (a = arg_actor(r)) == NULL)
+		return;
+	node_call(r->h->node, a, r, "stats", NULL, timeout);
+}
+
 const struct op op_actor_table[] = {
 	{ "actors", 0, op_actors },
 	{ "cast", 1, op_cast },
 	{ "call", 1, op_call },
 	{ "inspect", 0, op_inspect },
+	{ "stats", 0, op_stats },
 };
 const size_t op_actor_count = sizeof op_actor_table / sizeof op_actor_table[0];

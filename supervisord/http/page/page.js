@@ -330,13 +330,29 @@ function follow() {
   };
 }
 
+// Messages per second of an actor: two of its "stats" counts apart.
+const rates = new Map(); // id -> {handled, at, rate}
+
+async function actorRate(x) {
+  try {
+    const s = await api('stats', { name: x.id });
+    const now = performance.now(), was = rates.get(x.id);
+    const r = { handled: s.reply.handled, at: now, rate: null };
+    if (was) r.rate = (r.handled - was.handled) / ((now - was.at) / 1000);
+    rates.set(x.id, r);
+  } catch (e) { /* an actor on an older libherd: no figure */ }
+}
+
 async function actors() {
   try {
     const a = await api('actors', {});
     const list = Array.isArray(a) ? a : (a.actors || []);
+    // the first 100 (their stats are a request each)
+    await Promise.all(list.slice(0, 100).map(actorRate));
     const rows = list.map((x) => {
-      const tr = el('tr');
+      const tr = el('tr'), r = rates.get(x.id);
       for (const v of [x.name, x.id, x.pid, x.state, x.mailbox,
+        r && r.rate !== null ? r.rate.toFixed(1) : '-',
         x.ready ? 'yes' : 'no', (x.names || []).join(', ')])
         tr.appendChild(el('td', null, v));
       return tr;
