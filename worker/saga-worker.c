@@ -21,6 +21,7 @@
 #include "saga-int.h"
 
 #define COMPACT_RECORDS 4096 /* journal records that trigger compaction */
+#define ABORTED_KEPT 64      /* aborts of unknown TXs remembered */
 
 static struct {
 	const struct herd_worker_ops *w;
@@ -40,6 +41,11 @@ static struct {
 	char job_path[4096];
 	int job_over;
 	int job_started;    /* its start came */
+	/* the last jobs ("TX JOB") aborted here before their start came (an
+	 * abort that overtook its start, or one that came while the start
+	 * was held during recovery): such a start starts no job */
+	char aborted[ABORTED_KEPT][HERDI_TX_ID_MAX + HERDI_TX_JOB_MAX + 1];
+	size_t aborted_next;
 } W;
 
 /* Per job: once its job has no TX here any more (its result given in
@@ -295,6 +301,47 @@ release_held(herd_actor *self)
 	return rv;
 }
 
+/* "TX JOB" of message M into KEY. */
+static void
+job_key(const cJSON *m, char *key, size_t len)
+{
+	const char *tx = herdi_tx_str(m, "tx"), *job = herdi_tx_str(m, "job");
+
+	snprintf(key, len, "%s %s", tx ? tx : "", job ? job : "");
+}
+
+/* Whether M's job was aborted before it came: its own abort, or its
+ * TX's (an abort without a job is the whole TX's). */
+static int
+was_aborted(const cJSON *m)
+{
+	char key[sizeof W.aborted[0]];
+	size_t tx;
+
+	job_key(m, key, sizeof key);
+	tx = strcspn(key, " ") + 1;
+	for (size_t i = 0; i < ABORTED_KEPT; i++)
+		if (W.aborted[i][0] != '\0' && (strcmp(W.aborted[i], key) ==
+		    0 || (strncmp(W.aborted[i], key, tx) == 0 &&
+		    W.aborted[i][tx] == '\0')))
+			return 1;
+	return 0;
+}
+
+/* An abort for a job this worker does not have: remembered, and its
+ * start, if held during recovery, dropped. */
+static void
+abort_unknown(const cJSON *m)
+{
+	int i;
+
+	job_key(m, W.aborted[W.aborted_next], sizeof W.aborted[0]);
+	W.aborted_next = (W.aborted_next + 1) % ABORTED_KEPT;
+	for (i = cJSON_GetArraySize(W.held) - 1; i >= 0; i--)
+		if (was_aborted(cJSON_GetArrayItem(W.held, i)))
+			cJSON_DeleteItemFromArray(W.held, i);
+}
+
 static int
 on_tx(herd_actor *self, const char *kind, cJSON *m)
 {
@@ -305,6 +352,8 @@ on_tx(herd_actor *self, const char *kind, cJSON *m)
 	if (!herdi_tx_id_ok(id, HERDI_TX_ID_MAX))
 		return 0;
 	if (strcmp(kind, "start") == 0) {
+		if (was_aborted(m))
+			return 0; /* decided before it came: no job */
 		if (W.recovering) {
 			cJSON_AddItemToArray(W.held, cJSON_Duplicate(m, 1));
 			return 0;
@@ -326,6 +375,8 @@ on_tx(herd_actor *self, const char *kind, cJSON *m)
 	} else if (strcmp(kind, "abort") == 0) {
 		if (tx != NULL)
 			rv = cancel(self, tx, m);
+		else
+			abort_unknown(m);
 	} else if (strcmp(kind, "running") == 0) {
 		/* still undecided: a prepared TX goes on asking until it
 		 * learns its outcome (X3), whatever else is lost */
