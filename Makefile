@@ -503,6 +503,7 @@ systemd-test: deps
 fmt:
 	clang-format -i */*.c */*.h
 
-# (not in systemd-test's container root, build/systemd-root: its /etc/rc2.d)
--include $(shell find $(B) -path $(B)/systemd-root -prune -o -type f \
+# (not in systemd-test's container root, build/systemd-root: its /etc/rc2.d;
+# -H: B may be a symlink, whose .d files would go unread)
+-include $(shell find -H $(B) -path $(B)/systemd-root -prune -o -type f \
 	-name '*.d' -print 2>/dev/null)
