@@ -68,12 +68,16 @@ void http_send_json(struct evhttp_request *req, int code, const cJSON *j);
 /* {"error":{"code":..,"message":..}} with status CODE. */
 void http_send_error(struct evhttp_request *req, int code, const char *err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Whether req carries the token: in Authorization, or (not HEADER_ONLY)
+/* http-auth.c: whether req carries the token: in Authorization, or (not HEADER_ONLY)
  * in the herd_token cookie /login gives a browser. */
 int http_has_token(struct http *http, struct evhttp_request *req,
     int header_only);
 /* Whether S (LEN bytes) is the token. */
 int http_token_is(struct http *http, const char *s, size_t len);
+/* http-auth.c: the token from PATH, a regular file of herdd's user (or
+ * root) nobody else may read, its first line 16 to 4096 characters; NULL
+ * with cause. */
+char *http_token_read(const char *path, char *cause, size_t len);
 
 /* http-metrics.c */
 void http_metrics(struct http *http, struct evhttp_request *req);
